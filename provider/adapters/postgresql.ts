@@ -1,0 +1,274 @@
+/**
+ * PostgreSQL platform adapter.
+ *
+ * A copy's columns are protected by a guard trigger rather than column privileges, because:
+ * - applications usually connect as the table owner, and owners (and superusers) bypass
+ *   privileges, while a trigger stops them too;
+ * - the trigger's error carries the correction path, so the person who was refused learns
+ *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
+ * - an ordinary (ENABLE ORIGIN) trigger does not fire in logical replication's apply worker
+ *   (session_replication_role = replica), so a replicated sync still writes the copy.
+ * The trigger lets exactly one role write: the sync principal, compared with current_user (not
+ * pg_has_role: superusers are members of every role). Writes that leave a value unchanged pass,
+ * so applications that save whole rows keep working.
+ *
+ * Every identifier is quoted and every argument is a literal escaped by the driver: nothing from
+ * the configuration is spliced into SQL as is.
+ */
+import { createHash } from 'node:crypto';
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { Diagnostic } from '../framework';
+import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from './adapter';
+
+export interface PostgresConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  /** Resolved from the environment or a file; never stored or logged. */
+  readonly password?: string;
+  /** @default 10 */
+  readonly connectTimeoutSeconds?: number;
+}
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated, so refuse them. */
+export const MAX_IDENTIFIER_BYTES = 63;
+
+const GUARD_PREFIX = 'authority_guard_';
+/** Arguments before the column names in the trigger's argument list. */
+const FIXED_ARGS = 3;
+
+/**
+ * The guard function's body. Its arguments: sync principal, authority, correction hint, then the
+ * protected columns. Kept constant so read-back can tell an intact guard from an edited one.
+ */
+const GUARD_BODY = `
+DECLARE
+  sync_principal text := TG_ARGV[0];
+  authority text := TG_ARGV[1];
+  correction text := TG_ARGV[2];
+  col text;
+  i int;
+BEGIN
+  IF current_user = sync_principal THEN
+    RETURN NEW;
+  END IF;
+  FOR i IN ${FIXED_ARGS} .. TG_NARGS - 1 LOOP
+    col := TG_ARGV[i];
+    IF (TG_OP = 'INSERT' AND (to_jsonb(NEW) -> col) IS DISTINCT FROM 'null'::jsonb)
+       OR (TG_OP = 'UPDATE' AND (to_jsonb(NEW) -> col) IS DISTINCT FROM (to_jsonb(OLD) -> col)) THEN
+      RAISE EXCEPTION USING
+        ERRCODE = 'insufficient_privilege',
+        MESSAGE = format('%s.%s is a read-only copy owned by %s. %s', TG_TABLE_NAME, col, authority, correction),
+        DETAIL = format('Only the sync (%s) writes this column here; it copies the value from %s.', sync_principal, authority),
+        HINT = correction;
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+`;
+
+/** pg_trigger.tgtype bits: ROW (1), BEFORE (2), INSERT (4), UPDATE (16). */
+const GUARD_TGTYPE = 1 | 2 | 4 | 16;
+
+export class PostgresAdapter implements PlatformAdapter {
+  private client?: Promise<Client>;
+
+  constructor(
+    public readonly name: string,
+    private readonly settings: PostgresConnectionSettings,
+  ) {}
+
+  /** The trigger (and its function) name: readable when the authority's name allows it. */
+  public mechanismName(_location: FieldLocation, authority: string): string {
+    const readable = /^[a-z0-9_]+$/.test(authority) && GUARD_PREFIX.length + authority.length <= MAX_IDENTIFIER_BYTES;
+    return GUARD_PREFIX + (readable ? authority : createHash('sha256').update(authority).digest('hex').slice(0, 16));
+  }
+
+  public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
+    const db = await this.connect();
+    const where = `on platform "${this.name}" (database ${this.settings.database} at ${this.settings.host}:${this.settings.port})`;
+    const table = await db.query<{ oid: number; kind: string }>(
+      `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2`,
+      [p.location.namespace, p.location.container],
+    );
+    if (table.rowCount === 0) {
+      const known = await db.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
+        [p.location.namespace],
+      );
+      return [{
+        severity: 'error',
+        summary: `Table ${p.location.namespace}.${p.location.container} does not exist ${where}`,
+        detail: known.rowCount
+          ? `Tables in schema ${p.location.namespace}: ${known.rows.map((r) => r.relname).join(', ')}. Fix the table name, or create the table first.`
+          : `Schema ${p.location.namespace} has no tables. Fix the schema or table name, or create the table first.`,
+        attribute: ['table'],
+      }];
+    }
+    if (!['r', 'p'].includes(table.rows[0].kind)) {
+      return [{
+        severity: 'error',
+        summary: `${p.location.namespace}.${p.location.container} ${where} is not a table`,
+        detail: 'Only tables can be protected: a view or a materialized view is a projection, not a copy people edit.',
+        attribute: ['table'],
+      }];
+    }
+    const diags: Diagnostic[] = [];
+    const cols = await db.query<{ attname: string }>(
+      'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+      [table.rows[0].oid],
+    );
+    const existing = cols.rows.map((r) => r.attname);
+    p.fields.forEach((f, i) => {
+      if (!existing.includes(f)) {
+        diags.push({
+          severity: 'error',
+          summary: `Column "${f}" does not exist in ${p.location.namespace}.${p.location.container} ${where}`,
+          detail: `Its columns: ${existing.join(', ')}. Fix the column name in the policy.`,
+          attribute: ['columns', i],
+        });
+      }
+    });
+    const role = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
+    if (role.rowCount === 0) {
+      diags.push({
+        severity: 'error',
+        summary: `Sync principal "${p.syncPrincipal}" is not a role ${where}`,
+        detail: 'The sync principal is the only role allowed to write the protected columns. Create the role, or name the role your sync connects as.',
+        attribute: ['sync_principal'],
+      });
+    } else if (diags.length === 0) {
+      const writable = await db.query<{ col: string }>(
+        `SELECT col FROM unnest($2::text[]) AS col
+          WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
+        [p.syncPrincipal, p.fields, table.rows[0].oid],
+      );
+      if (writable.rowCount) {
+        diags.push({
+          severity: 'warning',
+          summary: `Sync principal "${p.syncPrincipal}" cannot UPDATE ${writable.rows.map((r) => r.col).join(', ')} ${where}`,
+          detail: 'The protection lets the sync through, but the database will still refuse it for lack of privileges. Grant it UPDATE on these columns.',
+          attribute: ['sync_principal'],
+        });
+      }
+    }
+    return diags;
+  }
+
+  public async readProtection(location: FieldLocation, authority: string): Promise<ProtectionReadBack | null> {
+    const db = await this.connect();
+    const name = this.mechanismName(location, authority);
+    const found = await db.query<{
+      tgenabled: string; tgtype: number; tgargs: Buffer; columns: string[];
+      prosrc: string; fn_schema: string; proname: string;
+    }>(
+      `SELECT t.tgenabled, t.tgtype, t.tgargs,
+              ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+              p.prosrc, pn.nspname AS fn_schema, p.proname
+         FROM pg_trigger t
+         JOIN pg_class c ON c.oid = t.tgrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_proc p ON p.oid = t.tgfoid
+         JOIN pg_namespace pn ON pn.oid = p.pronamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`,
+      [location.namespace, location.container, name],
+    );
+    if (found.rowCount === 0) return null;
+    const row = found.rows[0];
+    const args = row.tgargs.length ? row.tgargs.toString('utf8').split('\0').slice(0, -1) : [];
+    const [syncPrincipal = '', argAuthority = '', correctionHint = ''] = args;
+    const fields = args.slice(FIXED_ARGS);
+    const enforced =
+      row.tgenabled === 'O' &&
+      row.tgtype === GUARD_TGTYPE &&
+      row.prosrc === GUARD_BODY &&
+      row.fn_schema === location.namespace &&
+      row.proname === name &&
+      argAuthority === authority &&
+      sameSet(fields, row.columns);
+    return { location, authority, fields, syncPrincipal, correctionHint, enforced, mechanism: name };
+  }
+
+  public async applyProtection(p: FieldProtection): Promise<void> {
+    const name = this.mechanismName(p.location, p.authority);
+    const schema = escapeIdentifier(p.location.namespace);
+    const fn = `${schema}.${escapeIdentifier(name)}`;
+    const args = [p.syncPrincipal, p.authority, p.correctionHint, ...p.fields].map(escapeLiteral).join(', ');
+    await this.transaction([
+      `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $authority_guard$${GUARD_BODY}$authority_guard$`,
+      `COMMENT ON FUNCTION ${fn}() IS ${escapeLiteral(`Managed by authority: keeps fields owned by ${p.authority} read-only here except for the sync.`)}`,
+      `DROP TRIGGER IF EXISTS ${escapeIdentifier(name)} ON ${schema}.${escapeIdentifier(p.location.container)}`,
+      `CREATE TRIGGER ${escapeIdentifier(name)} BEFORE INSERT OR UPDATE OF ${p.fields.map(escapeIdentifier).join(', ')}
+         ON ${schema}.${escapeIdentifier(p.location.container)} FOR EACH ROW EXECUTE FUNCTION ${fn}(${args})`,
+    ]);
+  }
+
+  public async removeProtection(location: FieldLocation, authority: string): Promise<void> {
+    const name = this.mechanismName(location, authority);
+    const schema = escapeIdentifier(location.namespace);
+    const db = await this.connect();
+    const table = await db.query('SELECT to_regclass($1) AS t', [`${schema}.${escapeIdentifier(location.container)}`]);
+    await this.transaction([
+      ...(table.rows[0].t ? [`DROP TRIGGER IF EXISTS ${escapeIdentifier(name)} ON ${schema}.${escapeIdentifier(location.container)}`] : []),
+      `DROP FUNCTION IF EXISTS ${schema}.${escapeIdentifier(name)}()`,
+    ]);
+  }
+
+  public async close(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.end().catch(() => undefined);
+  }
+
+  private async transaction(statements: string[]): Promise<void> {
+    const db = await this.connect();
+    await db.query('BEGIN');
+    try {
+      for (const sql of statements) await db.query(sql);
+      await db.query('COMMIT');
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private connect(): Promise<Client> {
+    if (!this.client) {
+      const s = this.settings;
+      const client = new Client({
+        host: s.host,
+        port: s.port,
+        database: s.database,
+        user: s.username,
+        password: s.password,
+        connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
+        application_name: 'terraform-provider-authority',
+      });
+      // A dropped connection must not crash the provider; the next call reconnects.
+      client.on('error', () => { this.client = undefined; });
+      this.client = client.connect().then(() => client, (e: Error) => {
+        this.client = undefined;
+        throw new UnreachablePlatformError(this.name, s, e);
+      });
+    }
+    return this.client;
+  }
+}
+
+/** The platform could not be reached or refused the login: says which and what to check. */
+export class UnreachablePlatformError extends Error {
+  constructor(platform: string, s: PostgresConnectionSettings, cause: Error) {
+    super(
+      `Cannot connect to platform "${platform}" (PostgreSQL ${s.username}@${s.host}:${s.port}/${s.database}): ${cause.message}. ` +
+        'Check that the server runs and that host, port, database, username and the password source in the provider configuration are right.',
+    );
+  }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
+}

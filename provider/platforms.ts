@@ -1,0 +1,151 @@
+/**
+ * The connected platforms, as declared in the provider configuration, each behind its adapter.
+ *
+ * Secrets never appear in the configuration: it names an environment variable or a file, and
+ * the password is read here, in the provider process, only to open the connection.
+ */
+import * as fs from 'node:fs';
+import { BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep } from './framework';
+import { PlatformAdapter } from './adapters/adapter';
+import { MAX_IDENTIFIER_BYTES, PostgresAdapter } from './adapters/postgresql';
+
+export const platformsSchema: BlockSchema = {
+  description:
+    'authority: declares which system owns which business fact and enforces it on the connected platforms. ' +
+    'Declare each connected platform once here; resources refer to it by name.',
+  attributes: {},
+  blocks: {
+    platform: {
+      nesting: 'list',
+      block: {
+        description: 'A connected system (CRM, CMS, ERP, internal tool ...) and how the provider reaches it.',
+        attributes: {
+          name: { type: 'string', required: true, description: 'The platform\'s name, as resources refer to it (e.g. "crm").' },
+        },
+        blocks: {
+          postgresql: {
+            nesting: 'list',
+            maxItems: 1,
+            block: {
+              description: 'The platform keeps its data in PostgreSQL: connection settings.',
+              attributes: {
+                host: { type: 'string', required: true, description: 'Server host name or address.' },
+                port: { type: 'number', optional: true, description: 'Server port. Default 5432.' },
+                database: { type: 'string', required: true, description: 'Database that holds the platform\'s tables.' },
+                username: { type: 'string', required: true, description: 'Role the provider connects as; it must be able to create triggers on the protected tables (the owner, or a superuser).' },
+                password_env: { type: 'string', optional: true, description: 'Name of the environment variable that holds the password. The password itself never enters the configuration, plan or state.' },
+                password_file: { type: 'string', optional: true, description: 'Path of a file whose first line is the password (an alternative to password_env).' },
+                connect_timeout: { type: 'number', optional: true, description: 'Seconds to wait for a connection. Default 10.' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** The platforms of one provider process, reached lazily: a plan touches only what it uses. */
+export class Platforms {
+  private adapters = new Map<string, PlatformAdapter>();
+
+  /** Reads the provider configuration; returns diagnostics naming the attribute at fault. */
+  public configure(config: ObjectValue): Diagnostic[] {
+    const diags: Diagnostic[] = [];
+    const next = new Map<string, PlatformAdapter>();
+    const platforms = (config.platform ?? []) as ObjectValue[];
+    platforms.forEach((p, i) => {
+      const name = p.name as string;
+      const at = (...rest: PathStep[]): PathStep[] => ['platform', i, ...rest];
+      if (next.has(name)) {
+        diags.push({ severity: 'error', summary: `Platform "${name}" is declared twice`, detail: 'Give each platform block a unique name.', attribute: at('name') });
+        return;
+      }
+      const pg = ((p.postgresql ?? []) as ObjectValue[])[0];
+      if (!pg) {
+        diags.push({
+          severity: 'error',
+          summary: `Platform "${name}" has no connection`,
+          detail: 'Add a connection block for the platform\'s kind, e.g. postgresql { host = ..., database = ..., username = ... }.',
+          attribute: at('name'),
+        });
+        return;
+      }
+      try {
+        next.set(name, new PostgresAdapter(name, {
+          host: pg.host as string,
+          port: (pg.port as number | null) ?? 5432,
+          database: pg.database as string,
+          username: pg.username as string,
+          password: readPassword(name, pg, at('postgresql', 0)),
+          connectTimeoutSeconds: (pg.connect_timeout as number | null) ?? undefined,
+        }));
+      } catch (e) {
+        if (e instanceof DiagnosticError) diags.push(e.diagnostic);
+        else throw e;
+      }
+    });
+    if (!diags.some((d) => d.severity === 'error')) this.adapters = next;
+    return diags;
+  }
+
+  public names(): string[] {
+    return [...this.adapters.keys()];
+  }
+
+  /** The adapter for a platform name; the diagnostic points at the resource attribute that named it. */
+  public get(name: string, attribute: PathStep[]): PlatformAdapter {
+    const adapter = this.adapters.get(name);
+    if (!adapter) {
+      const known = this.names();
+      throw new DiagnosticError({
+        severity: 'error',
+        summary: `No platform named "${name}" in the provider configuration`,
+        detail: known.length
+          ? `Declared platforms: ${known.join(', ')}. Use one of them, or declare "${name}" in the provider's platform blocks.`
+          : `The provider declares no platforms. Add a platform block named "${name}".`,
+        attribute,
+      });
+    }
+    return adapter;
+  }
+
+  public async close(): Promise<void> {
+    await Promise.all([...this.adapters.values()].map((a) => a.close()));
+  }
+}
+
+function readPassword(platform: string, pg: ObjectValue, at: PathStep[]): string | undefined {
+  const envName = pg.password_env as string | null;
+  const file = pg.password_file as string | null;
+  if (envName && file) {
+    throw new DiagnosticError({ severity: 'error', summary: `Platform "${platform}": set password_env or password_file, not both`, attribute: [...at, 'password_file'] });
+  }
+  if (envName) {
+    const value = process.env[envName];
+    if (value === undefined) {
+      throw new DiagnosticError({
+        severity: 'error',
+        summary: `Platform "${platform}": environment variable ${envName} is not set`,
+        detail: `password_env names ${envName}, but terraform runs without it. Export it where terraform runs (a CI secret, or your shell).`,
+        attribute: [...at, 'password_env'],
+      });
+    }
+    return value;
+  }
+  if (file) {
+    try {
+      return fs.readFileSync(file, 'utf8').split('\n')[0];
+    } catch (e) {
+      throw new DiagnosticError({
+        severity: 'error',
+        summary: `Platform "${platform}": cannot read password_file`,
+        detail: `${(e as Error).message}. Point password_file at a readable file whose first line is the password.`,
+        attribute: [...at, 'password_file'],
+      });
+    }
+  }
+  return undefined;
+}
+
+export { MAX_IDENTIFIER_BYTES };

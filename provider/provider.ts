@@ -1,0 +1,18 @@
+/** The authority provider: its configuration (the connected platforms) and its resources. */
+import { ProviderDefinition } from './framework';
+import { Platforms, platformsSchema } from './platforms';
+import { fieldProtection } from './resources/field-protection';
+
+export function authorityProvider(): ProviderDefinition {
+  const platforms = new Platforms();
+  return {
+    schema: platformsSchema,
+    async configure(config) {
+      return platforms.configure(config);
+    },
+    resources: [fieldProtection(platforms)],
+    async stop() {
+      await platforms.close();
+    },
+  };
+}

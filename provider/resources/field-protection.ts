@@ -1,0 +1,203 @@
+/**
+ * authority_field_protection: a copy's fields are write-protected on the platform that holds the
+ * copy. People and integrations are refused with the correction hint; only the sync principal
+ * writes. One resource per (copy platform, table, authority): the unit a reviewer reads.
+ */
+import { FieldLocation, FieldProtection, PlatformAdapter } from '../adapters/adapter';
+import { UnreachablePlatformError } from '../adapters/postgresql';
+import {
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, isUnknown, Value,
+} from '../framework';
+import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+
+export const FIELD_PROTECTION_TYPE = 'authority_field_protection';
+
+const schema: BlockSchema = {
+  description:
+    'Write-protects the fields of a copy: on the copy\'s platform only the sync principal may change them, and anyone else ' +
+    'is refused with the correction hint, which says which system is the authority and where to correct the value.',
+  attributes: {
+    id: { type: 'string', computed: true, description: 'platform/schema/table/authority, each part URL-encoded. Also the import id.' },
+    platform: { type: 'string', required: true, description: 'The platform that holds the copy, by its name in the provider configuration.' },
+    schema: { type: 'string', optional: true, computed: true, description: 'Schema (namespace) of the table. Default "public".' },
+    table: { type: 'string', required: true, description: 'Table that holds the copied fields.' },
+    columns: { type: ['list', 'string'], required: true, description: 'The copied fields (columns) that only the sync may write.' },
+    authority: { type: 'string', required: true, description: 'The authoritative platform for these fields, by name. A table may carry one protection per authority.' },
+    sync_principal: { type: 'string', required: true, description: 'The role the sync writes as: the only principal allowed to change the fields here.' },
+    correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
+    enforced: { type: 'bool', computed: true, description: 'True when the protection is in place and intact; false when someone disabled or altered it by hand (drift).' },
+    guard: { type: 'string', computed: true, description: 'The platform\'s own name for the mechanism (on PostgreSQL, the trigger and its function).' },
+  },
+};
+
+/** Attributes whose change moves the protection to another place: terraform replaces it. */
+const IDENTITY = ['platform', 'schema', 'table', 'authority'] as const;
+
+export function fieldProtectionId(platform: string, namespace: string, table: string, authority: string): string {
+  return [platform, namespace, table, authority].map(encodeURIComponent).join('/');
+}
+
+export function fieldProtection(platforms: Platforms): ResourceDefinition {
+  const adapterFor = (state: ObjectValue) => platforms.get(state.platform as string, ['platform']);
+
+  return {
+    typeName: FIELD_PROTECTION_TYPE,
+    version: 0,
+    schema,
+
+    validate(config) {
+      return validateConfig(config);
+    },
+
+    async plan({ prior, proposed }) {
+      if (!proposed) return { planned: null };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', enforced: true };
+      const known = IDENTITY.every((k) => !isUnknown(planned[k]));
+      planned.id = known ? idOf(planned) : UNKNOWN;
+      planned.guard = UNKNOWN;
+      let diagnostics: Diagnostic[] = [];
+      if (known) {
+        const adapter = adapterFor(planned);
+        planned.guard = adapter.mechanismName(locationOf(planned), planned.authority as string);
+        if (!Object.values(planned).some(isUnknown)) {
+          diagnostics = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
+        }
+      }
+      return {
+        planned,
+        requiresReplace: prior ? IDENTITY.map((k) => [k]) : [],
+        diagnostics,
+      };
+    },
+
+    async apply({ prior, planned }) {
+      if (!planned) {
+        if (prior) {
+          const adapter = adapterFor(prior);
+          await onPlatform(adapter, () => adapter.removeProtection(locationOf(prior), prior.authority as string));
+        }
+        return { state: null };
+      }
+      const adapter = adapterFor(planned);
+      const p = protectionOf(planned);
+      await onPlatform(adapter, () => adapter.applyProtection(p));
+      return { state: { ...planned, enforced: true } };
+    },
+
+    async read(state) {
+      const adapter = adapterFor(state);
+      const found = await onPlatform(adapter, () => adapter.readProtection(locationOf(state), state.authority as string));
+      if (!found) return { state: null };
+      return {
+        state: {
+          ...state,
+          id: idOf(state),
+          columns: found.fields,
+          sync_principal: found.syncPrincipal,
+          correction_hint: found.correctionHint,
+          enforced: found.enforced,
+          guard: found.mechanism,
+        },
+      };
+    },
+
+    async import(id) {
+      const parts = id.split('/').map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return '';
+        }
+      });
+      if (parts.length !== 4 || parts.some((p) => p === '')) {
+        throw new DiagnosticError({
+          severity: 'error',
+          summary: `Import id "${id}" is not platform/schema/table/authority`,
+          detail: 'Write the id as <platform>/<schema>/<table>/<authority>, e.g. ops/public/campaigns/crm (URL-encode a part that holds "/").',
+        });
+      }
+      const [platform, ns, table, authority] = parts;
+      return {
+        state: {
+          id: fieldProtectionId(platform, ns, table, authority),
+          platform, schema: ns, table, authority,
+          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null,
+        },
+      };
+    },
+  };
+}
+
+function idOf(s: ObjectValue): string {
+  return fieldProtectionId(s.platform as string, s.schema as string, s.table as string, s.authority as string);
+}
+
+function locationOf(s: ObjectValue): FieldLocation {
+  return { namespace: (s.schema as string | null) ?? 'public', container: s.table as string };
+}
+
+function protectionOf(s: ObjectValue): FieldProtection {
+  return {
+    location: locationOf(s),
+    authority: s.authority as string,
+    fields: s.columns as string[],
+    syncPrincipal: s.sync_principal as string,
+    correctionHint: s.correction_hint as string,
+  };
+}
+
+/** Runs a platform call; an unreachable platform or a refusal becomes a diagnostic, not a trace. */
+async function onPlatform<T>(adapter: PlatformAdapter, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e;
+    if (e instanceof UnreachablePlatformError) {
+      throw new DiagnosticError({ severity: 'error', summary: `Platform "${adapter.name}" is unreachable`, detail: e.message, attribute: ['platform'] });
+    }
+    const err = e as Error & { hint?: string; code?: string };
+    throw new DiagnosticError({
+      severity: 'error',
+      summary: `Platform "${adapter.name}" refused the change`,
+      detail: `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}. Nothing was changed: the platform rolled the step back. ` +
+        'The provider\'s database user must own the table (or be a superuser) to install the protection.',
+    });
+  }
+}
+
+function validateConfig(config: ObjectValue): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const text = (name: string, v: Value, at: PathStep[]) => {
+    if (typeof v !== 'string') return;
+    if (v.trim() === '') diags.push({ severity: 'error', summary: `${name} must not be empty`, attribute: at });
+    else if (['schema', 'table', 'column'].includes(name) && Buffer.byteLength(v) > MAX_IDENTIFIER_BYTES) {
+      diags.push({
+        severity: 'error',
+        summary: `${name} "${v}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
+        detail: 'PostgreSQL would silently truncate it and protect something else. Use the name exactly as the database has it.',
+        attribute: at,
+      });
+    }
+  };
+  text('platform', config.platform, ['platform']);
+  text('schema', config.schema, ['schema']);
+  text('table', config.table, ['table']);
+  text('authority', config.authority, ['authority']);
+  text('sync_principal', config.sync_principal, ['sync_principal']);
+  text('correction_hint', config.correction_hint, ['correction_hint']);
+  const columns = config.columns;
+  if (Array.isArray(columns)) {
+    if (columns.length === 0) {
+      diags.push({ severity: 'error', summary: 'columns must name at least one column', detail: 'A protection with no columns protects nothing: remove it or list the copied fields.', attribute: ['columns'] });
+    }
+    const seen = new Set<Value>();
+    columns.forEach((c, i) => {
+      text('column', c, ['columns', i]);
+      if (typeof c === 'string' && seen.has(c)) {
+        diags.push({ severity: 'error', summary: `Column "${c}" is listed twice`, attribute: ['columns', i] });
+      }
+      seen.add(c);
+    });
+  }
+  return diags;
+}
