@@ -1,0 +1,116 @@
+import { Construct } from 'constructs';
+import { Concept, ConceptField } from './concept';
+import { Copy } from './copy';
+import { CorrectionPath } from './correction-path';
+import { Domain } from './domain';
+import { Duration } from './duration';
+import { FieldProtection } from './l1/field-protection';
+import { Platform } from './platform';
+import { Divergence, Propagation } from './propagation';
+
+export interface AuthorityPolicyProps {
+  /** The concept whose fields this policy governs. */
+  readonly concept: Concept;
+  /**
+   * The fields governed, by name: field-level authority.
+   * @default every field of the concept (a record-level policy)
+   */
+  readonly fields?: string[];
+  /** The platform the workflow trusts for these fields without asking permission. */
+  readonly authority: Platform;
+  /** Where the data is created. @default not declared (the rule pack asks for it) */
+  readonly origin?: Platform;
+  /** The team that governs the process behind these fields. @default the domain's team */
+  readonly governedBy?: string;
+  /** Platforms that hold copies, and what people may do to them there. @default no copies */
+  readonly copies?: Copy[];
+  /** Which way values flow and how fast. @default one-way from the authority, max lag 15 minutes */
+  readonly propagation?: Propagation;
+  /** What wins when a copy and the authority disagree. @default AUTHORITY_WINS */
+  readonly divergence?: Divergence;
+  /** Where an operator corrects a wrong value. @default not declared (the rule pack asks for it) */
+  readonly correction?: CorrectionPath;
+}
+
+/**
+ * The authority decision for some fields of a concept: who owns them, who holds copies and what
+ * people may do there, which way values flow, what wins on divergence, and where to correct.
+ * Synthesizes one field protection per copy table, so a reviewer reads one resource per
+ * (copy, table) rather than one per column.
+ */
+export class AuthorityPolicy extends Construct {
+  public static isAuthorityPolicy(x: unknown): x is AuthorityPolicy {
+    return x instanceof AuthorityPolicy;
+  }
+
+  public readonly concept: Concept;
+  public readonly fields: ConceptField[];
+  public readonly recordLevel: boolean;
+  public readonly authority: Platform;
+  public readonly origin?: Platform;
+  public readonly governedBy: string;
+  public readonly copies: Copy[];
+  public readonly propagation: Propagation;
+  public readonly divergence: Divergence;
+  public readonly correction?: CorrectionPath;
+  public readonly protections: FieldProtection[] = [];
+
+  constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
+    super(scope, id);
+    const domain = Domain.of(this);
+    this.concept = props.concept;
+    this.recordLevel = props.fields === undefined;
+    this.fields = props.fields ? props.fields.map((f) => props.concept.field(f)) : props.concept.fields;
+    if (this.fields.length === 0) {
+      throw new Error(`${this.node.path}: the policy governs no fields. Name them in "fields", or declare fields on ${props.concept.node.path}.`);
+    }
+    this.authority = props.authority;
+    this.origin = props.origin;
+    this.governedBy = props.governedBy ?? domain.governedBy;
+    this.copies = props.copies ?? [];
+    this.propagation = props.propagation ?? Propagation.oneWay({ maxLag: Duration.minutes(15) });
+    this.divergence = props.divergence ?? Divergence.AUTHORITY_WINS;
+    this.correction = props.correction;
+
+    for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);
+    for (const copy of this.copies.filter((c) => c.isProtected && c.platform.connection)) {
+      this.protectCopy(copy);
+    }
+  }
+
+  /** The sentence a person reads when a copy refuses their edit. */
+  public get correctionHint(): string {
+    const names = this.fields.map((f) => f.toString()).join(', ');
+    const where = this.correction ? this.correction.describe() : `Correct it in ${this.authority.title}.`;
+    return `${names} is owned by ${this.authority.title}. ${where}`;
+  }
+
+  private protectCopy(copy: Copy): void {
+    const byTable = new Map<string, { namespace: string; table: string; columns: string[] }>();
+    for (const field of this.fields) {
+      const loc = field.locationOn(copy.platform);
+      if (!loc) {
+        throw new Error(
+          `${this.node.path}: ${field} has no location on copy platform "${copy.platform.name}". ` +
+            `Add ${copy.platform.name}.at('table.column') to the field on ${this.concept.node.path}, or drop the copy.`,
+        );
+      }
+      const key = `${loc.namespace}.${loc.container}`;
+      const group = byTable.get(key) ?? { namespace: loc.namespace, table: loc.container, columns: [] };
+      group.columns.push(loc.field);
+      byTable.set(key, group);
+    }
+    for (const g of byTable.values()) {
+      const id = `${copy.platform.name}-${g.namespace === 'public' ? '' : `${g.namespace}-`}${g.table}`;
+      this.protections.push(new FieldProtection(this, id, {
+        platform: copy.platform.name,
+        schema: g.namespace,
+        table: g.table,
+        columns: g.columns,
+        authority: this.authority.name,
+        syncPrincipal: copy.syncPrincipal,
+        correctionHint: this.correctionHint,
+      }));
+    }
+  }
+}

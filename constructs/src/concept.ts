@@ -1,0 +1,75 @@
+import { Construct } from 'constructs';
+import { FieldLocation, Platform } from './platform';
+
+export interface ConceptProps {
+  /** What the concept means to the business. @default none */
+  readonly description?: string;
+}
+
+/** One field of a concept and where it physically lives on each platform that holds it. */
+export class ConceptField {
+  constructor(
+    public readonly concept: Concept,
+    public readonly name: string,
+    public readonly locations: FieldLocation[],
+  ) {}
+
+  /** Where this field lives on `platform`, if it is held there. */
+  public locationOn(platform: Platform): FieldLocation | undefined {
+    return this.locations.find((l) => l.platform === platform);
+  }
+
+  /** The platforms that hold this field. */
+  public get platforms(): Platform[] {
+    return this.locations.map((l) => l.platform);
+  }
+
+  /** e.g. "campaign.name": how plans and messages name the fact. */
+  public toString(): string {
+    return `${this.concept.conceptName}.${this.name}`;
+  }
+}
+
+/** A business concept (Campaign, Account, Order, Ticket ...) whose fields live on several platforms. */
+export class Concept extends Construct {
+  /** The concept's name in messages: the construct id, lowercased. */
+  public readonly conceptName: string;
+  public readonly description?: string;
+  private readonly byName = new Map<string, ConceptField>();
+
+  constructor(scope: Construct, id: string, props: ConceptProps = {}) {
+    super(scope, id);
+    this.conceptName = id.toLowerCase();
+    this.description = props.description;
+  }
+
+  /** Declares a field and its location on each platform that holds it, e.g. `crm.at('campaigns.name')`. */
+  public addField(name: string, ...locations: FieldLocation[]): ConceptField {
+    if (this.byName.has(name)) {
+      throw new Error(`${this.node.path}: field "${name}" is declared twice.`);
+    }
+    const seen = new Set<Platform>();
+    for (const l of locations) {
+      if (seen.has(l.platform)) {
+        throw new Error(`${this.node.path}: field "${name}" has two locations on platform "${l.platform.name}"; a field lives in one place per platform.`);
+      }
+      seen.add(l.platform);
+    }
+    const field = new ConceptField(this, name, locations);
+    this.byName.set(name, field);
+    return field;
+  }
+
+  /** A declared field, by name. */
+  public field(name: string): ConceptField {
+    const f = this.byName.get(name);
+    if (!f) {
+      throw new Error(`${this.node.path}: no field "${name}". Declared fields: ${[...this.byName.keys()].join(', ') || 'none'}.`);
+    }
+    return f;
+  }
+
+  public get fields(): ConceptField[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,65 @@
+import { Platform } from './platform';
+
+/** What people may do to a copied field on the platform that holds the copy. */
+export enum AllowedEdits {
+  /** Nobody edits the copy; only the sync writes it. Enforced on the platform. */
+  READ_ONLY = 'read_only',
+  /** People may override the value locally, for a stated reason (and until an expiry). */
+  LOCAL_OVERRIDE = 'local_override',
+  /** People add data around the fact (other fields, notes) but never change it. Enforced like read-only. */
+  ENRICH_ONLY = 'enrich_only',
+}
+
+export interface CopyOptions {
+  /** The principal the sync writes as on this platform. @default the platform's syncPrincipal */
+  readonly syncPrincipal?: string;
+  /**
+   * The platform this copy is fed from, when it is not the authority (a declared chain).
+   * @default the authority
+   */
+  readonly feedsFrom?: Platform;
+}
+
+export interface LocalOverrideOptions extends CopyOptions {
+  /** Why local edits are allowed here: shown in review and required. */
+  readonly reason: string;
+  /** ISO date (YYYY-MM-DD) after which the override is no longer allowed. @default no expiry */
+  readonly expires?: string;
+}
+
+/** A platform that holds a copy of the policy's fields, and what people may do to it there. */
+export class Copy {
+  /** A read-only copy: only the sync writes it; people are sent to the correction path. */
+  public static readOnly(platform: Platform, options: CopyOptions = {}): Copy {
+    return new Copy(platform, AllowedEdits.READ_ONLY, options);
+  }
+
+  /** A copy people may override locally, for a reason and optionally until a date. */
+  public static localOverride(platform: Platform, options: LocalOverrideOptions): Copy {
+    return new Copy(platform, AllowedEdits.LOCAL_OVERRIDE, options, options.reason, options.expires);
+  }
+
+  /** A copy people enrich around but never change. */
+  public static enrichOnly(platform: Platform, options: CopyOptions = {}): Copy {
+    return new Copy(platform, AllowedEdits.ENRICH_ONLY, options);
+  }
+
+  public readonly syncPrincipal: string;
+  public readonly feedsFrom?: Platform;
+
+  private constructor(
+    public readonly platform: Platform,
+    public readonly edits: AllowedEdits,
+    options: CopyOptions,
+    public readonly reason?: string,
+    public readonly expires?: string,
+  ) {
+    this.syncPrincipal = options.syncPrincipal ?? platform.syncPrincipal;
+    this.feedsFrom = options.feedsFrom;
+  }
+
+  /** Whether the platform must refuse people's edits of the copied fields. */
+  public get isProtected(): boolean {
+    return this.edits !== AllowedEdits.LOCAL_OVERRIDE;
+  }
+}

@@ -1,0 +1,49 @@
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AuthorityProvider } from './l1/provider';
+import { Platform } from './platform';
+
+export interface DomainProps {
+  /** The team that governs this domain's facts and reviews its plans. */
+  readonly governedBy: string;
+  /** @default none */
+  readonly description?: string;
+}
+
+/**
+ * A business domain (campaigns, billing, support ...) and the team that governs it: one cdktf
+ * stack, so a plan in review stays small and owned by one team.
+ */
+export class Domain extends TerraformStack {
+  /** The Domain that holds `scope`. */
+  public static of(scope: Construct): Domain {
+    const stack = TerraformStack.of(scope);
+    if (!(stack instanceof Domain)) {
+      throw new Error(`${scope.node.path}: authority constructs belong inside a Domain (one stack per business domain).`);
+    }
+    return stack;
+  }
+
+  public readonly governedBy: string;
+  public readonly description?: string;
+  private readonly platforms = new Map<string, Platform>();
+  private provider?: AuthorityProvider;
+
+  constructor(scope: Construct, id: string, props: DomainProps) {
+    super(scope, id);
+    this.governedBy = props.governedBy;
+    this.description = props.description;
+  }
+
+  /** Makes a connected platform known to this domain's provider configuration. */
+  public usePlatform(platform: Platform): void {
+    const known = this.platforms.get(platform.name);
+    if (known === platform || !platform.connection) return;
+    if (known) {
+      throw new Error(`${this.node.path}: two different platforms are named "${platform.name}". Platform names must be unique.`);
+    }
+    this.platforms.set(platform.name, platform);
+    this.provider ??= new AuthorityProvider(this, 'authority');
+    this.provider.platform = [...this.platforms.values()].map((p) => p.connection!.toProviderPlatform(p.name));
+  }
+}

@@ -1,0 +1,56 @@
+// L1 binding of authority_field_protection. Mirrors provider/resources/field-protection.ts one
+// to one; test/bindings.test.ts checks it against the schema the real provider serves.
+import { TerraformResource, TerraformResourceLifecycle, ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { PROVIDER_VERSION } from './provider';
+
+export interface FieldProtectionConfig {
+  /** The platform that holds the copy, by its name in the provider configuration. */
+  readonly platform: string;
+  /** @default "public" */
+  readonly schema?: string;
+  readonly table: string;
+  readonly columns: string[];
+  /** The authoritative platform's name. */
+  readonly authority: string;
+  readonly syncPrincipal: string;
+  readonly correctionHint: string;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+  /** @default none */
+  readonly lifecycle?: TerraformResourceLifecycle;
+}
+
+/** The `authority_field_protection` resource. */
+export class FieldProtection extends TerraformResource {
+  public static readonly tfResourceType = 'authority_field_protection';
+  private readonly config: FieldProtectionConfig;
+
+  constructor(scope: Construct, id: string, config: FieldProtectionConfig) {
+    super(scope, id, {
+      terraformResourceType: 'authority_field_protection',
+      terraformGeneratorMetadata: { providerName: 'authority', providerVersion: PROVIDER_VERSION },
+      dependsOn: config.dependsOn,
+      lifecycle: config.lifecycle,
+    });
+    this.config = config;
+  }
+
+  /** The platform's name for the mechanism (the trigger, on PostgreSQL). */
+  public get guard(): string {
+    return this.getStringAttribute('guard');
+  }
+
+  protected synthesizeAttributes(): { [name: string]: any } {
+    const c = this.config;
+    return {
+      platform: c.platform,
+      schema: c.schema,
+      table: c.table,
+      columns: c.columns,
+      authority: c.authority,
+      sync_principal: c.syncPrincipal,
+      correction_hint: c.correctionHint,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+// L1 binding of the authority provider's configuration. Mirrors provider/platforms.ts one to
+// one; test/bindings.test.ts checks it against the schema the real provider serves.
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** Terraform source address of the provider; the local mirror serves it offline. */
+export const PROVIDER_SOURCE = 'authority.local/authority/authority';
+/** The provider version this library synthesizes for (the project's version). */
+export const PROVIDER_VERSION = '0.1.0';
+
+export interface AuthorityProviderPostgresql {
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  readonly database: string;
+  readonly username: string;
+  /** @default no password */
+  readonly passwordEnv?: string;
+  /** @default no password */
+  readonly passwordFile?: string;
+  /** @default 10 */
+  readonly connectTimeout?: number;
+}
+
+export interface AuthorityProviderPlatform {
+  readonly name: string;
+  /** @default no connection */
+  readonly postgresql?: AuthorityProviderPostgresql[];
+}
+
+export interface AuthorityProviderConfig {
+  /** @default no platforms */
+  readonly platform?: AuthorityProviderPlatform[];
+  /** @default none */
+  readonly alias?: string;
+}
+
+/** The `authority` provider block. */
+export class AuthorityProvider extends TerraformProvider {
+  public static readonly tfResourceType = 'authority';
+  public platform?: AuthorityProviderPlatform[];
+
+  constructor(scope: Construct, id: string, config: AuthorityProviderConfig = {}) {
+    super(scope, id, {
+      terraformResourceType: 'authority',
+      terraformGeneratorMetadata: { providerName: 'authority', providerVersion: PROVIDER_VERSION },
+      terraformProviderSource: PROVIDER_SOURCE,
+    });
+    this.platform = config.platform;
+    this.alias = config.alias;
+  }
+
+  protected synthesizeAttributes(): { [name: string]: any } {
+    return {
+      alias: this.alias,
+      platform: this.platform?.map((p) => ({
+        name: p.name,
+        postgresql: p.postgresql?.map((c) => ({
+          host: c.host,
+          port: c.port,
+          database: c.database,
+          username: c.username,
+          password_env: c.passwordEnv,
+          password_file: c.passwordFile,
+          connect_timeout: c.connectTimeout,
+        })),
+      })),
+    };
+  }
+}

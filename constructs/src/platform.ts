@@ -1,0 +1,145 @@
+import { AuthorityProviderPlatform } from './l1/provider';
+
+/** What kind of system a platform is; reporting kinds are consumers, never authorities. */
+export enum PlatformKind {
+  CRM = 'crm',
+  CMS = 'cms',
+  ERP = 'erp',
+  ECOMMERCE = 'ecommerce',
+  SUPPORT_DESK = 'support_desk',
+  HR = 'hr',
+  INTERNAL_TOOL = 'internal_tool',
+  WAREHOUSE = 'warehouse',
+  BI = 'bi',
+  SPREADSHEET = 'spreadsheet',
+  EXPORT = 'export',
+}
+
+/** Whether people run the workflow in a platform (operational) or only read from it (consumer). */
+export enum PlatformRole {
+  OPERATIONAL = 'operational',
+  CONSUMER = 'consumer',
+}
+
+const CONSUMER_KINDS = [PlatformKind.WAREHOUSE, PlatformKind.BI, PlatformKind.SPREADSHEET, PlatformKind.EXPORT];
+
+/** Connection settings for a platform whose data lives in PostgreSQL. */
+export interface PostgresqlConnectionProps {
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  readonly database: string;
+  /** The role the provider connects as; it must own the protected tables or be a superuser. */
+  readonly username: string;
+  /**
+   * Name of the environment variable that holds the password, where terraform runs.
+   * The password itself never enters code, plan or state.
+   * @default no password (or passwordFile)
+   */
+  readonly passwordEnv?: string;
+  /**
+   * Path of a file whose first line is the password.
+   * @default no password (or passwordEnv)
+   */
+  readonly passwordFile?: string;
+  /** Seconds to wait for a connection. @default 10 */
+  readonly connectTimeout?: number;
+}
+
+/** How the provider reaches a platform to enforce the model there. */
+export abstract class PlatformConnection {
+  /** The platform keeps its data in PostgreSQL. */
+  public static postgresql(props: PostgresqlConnectionProps): PlatformConnection {
+    return new PostgresqlConnection(props);
+  }
+
+  /** The provider block for a platform with this connection. */
+  public abstract toProviderPlatform(name: string): AuthorityProviderPlatform;
+}
+
+class PostgresqlConnection extends PlatformConnection {
+  constructor(private readonly props: PostgresqlConnectionProps) {
+    super();
+    if (props.passwordEnv && props.passwordFile) {
+      throw new Error('A PostgreSQL connection takes passwordEnv or passwordFile, not both.');
+    }
+  }
+
+  public toProviderPlatform(name: string): AuthorityProviderPlatform {
+    return { name, postgresql: [{ ...this.props }] };
+  }
+}
+
+export interface PlatformProps {
+  /** Short, stable name: how plans, resources and messages refer to the platform (e.g. "crm"). */
+  readonly name: string;
+  readonly kind: PlatformKind;
+  /** Human name used in correction hints, e.g. "the CRM (Salesforce)". @default the name */
+  readonly title?: string;
+  /** @default CONSUMER for warehouse, BI, spreadsheet and export platforms; OPERATIONAL otherwise */
+  readonly role?: PlatformRole;
+  /**
+   * How the provider reaches the platform. A platform without one is modelled and validated,
+   * but nothing is enforced on it.
+   * @default not connected
+   */
+  readonly connection?: PlatformConnection;
+  /** The principal the sync writes as on this platform: the only writer of its copied fields. @default "authority_sync" */
+  readonly syncPrincipal?: string;
+}
+
+/** A connected system: a CRM, a CMS, an ERP, an internal tool, a BI layer ... */
+export class Platform {
+  public readonly name: string;
+  public readonly kind: PlatformKind;
+  public readonly title: string;
+  public readonly role: PlatformRole;
+  public readonly connection?: PlatformConnection;
+  public readonly syncPrincipal: string;
+
+  constructor(props: PlatformProps) {
+    if (!/^[a-z][a-z0-9_-]*$/.test(props.name)) {
+      throw new Error(`Platform name "${props.name}" must start with a lowercase letter and use only a-z, 0-9, "_" and "-": it becomes part of resource addresses.`);
+    }
+    this.name = props.name;
+    this.kind = props.kind;
+    this.title = props.title ?? props.name;
+    this.role = props.role ?? (CONSUMER_KINDS.includes(props.kind) ? PlatformRole.CONSUMER : PlatformRole.OPERATIONAL);
+    this.connection = props.connection;
+    this.syncPrincipal = props.syncPrincipal ?? 'authority_sync';
+  }
+
+  /** Where a field lives here: "table.column" or "schema.table.column" (object.property on SaaS). */
+  public at(path: string): FieldLocation {
+    return FieldLocation.parse(this, path);
+  }
+
+  /** Whether this platform is a reporting or export layer: a consumer, never an authority. */
+  public get isReporting(): boolean {
+    return CONSUMER_KINDS.includes(this.kind) || this.role === PlatformRole.CONSUMER;
+  }
+}
+
+/** The physical place of a field on one platform. */
+export class FieldLocation {
+  /** Parses "table.column" or "schema.table.column". */
+  public static parse(platform: Platform, path: string): FieldLocation {
+    const parts = path.split('.');
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
+      throw new Error(`Field location "${path}" on platform "${platform.name}" must be "table.column" or "schema.table.column".`);
+    }
+    const [namespace, container, field] = parts.length === 3 ? parts : ['public', ...parts];
+    return new FieldLocation(platform, namespace, container, field);
+  }
+
+  constructor(
+    public readonly platform: Platform,
+    public readonly namespace: string,
+    public readonly container: string,
+    public readonly field: string,
+  ) {}
+
+  public toString(): string {
+    return `${this.platform.name}:${this.namespace}.${this.container}.${this.field}`;
+  }
+}

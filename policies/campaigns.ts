@@ -1,0 +1,35 @@
+/**
+ * Campaigns: campaign naming is authoritative in the CRM; the internal operations tool holds a
+ * read-only copy for routing. Operators who find a wrong name fix it in the CRM.
+ */
+import { Construct } from 'constructs';
+import {
+  AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Duration, Propagation,
+} from '../constructs/src';
+import { OrganizationPlatforms } from './platforms';
+
+export class CampaignsDomain extends Domain {
+  constructor(scope: Construct, id: string, platforms: OrganizationPlatforms) {
+    super(scope, id, { governedBy: 'Marketing operations', description: 'Campaign metadata and naming.' });
+    const { crm, ops } = platforms;
+
+    const campaign = new Concept(this, 'Campaign', { description: 'A marketing campaign.' });
+    campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'));
+
+    new AuthorityPolicy(this, 'campaign-naming', {
+      concept: campaign,
+      fields: ['name'],
+      authority: crm,
+      origin: crm,
+      governedBy: 'Marketing operations',
+      copies: [Copy.readOnly(ops)],
+      propagation: Propagation.oneWay({ maxLag: Duration.minutes(5) }),
+      divergence: Divergence.AUTHORITY_WINS,
+      correction: CorrectionPath.at(crm, {
+        how: 'open the campaign and edit its name',
+        runbook: 'https://wiki.example.com/runbooks/campaign-names',
+        contact: '#marketing-ops',
+      }),
+    });
+  }
+}

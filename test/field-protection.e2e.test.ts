@@ -1,0 +1,159 @@
+/**
+ * End to end: the campaigns policy (policies/campaigns.ts) -> constructs -> Terraform JSON ->
+ * real terraform -> the real provider process -> real PostgreSQL servers started here.
+ */
+import { Client } from 'pg';
+import { PlatformConnection, Platform, PlatformKind } from '../constructs/src';
+import { CampaignsDomain } from '../policies/campaigns';
+import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
+import { SynthesizedStack, synthDomain } from './support/stack';
+import { Terraform } from './support/terraform';
+import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
+
+const OPS_PASSWORD_ENV = 'AUTHORITY_TEST_OPS_PASSWORD';
+const ADDRESS_PATTERN = /authority_field_protection\.[\w-]+/;
+
+/** Everything a protection may touch on the copy's database: triggers, functions, privileges. */
+async function catalogSnapshot(db: Client): Promise<unknown> {
+  const triggers = await db.query(
+    `SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal ORDER BY 1, 2`);
+  const functions = await db.query(
+    `SELECT n.nspname, p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`);
+  const grants = await db.query(
+    `SELECT c.relname, c.relacl::text, (SELECT array_agg(a.attname || ':' || coalesce(a.attacl::text, '')) FROM pg_attribute a
+            WHERE a.attrelid = c.oid AND a.attnum > 0) AS column_acl
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1`);
+  return { triggers: triggers.rows, functions: functions.rows, grants: grants.rows };
+}
+
+describe('field protection on real PostgreSQL, through terraform and the provider', () => {
+  let platforms: TestPlatforms;
+  let stack: SynthesizedStack;
+  let tf: Terraform;
+  let ops: Client;
+  let opsPassword: string;
+  let before: unknown;
+  let address: string;
+
+  beforeAll(async () => {
+    platforms = await startTestPlatforms();
+    const crmConn = platforms.crm.connection;
+    const opsConn = platforms.ops.connection;
+    opsPassword = platforms.ops.clientConfig().password;
+    stack = synthDomain((app) => new CampaignsDomain(app, 'campaigns', {
+      crm: new Platform({
+        name: 'crm', kind: PlatformKind.CRM, title: 'the CRM',
+        connection: PlatformConnection.postgresql({ ...crmConn, database: 'crm' }),
+      }),
+      ops: new Platform({
+        name: 'ops', kind: PlatformKind.INTERNAL_TOOL, title: 'the operations tool',
+        connection: PlatformConnection.postgresql({
+          host: opsConn.host, port: opsConn.port, database: 'ops', username: opsConn.username, passwordEnv: OPS_PASSWORD_ENV,
+        }),
+      }),
+    }));
+    tf = new Terraform(stack.dir, { [OPS_PASSWORD_ENV]: opsPassword });
+    ops = await platforms.connect('ops');
+    before = await catalogSnapshot(ops);
+    tf.init();
+    tf.apply();
+    address = Object.keys(JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources
+      .reduce((m: Record<string, true>, r: { address: string }) => ({ ...m, [r.address]: true }), {}))
+      .find((a) => ADDRESS_PATTERN.test(a))!;
+  });
+
+  afterAll(async () => {
+    await ops?.end();
+    await platforms?.stop();
+  });
+
+  test('a person\'s UPDATE of the protected column is refused, naming the authority and where to correct', async () => {
+    const err = await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Renamed locally' WHERE id = 1");
+    expect(err).toBeDefined();
+    expect(err!.code).toBe('42501');
+    expect(err!.message).toContain('campaigns.name is a read-only copy owned by crm');
+    expect(err!.message).toContain('Correct it in the CRM: open the campaign and edit its name');
+    expect(err!.hint).toContain('https://wiki.example.com/runbooks/campaign-names');
+    const row = await ops.query('SELECT name FROM campaigns WHERE id = 1');
+    expect(row.rows[0].name).toBe('Spring launch');
+  });
+
+  test('the table owner and a person inserting a named row are refused too', async () => {
+    const asOwner = await ops.query("UPDATE campaigns SET name = 'x' WHERE id = 2").catch((e: Error) => e);
+    expect(asOwner).toBeInstanceOf(Error);
+    const insert = await tryAs(ops, OPERATOR_ROLE, "INSERT INTO campaigns (id, name) VALUES (99, 'Side project')");
+    expect(insert?.message).toContain('owned by crm');
+  });
+
+  test('the sync principal still writes the column, and unprotected columns stay editable', async () => {
+    expect(await tryAs(ops, SYNC_ROLE, "UPDATE campaigns SET name = 'Spring launch 2026' WHERE id = 1")).toBeUndefined();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET routing_state = 'escalated', name = name WHERE id = 1")).toBeUndefined();
+    const row = await ops.query('SELECT name, routing_state FROM campaigns WHERE id = 1');
+    expect(row.rows[0]).toEqual({ name: 'Spring launch 2026', routing_state: 'escalated' });
+  });
+
+  test('a second plan shows no changes', () => {
+    const plan = tf.plan();
+    expect(plan.output).toContain('No changes');
+    expect(plan.code).toBe(0);
+  });
+
+  test('a guard disabled by hand shows as drift in the next plan, and apply restores it', async () => {
+    await ops.query('ALTER TABLE campaigns DISABLE TRIGGER authority_guard_crm');
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'sneaky' WHERE id = 2")).toBeUndefined();
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toMatch(/~ enforced\s+= false -> true/);
+    tf.apply();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'again' WHERE id = 2")).toBeDefined();
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('a guard dropped by hand shows as drift (to be created again), and apply restores it', async () => {
+    await ops.query('DROP TRIGGER authority_guard_crm ON campaigns');
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toContain(`${address} will be created`);
+    tf.apply();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'again' WHERE id = 2")).toBeDefined();
+  });
+
+  test('a column list edited by hand shows which columns changed', async () => {
+    await ops.query(`DROP TRIGGER authority_guard_crm ON campaigns;
+      CREATE TRIGGER authority_guard_crm BEFORE INSERT OR UPDATE OF assignee ON campaigns
+      FOR EACH ROW EXECUTE FUNCTION authority_guard_crm('${SYNC_ROLE}', 'crm', 'x', 'assignee')`);
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toMatch(/- "assignee"/);
+    expect(plan.output).toMatch(/\+ "name"/);
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('import of an existing protection gives a clean plan', () => {
+    const id = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.address === address).values.id;
+    expect(id).toBe('ops/public/campaigns/crm');
+    tf.ok('state', 'rm', address);
+    expect(tf.plan().code).toBe(2);
+    tf.ok('import', '-input=false', '-no-color', address, id);
+    const plan = tf.plan();
+    expect(plan.output).toContain('No changes');
+    expect(plan.code).toBe(0);
+  });
+
+  test('the password never lands in plan output, a saved plan or the state', () => {
+    const plan = tf.run('plan', '-input=false', '-no-color', '-out=saved.tfplan');
+    const saved = tf.ok('show', '-json', 'saved.tfplan');
+    expect(plan.output + saved.stdout + tf.stateText()).not.toContain(opsPassword);
+    expect(saved.stdout).toContain(OPS_PASSWORD_ENV);
+  });
+
+  test('destroy leaves the copy\'s triggers, functions and privileges exactly as they were', async () => {
+    expect(await catalogSnapshot(ops)).not.toEqual(before);
+    tf.destroy();
+    expect(await catalogSnapshot(ops)).toEqual(before);
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'free again' WHERE id = 2")).toBeUndefined();
+  });
+});

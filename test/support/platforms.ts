@@ -1,0 +1,56 @@
+/** Real PostgreSQL servers for a test file: the example's CRM and operations tool. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { LocalPostgres } from '../../embedded/local-postgres';
+import { prepareExamplePlatform } from '../../embedded/example-platforms';
+
+export interface TestPlatforms {
+  readonly dir: string;
+  readonly crm: LocalPostgres;
+  readonly ops: LocalPostgres;
+  /** A superuser connection to a platform's database (the caller ends it). */
+  connect(platform: 'crm' | 'ops'): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatforms(): Promise<TestPlatforms> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-test-'));
+  // The server runs as another user when tests run as root: let it into the folder.
+  fs.chmodSync(dir, 0o755);
+  const [crm, ops] = await Promise.all(['crm', 'ops'].map(async (name) => {
+    const server = await LocalPostgres.start({ dir: path.join(dir, name) });
+    await prepareExamplePlatform(name, server.clientConfig());
+    return server;
+  }));
+  const servers = { crm, ops };
+  return {
+    dir,
+    crm,
+    ops,
+    async connect(platform) {
+      const c = new Client(servers[platform].clientConfig(platform));
+      await c.connect();
+      return c;
+    },
+    async stop() {
+      await Promise.all([crm.stop(true), ops.stop(true)]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `sql` as `role` (SET ROLE, so current_user is that role) and returns the error, if any. */
+export async function tryAs(db: Client, role: string, sql: string, params: unknown[] = []): Promise<Error & { hint?: string; code?: string } | undefined> {
+  await db.query('BEGIN');
+  try {
+    await db.query(`SET LOCAL ROLE ${db.escapeIdentifier(role)}`);
+    await db.query(sql, params);
+    await db.query('COMMIT');
+    return undefined;
+  } catch (e) {
+    await db.query('ROLLBACK');
+    return e as Error;
+  }
+}

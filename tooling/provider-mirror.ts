@@ -1,0 +1,86 @@
+/**
+ * The local provider mirror: where terraform finds terraform-provider-authority offline.
+ *
+ * The build lays the bundled provider out as an unpacked filesystem mirror in dist/mirror. Each
+ * synthesized stack folder gets `terraform.d/plugins` pointing at it: terraform treats that
+ * folder (relative to where it runs) as an implied local mirror, so plain `cdktf plan` and
+ * `terraform init` find the provider with no CLI configuration and nothing in the user's home.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const PROVIDER_HOST = 'authority.local';
+export const PROVIDER_NAMESPACE = 'authority';
+export const PROVIDER_TYPE = 'authority';
+
+/** The project folder: where package.json is, above dist/ when compiled. */
+export const PROJECT_DIR = findProjectDir(__dirname);
+export const MIRROR_DIR = path.join(PROJECT_DIR, 'dist', 'mirror');
+export const PROVIDER_BUNDLE = path.join(PROJECT_DIR, 'dist', 'provider', 'terraform-provider-authority.js');
+
+export function providerVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')).version;
+}
+
+/** Terraform's name for this machine's platform, e.g. linux_amd64 or darwin_arm64. */
+export function terraformPlatform(): string {
+  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' };
+  return `${process.platform}_${arch[process.arch] ?? process.arch}`;
+}
+
+/**
+ * Writes the provider into the mirror: a small shell wrapper that runs the bundle with this
+ * Node (named absolutely: terraform may start plugins with a PATH that lacks node).
+ */
+export function writeMirror(): string {
+  const version = providerVersion();
+  const dir = path.join(MIRROR_DIR, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE, version, terraformPlatform());
+  fs.rmSync(path.join(MIRROR_DIR, PROVIDER_HOST), { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const exe = path.join(dir, `terraform-provider-${PROVIDER_TYPE}_v${version}`);
+  fs.writeFileSync(exe, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(PROVIDER_BUNDLE)} "$@"\n`, { mode: 0o755 });
+  return exe;
+}
+
+/** Points `<stackDir>/terraform.d/plugins` at the mirror, for every stack under `outdir`. */
+export function linkMirrorIntoStacks(outdir: string): void {
+  if (!fs.existsSync(PROVIDER_BUNDLE)) {
+    throw new Error(`The provider is not built (${PROVIDER_BUNDLE} is missing). Run \`npm run build\` first.`);
+  }
+  const stacks = path.join(outdir, 'stacks');
+  for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks) : []) {
+    linkMirror(path.join(stacks, stack));
+  }
+}
+
+export function linkMirror(workDir: string): void {
+  const plugins = path.join(workDir, 'terraform.d', 'plugins');
+  fs.mkdirSync(path.dirname(plugins), { recursive: true });
+  fs.rmSync(plugins, { recursive: true, force: true });
+  fs.symlinkSync(MIRROR_DIR, plugins, 'dir');
+}
+
+/** A CLI configuration for terraform that installs this provider from the mirror only. */
+export function cliConfig(): string {
+  return [
+    'provider_installation {',
+    `  filesystem_mirror {\n    path = ${JSON.stringify(MIRROR_DIR)}\n    include = ["${PROVIDER_HOST}/*/*"]\n  }`,
+    `  direct {\n    exclude = ["${PROVIDER_HOST}/*/*"]\n  }`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function findProjectDir(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'cdktf.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`No cdktf.json above ${from}: cannot find the project folder.`);
+    dir = up;
+  }
+  return dir;
+}

@@ -1,0 +1,22 @@
+/** The environment terraform and cdktf run with in this project: quiet, offline, home untouched. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_DIR, cliConfig } from './provider-mirror';
+
+export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const dir = path.join(PROJECT_DIR, 'dist');
+  const rc = path.join(dir, 'terraformrc');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(rc, cliConfig());
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: rc,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: '1',
+    CDKTF_HOME: path.join(PROJECT_DIR, '.authority', 'cdktf-home'),
+    JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0],
+    DISABLE_VERSION_CHECK: '1',
+    ...extra,
+  };
+}
