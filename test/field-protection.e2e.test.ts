@@ -126,8 +126,8 @@ describe('field protection on real PostgreSQL, through terraform and the provide
       FOR EACH ROW EXECUTE FUNCTION authority_guard_crm('${SYNC_ROLE}', 'crm', 'x', 'assignee')`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
-    expect(plan.output).toMatch(/- "assignee"/);
-    expect(plan.output).toMatch(/\+ "name"/);
+    expect(plan.output).toMatch(/~ "assignee" -> "name"/);
+    expect(plan.output).toMatch(/~ correction_hint = "x" -> "campaign.name is owned by the CRM/);
     tf.apply();
     expect(tf.plan().code).toBe(0);
   });
