@@ -20,6 +20,13 @@ const GRANTS = (tables: string[]) => tables.map((t) => `
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${SYNC_ROLE};
 GRANT SELECT, INSERT, UPDATE ON ${t} TO ${OPERATOR_ROLE};`).join('\n');
 
+/**
+ * Rows for an empty table only. A later run inserts nothing, so it never meets the guard of a
+ * protected copy (a BEFORE INSERT trigger fires even for ON CONFLICT DO NOTHING).
+ */
+const seed = (table: string, rows: string) =>
+  `INSERT INTO ${table} SELECT * FROM (VALUES ${rows}) AS v WHERE NOT EXISTS (SELECT 1 FROM ${table});`;
+
 /** Schema and seed data per example platform (database name = platform name). */
 export const EXAMPLE_SCHEMAS: Record<string, string> = {
   crm: `
@@ -29,10 +36,7 @@ CREATE TABLE IF NOT EXISTS campaigns (
   status text NOT NULL DEFAULT 'draft',
   owner text
 );
-INSERT INTO campaigns VALUES
-  (1, 'Spring launch', 'live', 'dana'),
-  (2, 'Partner webinar', 'draft', 'lee')
-ON CONFLICT (id) DO NOTHING;
+${seed('campaigns', "(1, 'Spring launch', 'live', 'dana'), (2, 'Partner webinar', 'draft', 'lee')")}
 ${GRANTS(['campaigns'])}`,
   ops: `
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -41,10 +45,7 @@ CREATE TABLE IF NOT EXISTS campaigns (
   routing_state text NOT NULL DEFAULT 'new',
   assignee text
 );
-INSERT INTO campaigns VALUES
-  (1, 'Spring launch', 'triaged', 'sam'),
-  (2, 'Partner webinar', 'new', NULL)
-ON CONFLICT (id) DO NOTHING;
+${seed('campaigns', "(1, 'Spring launch', 'triaged', 'sam'), (2, 'Partner webinar', 'new', NULL)")}
 ${GRANTS(['campaigns'])}`,
 };
 

@@ -131,8 +131,9 @@ test('identifiers with quotes, semicolons and odd Unicode are quoted, never spli
     tf.apply();
 
     const refused = await tryAs(db, OPERATOR_ROLE, `UPDATE ${db.escapeIdentifier(table)} SET ${db.escapeIdentifier(column)} = 'x'`);
-    expect(refused?.message).toContain(`${table}.${column} is a read-only copy owned by crm-ünï`);
+    expect(refused?.message).toContain(`${table}.${column} is a read-only copy here.`);
     expect(refused?.hint).toContain(how);
+    expect((refused as { detail?: string }).detail).toContain(`Only the sync (${role}) writes this column here; it copies the value from crm-ünï.`);
     expect(await tryAs(db, role, `UPDATE ${db.escapeIdentifier(table)} SET ${db.escapeIdentifier(column)} = 'y'`)).toBeUndefined();
     expect(await tryAs(db, OPERATOR_ROLE, `UPDATE ${db.escapeIdentifier(table)} SET other = 'z'`)).toBeUndefined();
     expect((await db.query("SELECT to_regclass('public.campaigns') IS NOT NULL AS present")).rows[0].present).toBe(true);

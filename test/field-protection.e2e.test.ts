@@ -73,8 +73,8 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     const err = await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Renamed locally' WHERE id = 1");
     expect(err).toBeDefined();
     expect(err!.code).toBe('42501');
-    expect(err!.message).toContain('campaigns.name is a read-only copy owned by crm');
-    expect(err!.message).toContain('Correct it in the CRM: open the campaign and edit its name');
+    expect(err!.message).toContain(
+      'campaigns.name is a read-only copy here. campaign.name is owned by the CRM (crm). Correct it in the CRM: open the campaign and edit its name.');
     expect(err!.hint).toContain('https://wiki.example.com/runbooks/campaign-names');
     const row = await ops.query('SELECT name FROM campaigns WHERE id = 1');
     expect(row.rows[0].name).toBe('Spring launch');
@@ -84,7 +84,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     const asOwner = await ops.query("UPDATE campaigns SET name = 'x' WHERE id = 2").catch((e: Error) => e);
     expect(asOwner).toBeInstanceOf(Error);
     const insert = await tryAs(ops, OPERATOR_ROLE, "INSERT INTO campaigns (id, name) VALUES (99, 'Side project')");
-    expect(insert?.message).toContain('owned by crm');
+    expect(insert?.message).toContain('owned by the CRM (crm)');
   });
 
   test('the sync principal still writes the column, and unprotected columns stay editable', async () => {
@@ -127,7 +127,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ "assignee" -> "name"/);
-    expect(plan.output).toMatch(/~ correction_hint = "x" -> "campaign.name is owned by the CRM/);
+    expect(plan.output).toMatch(/~ correction_hint = "x" -> "campaign.name is owned by the CRM \(crm\)/);
     tf.apply();
     expect(tf.plan().code).toBe(0);
   });

@@ -73,12 +73,15 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
     }
   }
   const c = servers.find(([n]) => n === 'ops')?.[1].connection;
+  const rows: [string, string][] = [
+    ['policies/', 'the policies in code, one file per domain'],
+    ['cdktf.out/stacks/<domain>/cdk.tf.json', 'the synthesized Terraform JSON'],
+    ['npx cdktf plan <domain>', 'a plan against the live platforms (edit a policy, then plan)'],
+    ...(c ? [[`PGPASSWORD=$(cat ${path.relative(PROJECT_DIR, c.passwordFile)}) psql -h ${c.host} -p ${c.port} -U ${c.username} ops`, 'the ops tool\'s database'] as [string, string]] : []),
+    ['npm run stop', 'stop the servers and clean up'],
+  ];
   say('\nWhere to look:');
-  say('  policies/campaigns.ts                  the policy in code');
-  say('  cdktf.out/stacks/campaigns/            the synthesized Terraform JSON');
-  say('  npx cdktf plan                          a plan against the live platforms (try after editing a policy)');
-  if (c) say(`  psql -h ${c.host} -p ${c.port} -U ${c.username} ops   the ops tool's database (password in ${path.relative(PROJECT_DIR, c.passwordFile)})`);
-  say('  npm run stop                            stop the servers and clean up');
+  for (const [what, why] of rows) say(`  ${what}\n      ${why}`);
 }
 
 async function down(): Promise<void> {

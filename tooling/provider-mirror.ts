@@ -6,6 +6,7 @@
  * folder (relative to where it runs) as an implied local mirror, so plain `cdktf plan` and
  * `terraform init` find the provider with no CLI configuration and nothing in the user's home.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -34,12 +35,56 @@ export function terraformPlatform(): string {
  */
 export function writeMirror(): string {
   const version = providerVersion();
-  const dir = path.join(MIRROR_DIR, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE, version, terraformPlatform());
+  const dir = packageDir(version);
   fs.rmSync(path.join(MIRROR_DIR, PROVIDER_HOST), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const exe = path.join(dir, `terraform-provider-${PROVIDER_TYPE}_v${version}`);
   fs.writeFileSync(exe, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(PROVIDER_BUNDLE)} "$@"\n`, { mode: 0o755 });
   return exe;
+}
+
+function packageDir(version: string): string {
+  return path.join(MIRROR_DIR, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE, version, terraformPlatform());
+}
+
+/**
+ * Terraform's "h1:" package checksum (Go's dirhash.Hash1): the SHA-256 of a listing of each
+ * file's SHA-256 and relative path, sorted by path.
+ */
+export function packageHash(dir: string): string {
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else files.push(child);
+    }
+  };
+  walk('');
+  const listing = files.sort().map((f) => `${createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')}  ${f}\n`).join('');
+  return `h1:${createHash('sha256').update(listing).digest('base64')}`;
+}
+
+/**
+ * A lock file that records the locally built provider, so `terraform init` needs no registry
+ * and cdktf does not run `terraform providers lock` (which asks the provider's origin host).
+ * Rewritten at each synth: a rebuilt provider gets its new checksum, never a stale mismatch.
+ */
+export function writeLockFile(workDir: string): void {
+  const version = providerVersion();
+  const lock = [
+    '# Written by authority at synth: the provider comes from the project\'s local mirror.',
+    '',
+    `provider "${PROVIDER_HOST}/${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}" {`,
+    `  version     = "${version}"`,
+    `  constraints = "${version}"`,
+    '  hashes = [',
+    `    "${packageHash(packageDir(version))}",`,
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(workDir, '.terraform.lock.hcl'), lock);
 }
 
 /** Points `<stackDir>/terraform.d/plugins` at the mirror, for every stack under `outdir`. */
@@ -50,6 +95,7 @@ export function linkMirrorIntoStacks(outdir: string): void {
   const stacks = path.join(outdir, 'stacks');
   for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks) : []) {
     linkMirror(path.join(stacks, stack));
+    writeLockFile(path.join(stacks, stack));
   }
 }
 

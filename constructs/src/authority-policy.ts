@@ -78,11 +78,11 @@ export class AuthorityPolicy extends Construct {
     }
   }
 
-  /** The sentence a person reads when a copy refuses their edit. */
+  /** What a person reads when a copy refuses their edit: who owns the fact, and where to fix it. */
   public get correctionHint(): string {
     const names = this.fields.map((f) => f.toString()).join(', ');
-    const where = this.correction ? this.correction.describe() : `Correct it in ${this.authority.title}.`;
-    return `${names} is owned by ${this.authority.title}. ${where}`;
+    const owner = `${names} ${this.fields.length > 1 ? 'are' : 'is'} owned by ${this.authority.title} (${this.authority.name}).`;
+    return `${owner} ${this.correction ? this.correction.describe() : `Correct it in ${this.authority.title}.`}`;
   }
 
   private protectCopy(copy: Copy): void {

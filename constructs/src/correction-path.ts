@@ -25,10 +25,11 @@ export class CorrectionPath {
 
   /** The sentence a refused person reads. */
   public describe(): string {
+    const sentence = (s: string) => (/[.!?]$/.test(s) ? s : `${s}.`);
     return [
-      `Correct it in ${this.platform.title}: ${this.how}.`,
-      this.runbook ? `Runbook: ${this.runbook}.` : '',
-      this.contact ? `Ask ${this.contact}.` : '',
-    ].filter(Boolean).join(' ').replace(/\.\./g, '.');
+      sentence(`Correct it in ${this.platform.title}: ${this.how}`),
+      this.runbook ? sentence(`Runbook: ${this.runbook}`) : '',
+      this.contact ? sentence(`Ask ${this.contact}`) : '',
+    ].filter(Boolean).join(' ');
   }
 }

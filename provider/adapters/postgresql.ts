@@ -59,7 +59,7 @@ BEGIN
        OR (TG_OP = 'UPDATE' AND (to_jsonb(NEW) -> col) IS DISTINCT FROM (to_jsonb(OLD) -> col)) THEN
       RAISE EXCEPTION USING
         ERRCODE = 'insufficient_privilege',
-        MESSAGE = format('%s.%s is a read-only copy owned by %s. %s', TG_TABLE_NAME, col, authority, correction),
+        MESSAGE = format('%s.%s is a read-only copy here. %s', TG_TABLE_NAME, col, correction),
         DETAIL = format('Only the sync (%s) writes this column here; it copies the value from %s.', sync_principal, authority),
         HINT = correction;
     END IF;
