@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 180000,
   // Tests start real servers and terraform: two workers match the two cores.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
