@@ -2,13 +2,22 @@
  * The cdktf app: synthesizes the organization's authority model (policies/) into one stack per
  * domain, and points each stack at the local provider mirror so terraform finds the provider.
  */
-import { App } from 'cdktf';
+import * as path from 'node:path';
+import { App, LocalBackend, TerraformBackend, TerraformStack } from 'cdktf';
 import { defineOrganization } from './policies';
+import { STATE_DIR } from './tooling/paths';
 import { linkMirrorIntoStacks } from './tooling/provider-mirror';
 
 const app = new App();
 try {
   defineOrganization(app);
+  // Local state beside the embedded default's data (git-ignored). Give a Domain a remote
+  // backend in policies/ to share state across a team; it is left as it is.
+  for (const stack of app.node.children.filter(TerraformStack.isStack)) {
+    if (!stack.node.children.some((c) => c instanceof TerraformBackend)) {
+      new LocalBackend(stack, { path: path.join(STATE_DIR, `${stack.node.id}.tfstate`) });
+    }
+  }
   app.synth();
 } catch (e) {
   // A modelling error is the user's to fix: say what and where, without a stack trace.

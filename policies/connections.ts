@@ -5,8 +5,8 @@
  * that `npm start` runs (.authority/embedded/connections.json).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PlatformConnection } from '../constructs/src';
+import { EMBEDDED_CONNECTIONS } from '../tooling/paths';
 
 /** Written by the embedded default for each platform it runs locally. */
 export interface EmbeddedConnection {
@@ -17,8 +17,6 @@ export interface EmbeddedConnection {
   readonly passwordFile: string;
 }
 
-/** Relative to the project folder, where cdktf and npm run the app. */
-export const EMBEDDED_CONNECTIONS = path.resolve('.authority', 'embedded', 'connections.json');
 
 export function connectionFor(platform: string): PlatformConnection {
   const env = (key: string) => process.env[`AUTHORITY_${platform.toUpperCase().replace(/-/g, '_')}_${key}`];

@@ -10,26 +10,25 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { EXAMPLE_SCHEMAS, OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
-import { PROJECT_DIR } from './provider-mirror';
+import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
 import { terraformEnv } from './terraform-env';
 
-const EMBEDDED_DIR = path.join(PROJECT_DIR, '.authority', 'embedded');
 const CDKTF = path.join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf');
 
 async function up(): Promise<void> {
   const names = Object.keys(EXAMPLE_SCHEMAS);
-  say(`Starting local PostgreSQL servers for ${names.join(', ')} (data in ${path.relative(PROJECT_DIR, EMBEDDED_DIR)}/) ...`);
+  say(`Starting local PostgreSQL servers for ${names.join(', ')} (data in ${display(EMBEDDED_DIR)}/) ...`);
   const servers = await Promise.all(names.map(async (name) => {
     const server = await LocalPostgres.start({ dir: path.join(EMBEDDED_DIR, name) });
     await prepareExamplePlatform(name, server.clientConfig());
     return [name, server] as const;
   }));
   const connections = Object.fromEntries(servers.map(([name, s]) => [name, { ...s.connection, database: name }]));
-  fs.writeFileSync(path.join(EMBEDDED_DIR, 'connections.json'), JSON.stringify(connections, null, 2) + '\n');
+  fs.writeFileSync(EMBEDDED_CONNECTIONS, JSON.stringify(connections, null, 2) + '\n');
 
   say('Synthesizing the policies, planning and applying with cdktf ...');
   const env = terraformEnv();
-  const apply = spawnSync(CDKTF, ['apply', '*', '--auto-approve', '--outputs-file-include-sensitive-outputs=false'], {
+  const apply = spawnSync(CDKTF, ['apply', '*', '--auto-approve', '--output', CDKTF_OUT], {
     cwd: PROJECT_DIR, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = clean(apply.stdout + apply.stderr);
@@ -77,7 +76,7 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
     ['policies/', 'the policies in code, one file per domain'],
     ['cdktf.out/stacks/<domain>/cdk.tf.json', 'the synthesized Terraform JSON'],
     ['npx cdktf plan <domain>', 'a plan against the live platforms (edit a policy, then plan)'],
-    ...(c ? [[`PGPASSWORD=$(cat ${path.relative(PROJECT_DIR, c.passwordFile)}) psql -h ${c.host} -p ${c.port} -U ${c.username} ops`, 'the ops tool\'s database'] as [string, string]] : []),
+    ...(c ? [[`PGPASSWORD=$(cat ${display(c.passwordFile)}) psql -h ${c.host} -p ${c.port} -U ${c.username} ops`, 'the ops tool\'s database'] as [string, string]] : []),
     ['npm run stop', 'stop the servers and clean up'],
   ];
   say('\nWhere to look:');
@@ -87,12 +86,14 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
 async function down(): Promise<void> {
   const dirs = fs.existsSync(EMBEDDED_DIR) ? fs.readdirSync(EMBEDDED_DIR).filter((d) => fs.existsSync(path.join(EMBEDDED_DIR, d, 'data'))) : [];
   await Promise.all(dirs.map((d) => LocalPostgres.stop(path.join(EMBEDDED_DIR, d), true)));
-  fs.rmSync(EMBEDDED_DIR, { recursive: true, force: true });
-  fs.rmSync(path.join(PROJECT_DIR, 'cdktf.out'), { recursive: true, force: true });
-  for (const f of fs.readdirSync(PROJECT_DIR).filter((f) => /^terraform\..+\.tfstate(\.backup)?$/.test(f))) {
-    fs.rmSync(path.join(PROJECT_DIR, f));
-  }
+  for (const dir of [EMBEDDED_DIR, STATE_DIR, CDKTF_OUT, CDKTF_HOME]) fs.rmSync(dir, { recursive: true, force: true });
   say(`Stopped ${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
+}
+
+/** A path as short as it can be said: relative to the project when inside it. */
+function display(p: string): string {
+  const rel = path.relative(PROJECT_DIR, p);
+  return rel.startsWith('..') ? p : rel;
 }
 
 function say(text: string): void {

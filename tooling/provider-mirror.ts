@@ -14,8 +14,8 @@ export const PROVIDER_HOST = 'authority.local';
 export const PROVIDER_NAMESPACE = 'authority';
 export const PROVIDER_TYPE = 'authority';
 
-/** The project folder: where package.json is, above dist/ when compiled. */
-export const PROJECT_DIR = findProjectDir(__dirname);
+import { PROJECT_DIR } from './paths';
+
 export const MIRROR_DIR = path.join(PROJECT_DIR, 'dist', 'mirror');
 export const PROVIDER_BUNDLE = path.join(PROJECT_DIR, 'dist', 'provider', 'terraform-provider-authority.js');
 
@@ -119,14 +119,4 @@ export function cliConfig(): string {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function findProjectDir(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'cdktf.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`No cdktf.json above ${from}: cannot find the project folder.`);
-    dir = up;
-  }
-  return dir;
 }

@@ -1,7 +1,8 @@
 /** The environment terraform and cdktf run with in this project: quiet, offline, home untouched. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_DIR, cliConfig } from './provider-mirror';
+import { CDKTF_HOME, PROJECT_DIR } from './paths';
+import { cliConfig } from './provider-mirror';
 
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const dir = path.join(PROJECT_DIR, 'dist');
@@ -14,7 +15,7 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
     CDKTF_DISABLE_PLUGIN_CACHE_ENV: '1',
-    CDKTF_HOME: path.join(PROJECT_DIR, '.authority', 'cdktf-home'),
+    CDKTF_HOME,
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0],
     DISABLE_VERSION_CHECK: '1',
     ...extra,

@@ -1,0 +1,70 @@
+/**
+ * The README's main job, as a user runs it: `npm start` on the embedded default (real servers,
+ * the cdktf CLI, terraform, the provider), again with no changes, plain `cdktf plan` with no
+ * terraform CLI configuration at all, and `npm run stop`.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const PROJECT = path.join(__dirname, '..');
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-home-'));
+fs.chmodSync(home, 0o755);
+const env = { ...process.env, AUTHORITY_HOME: home, CHECKPOINT_DISABLE: '1' };
+
+function run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(file, args, { cwd: PROJECT, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 240_000 });
+  // eslint-disable-next-line no-control-regex
+  const output = (r.stdout + r.stderr).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  return { code: r.status, output };
+}
+
+const embedded = (command: string) => run(process.execPath, [path.join(PROJECT, 'dist', 'tooling', 'embedded.js'), command]);
+
+/** Whether a process runs: a zombie waiting for its reaper does not. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+afterAll(() => {
+  embedded('down');
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+test('npm start applies the example, shows the refusal, and plans no changes when run again', () => {
+  const first = embedded('up');
+  expect(first.output).toContain('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+  expect(first.output).toContain("ops: campaigns.name is now a read-only copy. A person's edit is refused with:");
+  expect(first.output).toContain('campaign.name is owned by the CRM (crm). Correct it in the CRM');
+  expect(first.code).toBe(0);
+
+  const again = embedded('up');
+  expect(again.output).toContain('No changes.');
+  expect(again.output).toContain('Apply complete! Resources: 0 added, 0 changed, 0 destroyed.');
+  expect(again.code).toBe(0);
+});
+
+test('plain cdktf plan finds the provider offline with no terraform CLI configuration', () => {
+  const emptyConfig = path.join(home, 'empty.tfrc');
+  fs.writeFileSync(emptyConfig, '');
+  const plan = run(path.join(PROJECT, 'node_modules', '.bin', 'cdktf'), ['plan', 'campaigns', '--output', path.join(home, 'cdktf.out')], {
+    TF_CLI_CONFIG_FILE: emptyConfig,
+  });
+  expect(plan.output).toContain('No changes.');
+  expect(plan.code).toBe(0);
+});
+
+test('npm run stop stops the servers and removes their data', () => {
+  const pidFiles = ['crm', 'ops'].map((p) => path.join(home, 'embedded', p, 'data', 'postmaster.pid'));
+  const pids = pidFiles.map((f) => Number(fs.readFileSync(f, 'utf8').split('\n')[0]));
+  const down = embedded('down');
+  expect(down.output).toContain('Stopped 2 local PostgreSQL server(s)');
+  for (const pid of pids) expect(alive(pid)).toBe(false);
+  expect(fs.existsSync(path.join(home, 'embedded'))).toBe(false);
+  expect(fs.existsSync(path.join(home, 'state'))).toBe(false);
+});
