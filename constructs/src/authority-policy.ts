@@ -57,7 +57,7 @@ export class AuthorityPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
-    const domain = Domain.of(this);
+    const domain = Domain.enclosing(this);
     this.concept = props.concept;
     this.recordLevel = props.fields === undefined;
     this.fields = props.fields ? props.fields.map((f) => props.concept.field(f)) : props.concept.fields;
@@ -95,8 +95,8 @@ export class AuthorityPolicy extends Construct {
             `Add ${copy.platform.name}.at('table.column') to the field on ${this.concept.node.path}, or drop the copy.`,
         );
       }
-      const key = `${loc.namespace}.${loc.container}`;
-      const group = byTable.get(key) ?? { namespace: loc.namespace, table: loc.container, columns: [] };
+      const key = `${loc.schemaName}.${loc.container}`;
+      const group = byTable.get(key) ?? { namespace: loc.schemaName, table: loc.container, columns: [] };
       group.columns.push(loc.field);
       byTable.set(key, group);
     }

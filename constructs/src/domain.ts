@@ -1,5 +1,5 @@
 import { TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
 import { Platform } from './platform';
 
@@ -16,7 +16,7 @@ export interface DomainProps {
  */
 export class Domain extends TerraformStack {
   /** The Domain that holds `scope`. */
-  public static of(scope: Construct): Domain {
+  public static enclosing(scope: IConstruct): Domain {
     const stack = TerraformStack.of(scope);
     if (!(stack instanceof Domain)) {
       throw new Error(`${scope.node.path}: authority constructs belong inside a Domain (one stack per business domain).`);

@@ -128,18 +128,20 @@ export class FieldLocation {
     if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
       throw new Error(`Field location "${path}" on platform "${platform.name}" must be "table.column" or "schema.table.column".`);
     }
-    const [namespace, container, field] = parts.length === 3 ? parts : ['public', ...parts];
-    return new FieldLocation(platform, namespace, container, field);
+    const [schemaName, container, field] = parts.length === 3 ? parts : ['public', ...parts];
+    return new FieldLocation(platform, schemaName, container, field);
   }
 
   constructor(
     public readonly platform: Platform,
-    public readonly namespace: string,
+    /** The schema (PostgreSQL) or namespace that holds the container. */
+    public readonly schemaName: string,
+    /** The table, collection or object type. */
     public readonly container: string,
     public readonly field: string,
   ) {}
 
   public toString(): string {
-    return `${this.platform.name}:${this.namespace}.${this.container}.${this.field}`;
+    return `${this.platform.name}:${this.schemaName}.${this.container}.${this.field}`;
   }
 }
