@@ -1,6 +1,6 @@
 /**
- * Campaigns: campaign naming is authoritative in the CRM; the internal operations tool holds a
- * read-only copy for routing. Operators who find a wrong name fix it in the CRM.
+ * Campaigns: campaign naming is authoritative in the CRM. The operations tool, the CMS and the
+ * BI layer hold read-only copies; an operator who finds a wrong name fixes it in the CRM.
  */
 import { Construct } from 'constructs';
 import {
@@ -9,12 +9,13 @@ import {
 import { OrganizationPlatforms } from './platforms';
 
 export class CampaignsDomain extends Domain {
-  constructor(scope: Construct, id: string, platforms: OrganizationPlatforms) {
+  constructor(scope: Construct, id: string, platforms: Pick<OrganizationPlatforms, 'crm' | 'ops'> & Partial<OrganizationPlatforms>) {
     super(scope, id, { governedBy: 'Marketing operations', description: 'Campaign metadata and naming.' });
-    const { crm, ops } = platforms;
+    const { crm, ops, cms, bi } = platforms;
 
     const campaign = new Concept(this, 'Campaign', { description: 'A marketing campaign.' });
-    campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'));
+    campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'),
+      ...(cms ? [cms.at('content.campaign_name')] : []), ...(bi ? [bi.at('campaign_report.name')] : []));
 
     new AuthorityPolicy(this, 'campaign-naming', {
       concept: campaign,
@@ -22,7 +23,7 @@ export class CampaignsDomain extends Domain {
       authority: crm,
       origin: crm,
       governedBy: 'Marketing operations',
-      copies: [Copy.readOnly(ops)],
+      copies: [Copy.readOnly(ops), ...(cms ? [Copy.readOnly(cms)] : []), ...(bi ? [Copy.readOnly(bi)] : [])],
       propagation: Propagation.oneWay({ maxLag: Duration.minutes(5) }),
       divergence: Divergence.AUTHORITY_WINS,
       correction: CorrectionPath.at(crm, {

@@ -4,12 +4,22 @@ import { connectionFor } from './connections';
 
 export interface OrganizationPlatforms {
   readonly crm: Platform;
+  readonly cms: Platform;
   readonly ops: Platform;
+  readonly erp: Platform;
+  readonly support: Platform;
+  readonly bi: Platform;
 }
 
 export function organizationPlatforms(): OrganizationPlatforms {
+  const platform = (name: string, kind: PlatformKind, title: string) =>
+    new Platform({ name, kind, title, connection: connectionFor(name) });
   return {
-    crm: new Platform({ name: 'crm', kind: PlatformKind.CRM, title: 'the CRM', connection: connectionFor('crm') }),
-    ops: new Platform({ name: 'ops', kind: PlatformKind.INTERNAL_TOOL, title: 'the operations tool', connection: connectionFor('ops') }),
+    crm: platform('crm', PlatformKind.CRM, 'the CRM'),
+    cms: platform('cms', PlatformKind.CMS, 'the CMS'),
+    ops: platform('ops', PlatformKind.INTERNAL_TOOL, 'the operations tool'),
+    erp: platform('erp', PlatformKind.ERP, 'the ERP'),
+    support: platform('support', PlatformKind.SUPPORT_DESK, 'the support desk'),
+    bi: platform('bi', PlatformKind.BI, 'the BI layer'),
   };
 }

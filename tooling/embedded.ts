@@ -36,41 +36,41 @@ async function up(): Promise<void> {
     process.stderr.write(output + '\n');
     throw new Error('cdktf apply failed (output above).');
   }
-  const changes = output.split('\n').filter((l) => /Apply complete|No changes|will be (created|updated|destroyed)|Creation complete|Modifications complete|Destruction complete/.test(l));
-  say(changes.length ? changes.map((l) => '  ' + l.trim()).join('\n') : '  (cdktf reported nothing)');
-  await showWhereToLook(servers.map(([n, s]) => [n, s] as const));
+  for (const [stack, lines] of byStack(output, fs.readdirSync(path.join(CDKTF_OUT, 'stacks')))) {
+    const applied = lines.find((l) => l.startsWith('Apply complete!'))?.replace('Apply complete! Resources: ', '');
+    const result = lines.includes('No changes. Your infrastructure matches the configuration.') ? 'no changes' : applied ?? 'no result reported';
+    say(`  ${stack.padEnd(12)} ${result}`);
+    for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
+  }
+  await showWhereToLook(servers);
 }
 
-/** Proves the protection on each copy the way a person meets it, then says where to look. */
+/** Lists the protected copies as the databases report them, proves one refusal, says where to look. */
 async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres]>): Promise<void> {
+  const guards: { platform: string; table: string; columns: string[]; authority: string; enabled: boolean }[] = [];
+  let proof: string | undefined;
   for (const [name, server] of servers) {
     const db = new Client(server.clientConfig(name));
     await db.connect();
     try {
-      const guards = await db.query<{ tbl: string; tgname: string; enabled: string }>(
-        `SELECT c.relname AS tbl, t.tgname, t.tgenabled AS enabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      const found = await db.query<{ tbl: string; columns: string[]; args: Buffer; enabled: string }>(
+        `SELECT c.relname AS tbl, t.tgargs AS args, t.tgenabled AS enabled,
+                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])) AS columns
+           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
           WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
-      for (const g of guards.rows) {
-        const cols = await db.query<{ col: string }>(
-          `SELECT a.attname AS col FROM pg_trigger t JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])
-            WHERE t.tgname = $1 AND t.tgrelid = $2::regclass`, [g.tgname, g.tbl]);
-        const col = cols.rows[0]?.col;
-        if (!col) continue;
-        await db.query('BEGIN');
-        try {
-          await db.query(`SET LOCAL ROLE ${OPERATOR_ROLE}`);
-          await db.query(`UPDATE ${db.escapeIdentifier(g.tbl)} SET ${db.escapeIdentifier(col)} = 'edited by hand' WHERE true`);
-          say(`\n${name}: ${g.tbl}.${col}: a person's edit was NOT refused (guard ${g.tgname} is ${g.enabled === 'O' ? 'enabled' : 'disabled'})`);
-        } catch (e) {
-          say(`\n${name}: ${g.tbl}.${cols.rows.map((r) => r.col).join(', ')} is now a read-only copy. A person's edit is refused with:\n  ${(e as Error).message}`);
-        } finally {
-          await db.query('ROLLBACK');
-        }
+      for (const g of found.rows) {
+        guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'O' });
+        if (proof === undefined) proof = await personEdit(db, g.tbl, g.columns[0]);
       }
     } finally {
       await db.end();
     }
   }
+  say(`\nProtected copies (only the sync writes them; a person is sent to the authority):`);
+  for (const g of guards) {
+    say(`  ${g.platform.padEnd(8)} ${`${g.table}.${g.columns.join(', ')}`.padEnd(34)} owned by ${g.authority}${g.enabled ? '' : '  (guard DISABLED)'}`);
+  }
+  if (proof) say(`\nA person's edit of the first one is refused with:\n  ${proof}`);
   const c = servers.find(([n]) => n === 'ops')?.[1].connection;
   const rows: [string, string][] = [
     ['policies/', 'the policies in code, one file per domain'],
@@ -96,8 +96,42 @@ function display(p: string): string {
   return rel.startsWith('..') ? p : rel;
 }
 
+/** Tries an edit as the example's operator role, rolled back; returns the refusal. */
+async function personEdit(db: Client, table: string, column: string): Promise<string> {
+  await db.query('BEGIN');
+  try {
+    await db.query(`SET LOCAL ROLE ${OPERATOR_ROLE}`);
+    await db.query(`UPDATE ${db.escapeIdentifier(table)} SET ${db.escapeIdentifier(column)} = 'edited by hand' WHERE true`);
+    return `(not refused: the guard on ${table}.${column} lets people through)`;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
 function say(text: string): void {
   process.stdout.write(text + '\n');
+}
+
+/**
+ * cdktf deploys stacks in parallel and prints each block of terraform output with the stack's
+ * name on its first line and the other lines indented to match; its own status lines come in
+ * between. Groups the lines by stack.
+ */
+function byStack(output: string, stackNames: string[]): Map<string, string[]> {
+  const stacks = new Map<string, string[]>(stackNames.sort().map((n) => [n, []]));
+  let current: { lines: string[]; indent: number } | undefined;
+  for (const line of output.split('\n')) {
+    const head = /^([\w-]+) {2,}/.exec(line);
+    if (head && stacks.has(head[1])) {
+      current = { lines: stacks.get(head[1])!, indent: head[0].length };
+      current.lines.push(line.slice(head[0].length).trim());
+    } else if (current && line.startsWith(' '.repeat(current.indent))) {
+      current.lines.push(line.trim());
+    }
+  }
+  return stacks;
 }
 
 /** cdktf prints spinner and colour codes even without a TTY. */
