@@ -1,0 +1,70 @@
+/**
+ * The example organization (policies/) synthesizes cleanly into one stack per domain, with
+ * one field protection per copy table, and the campaigns domain's Terraform JSON is pinned.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'cdktf';
+import { defineOrganization } from '../policies';
+
+const PLATFORMS = ['crm', 'cms', 'ops', 'erp', 'support', 'bi'];
+
+function synthOrganization(): Record<string, any> {
+  const saved = { ...process.env };
+  // Connections from the environment, as for your own PostgreSQL: stable across machines.
+  for (const p of PLATFORMS) {
+    process.env[`AUTHORITY_${p.toUpperCase()}_PGHOST`] = `${p}.db.example.internal`;
+    process.env[`AUTHORITY_${p.toUpperCase()}_PGUSER`] = `${p}_owner`;
+  }
+  try {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-org-'));
+    const app = new App({ outdir });
+    defineOrganization(app);
+    app.synth();
+    const stacks = path.join(outdir, 'stacks');
+    return Object.fromEntries(fs.readdirSync(stacks).map((s) => {
+      const json = JSON.parse(fs.readFileSync(path.join(stacks, s, 'cdk.tf.json'), 'utf8'));
+      delete json.terraform.backend; // an absolute path of this machine
+      return [s, json];
+    }));
+  } finally {
+    process.env = saved;
+  }
+}
+
+const stacks = synthOrganization();
+const protections = (stack: string) => Object.values<any>(stacks[stack].resource?.authority_field_protection ?? {});
+
+test('one stack per domain', () => {
+  expect(Object.keys(stacks).sort()).toEqual(['accounts', 'billing', 'campaigns', 'content', 'operations', 'support']);
+});
+
+test('each read-only copy is protected, one resource per copy table, naming its authority', () => {
+  const summary = Object.keys(stacks).sort().flatMap((s) => protections(s).map((r) => `${s}: ${r.platform} ${r.table}(${r.columns.join(',')}) <- ${r.authority}`)).sort();
+  expect(summary).toEqual([
+    'accounts: bi account_report(owner) <- crm',
+    'accounts: erp accounts(owner) <- crm',
+    'accounts: support tickets(account_owner) <- crm',
+    'billing: bi account_report(billing_state) <- erp',
+    'billing: crm accounts(billing_state) <- erp',
+    'campaigns: bi campaign_report(name) <- crm',
+    'campaigns: cms content(campaign_name) <- crm',
+    'campaigns: ops campaigns(name) <- crm',
+    'content: ops content_queue(title) <- cms',
+    'operations: bi campaign_report(routing_state) <- ops',
+    'support: bi ticket_report(status) <- support',
+  ]);
+});
+
+test('a stack configures only the platforms its policies use, with the password by variable name', () => {
+  const platforms = stacks.campaigns.provider.authority[0].platform;
+  expect(platforms.map((p: any) => p.name).sort()).toEqual(['bi', 'cms', 'crm', 'ops']);
+  expect(platforms.find((p: any) => p.name === 'ops').postgresql[0]).toEqual({
+    host: 'ops.db.example.internal', database: 'ops', username: 'ops_owner', password_env: 'AUTHORITY_OPS_PGPASSWORD',
+  });
+});
+
+test('the campaigns domain synthesizes to this Terraform JSON', () => {
+  expect(stacks.campaigns).toMatchSnapshot();
+});
