@@ -27,7 +27,10 @@ GRANT SELECT, INSERT, UPDATE ON ${t} TO ${OPERATOR_ROLE};`).join('\n');
 const seed = (table: string, rows: string) =>
   `INSERT INTO ${table} SELECT * FROM (VALUES ${rows}) AS v WHERE NOT EXISTS (SELECT 1 FROM ${table});`;
 
-/** Schema and seed data per example platform (database name = platform name). */
+/**
+ * Schema and seed data per example platform (database name = platform name). A copy keeps the
+ * authority's table and column names: logical replication maps by name.
+ */
 export const EXAMPLE_SCHEMAS: Record<string, string> = {
   crm: `
 CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text NOT NULL, status text NOT NULL DEFAULT 'draft', owner text);
@@ -36,31 +39,35 @@ ${seed('campaigns', "(1, 'Spring launch', 'live', 'dana'), (2, 'Partner webinar'
 ${seed('accounts', "(1, 'Acme', 'dana', 'current'), (2, 'Globex', 'lee', 'overdue')")}
 ${GRANTS(['campaigns', 'accounts'])}`,
   cms: `
-CREATE TABLE IF NOT EXISTS content (id integer PRIMARY KEY, slug text NOT NULL, title text NOT NULL, published_at timestamptz, campaign_id integer, campaign_name text);
-${seed('content', "(1, 'spring-launch', 'Spring is here', timestamptz '2026-03-01', 1, 'Spring launch'), (2, 'webinar', 'Meet our partners', NULL::timestamptz, 2, 'Partner webinar')")}
-${GRANTS(['content'])}`,
+CREATE TABLE IF NOT EXISTS content (id integer PRIMARY KEY, slug text NOT NULL, title text NOT NULL, published_at timestamptz, campaign_id integer);
+CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text);
+${seed('content', "(1, 'spring-launch', 'Spring is here', timestamptz '2026-03-01', 1), (2, 'webinar', 'Meet our partners', NULL::timestamptz, 2)")}
+${seed('campaigns', "(1, 'Spring launch'), (2, 'Partner webinar')")}
+${GRANTS(['content', 'campaigns'])}`,
   ops: `
 CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text, routing_state text NOT NULL DEFAULT 'new', assignee text);
-CREATE TABLE IF NOT EXISTS content_queue (id integer PRIMARY KEY, title text, routing_state text NOT NULL DEFAULT 'new');
+CREATE TABLE IF NOT EXISTS content (id integer PRIMARY KEY, title text, routing_state text NOT NULL DEFAULT 'new');
 ${seed('campaigns', "(1, 'Spring launch', 'triaged', 'sam'), (2, 'Partner webinar', 'new', NULL)")}
-${seed('content_queue', "(1, 'Spring is here', 'review'), (2, 'Meet our partners', 'new')")}
-${GRANTS(['campaigns', 'content_queue'])}`,
+${seed('content', "(1, 'Spring is here', 'review'), (2, 'Meet our partners', 'new')")}
+${GRANTS(['campaigns', 'content'])}`,
   erp: `
 CREATE TABLE IF NOT EXISTS accounts (id integer PRIMARY KEY, name text NOT NULL, owner text, billing_state text NOT NULL DEFAULT 'current');
 ${seed('accounts', "(1, 'Acme', 'dana', 'current'), (2, 'Globex', 'lee', 'overdue')")}
 ${GRANTS(['accounts'])}`,
   support: `
-CREATE TABLE IF NOT EXISTS tickets (id integer PRIMARY KEY, subject text NOT NULL, status text NOT NULL DEFAULT 'open', priority text, account_id integer, account_owner text);
-${seed('tickets', "(1, 'Invoice question', 'open', 'normal', 2, 'lee'), (2, 'Login fails', 'pending', 'high', 1, 'dana')")}
-${GRANTS(['tickets'])}`,
+CREATE TABLE IF NOT EXISTS tickets (id integer PRIMARY KEY, subject text NOT NULL, status text NOT NULL DEFAULT 'open', priority text, account_id integer);
+CREATE TABLE IF NOT EXISTS accounts (id integer PRIMARY KEY, owner text);
+${seed('tickets', "(1, 'Invoice question', 'open', 'normal', 2), (2, 'Login fails', 'pending', 'high', 1)")}
+${seed('accounts', "(1, 'dana'), (2, 'lee')")}
+${GRANTS(['tickets', 'accounts'])}`,
   bi: `
-CREATE TABLE IF NOT EXISTS campaign_report (id integer PRIMARY KEY, name text, routing_state text);
-CREATE TABLE IF NOT EXISTS account_report (id integer PRIMARY KEY, owner text, billing_state text);
-CREATE TABLE IF NOT EXISTS ticket_report (id integer PRIMARY KEY, status text);
-${seed('campaign_report', "(1, 'Spring launch', 'triaged'), (2, 'Partner webinar', 'new')")}
-${seed('account_report', "(1, 'dana', 'current'), (2, 'lee', 'overdue')")}
-${seed('ticket_report', "(1, 'open'), (2, 'pending')")}
-${GRANTS(['campaign_report', 'account_report', 'ticket_report'])}`,
+CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text, routing_state text);
+CREATE TABLE IF NOT EXISTS accounts (id integer PRIMARY KEY, owner text, billing_state text);
+CREATE TABLE IF NOT EXISTS tickets (id integer PRIMARY KEY, status text);
+${seed('campaigns', "(1, 'Spring launch', 'triaged'), (2, 'Partner webinar', 'new')")}
+${seed('accounts', "(1, 'dana', 'current'), (2, 'lee', 'overdue')")}
+${seed('tickets', "(1, 'open'), (2, 'pending')")}
+${GRANTS(['campaigns', 'accounts', 'tickets'])}`,
 };
 
 /** Creates the platform's database if needed, then its roles, tables and rows. */

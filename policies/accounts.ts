@@ -9,7 +9,7 @@ export class AccountsDomain extends Domain {
 
     const account = new Concept(this, 'Account', { description: 'The salesperson who owns a customer account.' });
     account.addField('owner', crm.at('accounts.owner'), erp.at('accounts.owner'),
-      support.at('tickets.account_owner'), bi.at('account_report.owner'));
+      support.at('accounts.owner'), bi.at('accounts.owner'));
 
     new AuthorityPolicy(this, 'account-ownership', {
       concept: account,

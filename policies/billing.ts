@@ -8,7 +8,7 @@ export class BillingDomain extends Domain {
     super(scope, id, { governedBy: 'Finance', description: 'Billing and payment state.' });
 
     const billing = new Concept(this, 'Account', { description: 'Whether a customer account is paid up.' });
-    billing.addField('billing_state', erp.at('accounts.billing_state'), crm.at('accounts.billing_state'), bi.at('account_report.billing_state'));
+    billing.addField('billing_state', erp.at('accounts.billing_state'), crm.at('accounts.billing_state'), bi.at('accounts.billing_state'));
 
     new AuthorityPolicy(this, 'billing-state', {
       concept: billing,

@@ -15,7 +15,7 @@ export class CampaignsDomain extends Domain {
 
     const campaign = new Concept(this, 'Campaign', { description: 'A marketing campaign.' });
     campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'),
-      ...(cms ? [cms.at('content.campaign_name')] : []), ...(bi ? [bi.at('campaign_report.name')] : []));
+      ...(cms ? [cms.at('campaigns.name')] : []), ...(bi ? [bi.at('campaigns.name')] : []));
 
     new AuthorityPolicy(this, 'campaign-naming', {
       concept: campaign,

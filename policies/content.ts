@@ -1,4 +1,4 @@
-/** Content: published content metadata is authoritative in the CMS; the operations tool's queue copies titles. */
+/** Content: published content metadata is authoritative in the CMS; the operations tool copies titles. */
 import { Construct } from 'constructs';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Duration, Propagation } from '../constructs/src';
 import { OrganizationPlatforms } from './platforms';
@@ -8,7 +8,7 @@ export class ContentDomain extends Domain {
     super(scope, id, { governedBy: 'Content team', description: 'Published content metadata.' });
 
     const content = new Concept(this, 'Content', { description: 'A published page or article.' });
-    content.addField('title', cms.at('content.title'), ops.at('content_queue.title'));
+    content.addField('title', cms.at('content.title'), ops.at('content.title'));
 
     new AuthorityPolicy(this, 'published-metadata', {
       concept: content,

@@ -8,7 +8,7 @@ export class OperationsDomain extends Domain {
     super(scope, id, { governedBy: 'Operations', description: 'Workflow routing.' });
 
     const campaign = new Concept(this, 'Campaign', { description: 'Where a campaign stands in the operations workflow.' });
-    campaign.addField('routing_state', ops.at('campaigns.routing_state'), bi.at('campaign_report.routing_state'));
+    campaign.addField('routing_state', ops.at('campaigns.routing_state'), bi.at('campaigns.routing_state'));
 
     new AuthorityPolicy(this, 'routing-state', {
       concept: campaign,

@@ -8,7 +8,7 @@ export class SupportDomain extends Domain {
     super(scope, id, { governedBy: 'Customer support', description: 'Ticket lifecycle.' });
 
     const ticket = new Concept(this, 'Ticket', { description: 'A customer support ticket.' });
-    ticket.addField('status', support.at('tickets.status'), bi.at('ticket_report.status'));
+    ticket.addField('status', support.at('tickets.status'), bi.at('tickets.status'));
 
     new AuthorityPolicy(this, 'ticket-lifecycle', {
       concept: ticket,

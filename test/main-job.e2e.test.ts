@@ -42,7 +42,7 @@ test('npm start applies the example, shows the refusal, and plans no changes whe
   expect(first.output).toMatch(/campaigns +3 added, 0 changed, 0 destroyed\./);
   expect(first.output).toContain('authority_field_protection.campaign-naming_ops-campaigns_74955C61 will be created');
   expect(first.output).toMatch(/ops +campaigns\.name +owned by crm/);
-  expect(first.output).toMatch(/bi +ticket_report\.status +owned by support/);
+  expect(first.output).toMatch(/bi +tickets\.status +owned by support/);
   expect(first.output).toContain("A person's edit of the first one is refused with:");
   expect(first.output).toContain('is a read-only copy here.');
   expect(first.output).not.toContain('DISABLED');

@@ -43,17 +43,17 @@ test('one stack per domain', () => {
 test('each read-only copy is protected, one resource per copy table, naming its authority', () => {
   const summary = Object.keys(stacks).sort().flatMap((s) => protections(s).map((r) => `${s}: ${r.platform} ${r.table}(${r.columns.join(',')}) <- ${r.authority}`)).sort();
   expect(summary).toEqual([
-    'accounts: bi account_report(owner) <- crm',
+    'accounts: bi accounts(owner) <- crm',
     'accounts: erp accounts(owner) <- crm',
-    'accounts: support tickets(account_owner) <- crm',
-    'billing: bi account_report(billing_state) <- erp',
+    'accounts: support accounts(owner) <- crm',
+    'billing: bi accounts(billing_state) <- erp',
     'billing: crm accounts(billing_state) <- erp',
-    'campaigns: bi campaign_report(name) <- crm',
-    'campaigns: cms content(campaign_name) <- crm',
+    'campaigns: bi campaigns(name) <- crm',
+    'campaigns: cms campaigns(name) <- crm',
     'campaigns: ops campaigns(name) <- crm',
-    'content: ops content_queue(title) <- cms',
-    'operations: bi campaign_report(routing_state) <- ops',
-    'support: bi ticket_report(status) <- support',
+    'content: ops content(title) <- cms',
+    'operations: bi campaigns(routing_state) <- ops',
+    'support: bi tickets(status) <- support',
   ]);
 });
 
