@@ -1,4 +1,4 @@
-import { AuthorityProviderPlatform } from './l1/provider';
+import { AuthorityProviderPlatform, AuthorityProviderPostgresql } from './l1/provider';
 
 /** What kind of system a platform is; reporting kinds are consumers, never authorities. */
 export enum PlatformKind {
@@ -23,28 +23,8 @@ export enum PlatformRole {
 
 const CONSUMER_KINDS = [PlatformKind.WAREHOUSE, PlatformKind.BI, PlatformKind.SPREADSHEET, PlatformKind.EXPORT];
 
-/** Connection settings for a platform whose data lives in PostgreSQL. */
-export interface PostgresqlConnectionProps {
-  readonly host: string;
-  /** @default 5432 */
-  readonly port?: number;
-  readonly database: string;
-  /** The role the provider connects as; it must own the protected tables or be a superuser. */
-  readonly username: string;
-  /**
-   * Name of the environment variable that holds the password, where terraform runs.
-   * The password itself never enters code, plan or state.
-   * @default no password (or passwordFile)
-   */
-  readonly passwordEnv?: string;
-  /**
-   * Path of a file whose first line is the password.
-   * @default no password (or passwordEnv)
-   */
-  readonly passwordFile?: string;
-  /** Seconds to wait for a connection. @default 10 */
-  readonly connectTimeout?: number;
-}
+/** Connection settings for a platform whose data lives in PostgreSQL: the provider's own block. */
+export interface PostgresqlConnectionProps extends AuthorityProviderPostgresql {}
 
 /** How the provider reaches a platform to enforce the model there. */
 export abstract class PlatformConnection {

@@ -8,17 +8,28 @@ export const PROVIDER_SOURCE = 'authority.local/authority/authority';
 /** The provider version this library synthesizes for (the project's version). */
 export const PROVIDER_VERSION = '0.1.0';
 
+/** The `postgresql` block of a platform: how the provider reaches a platform kept in PostgreSQL. */
 export interface AuthorityProviderPostgresql {
+  /** Server host name or address. */
   readonly host: string;
   /** @default 5432 */
   readonly port?: number;
+  /** The database that holds the platform's tables. */
   readonly database: string;
+  /** The role the provider connects as; it must own the protected tables or be a superuser. */
   readonly username: string;
-  /** @default no password */
+  /**
+   * Name of the environment variable that holds the password, where terraform runs.
+   * The password itself never enters code, plan or state.
+   * @default no password (or passwordFile)
+   */
   readonly passwordEnv?: string;
-  /** @default no password */
+  /**
+   * Path of a file whose first line is the password.
+   * @default no password (or passwordEnv)
+   */
   readonly passwordFile?: string;
-  /** @default 10 */
+  /** Seconds to wait for a connection. @default 10 */
   readonly connectTimeout?: number;
 }
 
