@@ -143,9 +143,11 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     expect(plan.code).toBe(0);
   });
 
-  test('the password never lands in plan output, a saved plan or the state', () => {
-    const plan = tf.run('plan', '-input=false', '-no-color', '-out=saved.tfplan');
+  test('the password never lands in plan output, a saved plan, the state or trace logs', () => {
+    const traced = new Terraform(stack.dir, { [OPS_PASSWORD_ENV]: opsPassword, TF_LOG: 'trace' });
+    const plan = traced.run('plan', '-input=false', '-no-color', '-out=saved.tfplan');
     const saved = tf.ok('show', '-json', 'saved.tfplan');
+    expect(plan.stderr).toContain('terraform-provider-authority'); // the trace log did capture the provider
     expect(plan.output + saved.stdout + tf.stateText()).not.toContain(opsPassword);
     expect(saved.stdout).toContain(OPS_PASSWORD_ENV);
   });
