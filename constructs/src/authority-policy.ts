@@ -26,7 +26,12 @@ export interface AuthorityPolicyProps {
   readonly copies?: Copy[];
   /** Which way values flow and how fast. @default one-way from the authority, max lag 15 minutes */
   readonly propagation?: Propagation;
-  /** What wins when a copy and the authority disagree. @default AUTHORITY_WINS */
+  /**
+   * What wins when a copy and the authority disagree. Write it out where two platforms may write
+   * the fields (a local override, a two-way sync without a split): the rule pack does not take
+   * the default as a decision there.
+   * @default AUTHORITY_WINS
+   */
   readonly divergence?: Divergence;
   /** Where an operator corrects a wrong value. @default not declared (the rule pack asks for it) */
   readonly correction?: CorrectionPath;
@@ -52,6 +57,12 @@ export class AuthorityPolicy extends Construct {
   public readonly copies: Copy[];
   public readonly propagation: Propagation;
   public readonly divergence: Divergence;
+  /**
+   * Whether `divergence` was written in the policy rather than left to its default. The rule pack
+   * accepts two writers of one field (a local override, a two-way sync without a split) only when
+   * someone decided what wins.
+   */
+  public readonly divergenceDeclared: boolean;
   public readonly correction?: CorrectionPath;
   public readonly protections: FieldProtection[] = [];
 
@@ -70,6 +81,7 @@ export class AuthorityPolicy extends Construct {
     this.copies = props.copies ?? [];
     this.propagation = props.propagation ?? Propagation.oneWay({ maxLag: Duration.minutes(15) });
     this.divergence = props.divergence ?? Divergence.AUTHORITY_WINS;
+    this.divergenceDeclared = props.divergence !== undefined;
     this.correction = props.correction;
 
     for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);

@@ -8,11 +8,35 @@ export interface ConceptProps {
 
 /** One field of a concept and where it physically lives on each platform that holds it. */
 export class ConceptField {
+  private declaredOrigin?: Platform;
+
   constructor(
     public readonly concept: Concept,
     public readonly name: string,
     public readonly locations: FieldLocation[],
   ) {}
+
+  /**
+   * Declares where this field's value is created (the seeds' "where does this fact originate"),
+   * e.g. `campaign.addField('name', crm.at('campaigns.name')).originatesIn(crm)`. The rule pack
+   * compares it with the origin of the policy that governs the field.
+   * @returns this field, for chaining
+   */
+  public originatesIn(platform: Platform): ConceptField {
+    if (this.declaredOrigin && this.declaredOrigin !== platform) {
+      throw new Error(
+        `${this.concept.node.path}: ${this} already originates in "${this.declaredOrigin.name}"; ` +
+          `a field is created in one place. Remove one of the originatesIn() calls.`,
+      );
+    }
+    this.declaredOrigin = platform;
+    return this;
+  }
+
+  /** Where this field's value is created, if declared with `originatesIn`. */
+  public get origin(): Platform | undefined {
+    return this.declaredOrigin;
+  }
 
   /** Where this field lives on `platform`, if it is held there. */
   public locationOn(platform: Platform): FieldLocation | undefined {

@@ -2,6 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
 import { Platform } from './platform';
+import { Rules } from './rule-pack';
 
 export interface DomainProps {
   /** The team that governs this domain's facts and reviews its plans. */
@@ -33,6 +34,15 @@ export class Domain extends TerraformStack {
     super(scope, id);
     this.governedBy = props.governedBy;
     this.description = props.description;
+    // The rule pack checks the whole app's authority model when synth validates this stack: errors
+    // fail synth (all of them at once), warnings become annotations. See rule-pack.ts.
+    this.node.addValidation({ validate: () => Rules._validateDomain(this) });
+  }
+
+  /** Prepares the stack for synth, and opens the rule pack's round so the pack runs once per synth. */
+  public prepareStack(): void {
+    super.prepareStack();
+    Rules._beginSynth(this);
   }
 
   /** Makes a connected platform known to this domain's provider configuration. */

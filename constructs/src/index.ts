@@ -1,3 +1,4 @@
+export * from './authority-model';
 export * from './authority-policy';
 export * from './concept';
 export * from './copy';
@@ -6,5 +7,7 @@ export * from './domain';
 export * from './duration';
 export * from './platform';
 export * from './propagation';
+export * from './rule';
+export * from './rule-pack';
 export * from './l1/provider';
 export * from './l1/field-protection';

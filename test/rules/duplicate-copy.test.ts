@@ -1,0 +1,17 @@
+import { Copy, Divergence } from '../../constructs/src';
+import { campaigns, expectClean, expectError, synth } from './harness';
+
+test('compliant: one copy per platform', () => {
+  expectClean(synth((app, p) => { campaigns(app, p); }));
+});
+
+test('non-compliant: a read-only and an override copy on the same platform', () => {
+  const result = synth((app, p) => {
+    campaigns(app, p, {
+      copies: [Copy.readOnly(p.ops), Copy.localOverride(p.ops, { reason: 'renames' })],
+      divergence: Divergence.MANUAL_REVIEW,
+    });
+  });
+  expectError(result, 'duplicate-copy', 'campaigns/campaign-naming', 'ops holds 2 copies in this policy (read-only, local-override).');
+  expectError(result, 'duplicate-copy', 'campaigns/campaign-naming', 'Keep one copy on ops.');
+});
