@@ -94,9 +94,12 @@ export class Platform {
     return FieldLocation.parse(this, path);
   }
 
-  /** Whether this platform is a reporting or export layer: a consumer, never an authority. */
+  /**
+   * Whether this platform is a reporting or export layer: a consumer, never an authority. The
+   * role decides (it defaults from the kind), so a warehouse declared OPERATIONAL may own facts.
+   */
   public get isReporting(): boolean {
-    return CONSUMER_KINDS.includes(this.kind) || this.role === PlatformRole.CONSUMER;
+    return this.role === PlatformRole.CONSUMER;
   }
 }
 

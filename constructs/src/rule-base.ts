@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { AuthorityModel } from './authority-model';
 import { IAuthorityRule, RuleFinding, RuleLevel } from './rule';
 
@@ -6,8 +5,11 @@ import { IAuthorityRule, RuleFinding, RuleLevel } from './rule';
 // Rules.all() / Rules.find() as IAuthorityRule.
 
 export interface AuthorityRuleProps {
-  /** The rule's source file (`__filename`): the rule's id is its name without extension. */
-  readonly file: string;
+  /**
+   * The rule's id: its file's name without extension (test/rules/rule-pack.test.ts checks it).
+   * Written out, not derived from `__filename`, which a bundler changes.
+   */
+  readonly id: string;
   readonly summary: string;
   readonly explanation: string;
   readonly advice: string;
@@ -16,7 +18,7 @@ export interface AuthorityRuleProps {
   readonly suppressible?: boolean;
 }
 
-/** Base of the pack's rules: one rule per file in rules/, its id taken from the file name. */
+/** Base of the pack's rules: one rule per file in rules/, its id the file's name. */
 export abstract class AuthorityRule implements IAuthorityRule {
   public readonly id: string;
   public readonly summary: string;
@@ -26,7 +28,7 @@ export abstract class AuthorityRule implements IAuthorityRule {
   public readonly suppressible: boolean;
 
   protected constructor(props: AuthorityRuleProps) {
-    this.id = path.basename(props.file).replace(/(\.d)?\.[cm]?[jt]s$/, '');
+    this.id = props.id;
     this.summary = props.summary;
     this.explanation = props.explanation;
     this.advice = props.advice;

@@ -10,6 +10,9 @@ const ruleFiles = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith('.ts')).map
 
 test('every file in constructs/src/rules is one rule of the pack, its id taken from the file name', () => {
   expect(Rules.all().map((r) => r.id).sort()).toEqual(ruleFiles);
+  for (const id of ruleFiles) {
+    expect([id, fs.readFileSync(path.join(RULES_DIR, `${id}.ts`), 'utf8').includes(`id: '${id}',`)]).toEqual([id, true]);
+  }
 });
 
 test('every rule has a test file next to this one', () => {

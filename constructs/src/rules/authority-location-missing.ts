@@ -6,7 +6,7 @@ import { AuthorityRule } from '../rule-base';
 export class AuthorityLocationMissingRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'authority-location-missing',
       summary: 'A governed field has no location on its authority.',
       explanation:
         'The authority is where the value is decided and where it is safe to correct. If the model does not ' +

@@ -10,7 +10,7 @@ import { AuthorityRule } from '../rule-base';
 export class CopyLocationMissingRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'copy-location-missing',
       summary: 'A copy is declared on a platform where a governed field has no location.',
       explanation:
         'A copy is a physical place that mirrors the authoritative value. If the model does not say where ' +

@@ -6,7 +6,7 @@ import { AuthorityRule } from '../rule-base';
 export class CopyOnAuthorityRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'copy-on-authority',
       summary: 'A policy declares a copy on its own authority.',
       explanation:
         'The authority is where the value is decided and corrected. A protected copy there would guard the ' +

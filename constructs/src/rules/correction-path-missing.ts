@@ -6,7 +6,7 @@ import { AuthorityRule } from '../rule-base';
 export class CorrectionPathMissingRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'correction-path-missing',
       summary: 'A policy declares no correction path.',
       explanation:
         'When a value is wrong, what matters is whether the operator knows where to fix it safely. Without ' +

@@ -10,7 +10,7 @@ import { AuthorityRule } from '../rule-base';
 export class CorrectionPathNotAuthorityRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'correction-path-not-authority',
       summary: 'A correction path points at a copy or another platform instead of the authority.',
       explanation:
         'A fix made on a copy does not last: the next sync replaces it, or the copy\'s guard refuses it. ' +

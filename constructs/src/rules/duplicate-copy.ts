@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class DuplicateCopyRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'duplicate-copy',
       summary: 'A policy declares two copies on the same platform.',
       explanation:
         'Allowed edits are decided once per platform: two copies on one platform give it two answers ' +

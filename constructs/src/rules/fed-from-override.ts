@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class FedFromOverrideRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'fed-from-override',
       summary: 'A copy is fed from a copy that allows local overrides.',
       explanation:
         'A local override is an exception for one platform. A copy chained behind it inherits those local ' +

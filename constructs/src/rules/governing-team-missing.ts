@@ -6,7 +6,7 @@ import { AuthorityRule } from '../rule-base';
 export class GoverningTeamMissingRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'governing-team-missing',
       summary: 'A domain or policy names no team that governs the process behind its data.',
       explanation:
         'The best system of record is the one whose team owns the process, data quality and operational ' +

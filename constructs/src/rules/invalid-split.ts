@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class InvalidSplitRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'invalid-split',
       summary: 'A two-way field split does not give each of the policy\'s fields to exactly one of its platforms.',
       explanation:
         'A split is what makes a two-way sync safe: each side controls its own fields and the other only ' +

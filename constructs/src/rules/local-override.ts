@@ -12,7 +12,7 @@ import { AuthorityRule } from '../rule-base';
 export class LocalOverrideRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'local-override',
       summary: 'A local override has no reason, an expiry that is not a date, or an expiry in the past.',
       explanation:
         'If a local override is allowed, the team should know when and why: an override is a deliberate, ' +

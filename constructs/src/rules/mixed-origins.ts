@@ -11,7 +11,7 @@ import { AuthorityRule } from '../rule-base';
 export class MixedOriginsRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'mixed-origins',
       summary: 'A policy governs fields that originate in different systems (record-level authority over fields that clearly have different owners).',
       explanation:
         'Not every field of a record has the same source of truth. A policy that treats the record as one ' +

@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class NoAuthorityRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'no-authority',
       summary: 'A field held on two or more platforms has no declared authority.',
       explanation:
         'When a fact lives in several systems and no policy says which one the workflow trusts, every ' +

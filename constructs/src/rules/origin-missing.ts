@@ -6,7 +6,7 @@ import { AuthorityRule } from '../rule-base';
 export class OriginMissingRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'origin-missing',
       summary: 'A policy does not say where its data is created (no origin).',
       explanation:
         'Where data is created is one of the strongest clues to its authority, and the first question of the ' +

@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class ReportingAuthorityRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'reporting-authority',
       summary: 'A reporting or export platform is an authority, holds an editable copy, or writes back through a two-way sync.',
       explanation:
         'Dashboards, spreadsheets, BI layers, warehouses and exports are where people look, not where truth ' +

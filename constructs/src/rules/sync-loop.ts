@@ -32,7 +32,7 @@ const MAX_LOOPS = 10;
 export class SyncLoopRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'sync-loop',
       summary: 'Propagation forms a loop: a value flows from a field back into it through other syncs.',
       explanation:
         'Propagation direction says which systems inherit the authoritative value. When the syncs of one or ' +

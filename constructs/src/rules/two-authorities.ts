@@ -8,7 +8,7 @@ import { AuthorityRule } from '../rule-base';
 export class TwoAuthoritiesRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'two-authorities',
       summary: 'Two policies govern the same field: two authorities for one fact.',
       explanation:
         'A fact has one authority. When two policies govern the same field (or the same column through ' +

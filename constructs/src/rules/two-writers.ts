@@ -11,7 +11,7 @@ import { AuthorityRule } from '../rule-base';
 export class TwoWritersRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'two-writers',
       summary: 'Two platforms may write one field, with neither a field split nor a declared divergence rule.',
       explanation:
         'A local override or a two-way sync lets a field change in two systems. Unless each side controls ' +

@@ -9,7 +9,7 @@ import { AuthorityRule } from '../rule-base';
 export class UndeclaredChainRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'undeclared-chain',
       summary: 'A copy is fed from a platform that is neither the authority nor another copy in the same policy.',
       explanation:
         'A copy is a derivative of the authoritative value. Fed from a system the policy does not govern, ' +

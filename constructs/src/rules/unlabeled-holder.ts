@@ -7,7 +7,7 @@ import { AuthorityRule } from '../rule-base';
 export class UnlabeledHolderRule extends AuthorityRule {
   constructor() {
     super({
-      file: __filename,
+      id: 'unlabeled-holder',
       summary: 'A platform holds a governed field but the policy names it neither authority nor copy.',
       explanation:
         'Downstream copies should be labeled and treated as derivatives. A holder the policy does not ' +
