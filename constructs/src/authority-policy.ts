@@ -85,44 +85,67 @@ export class AuthorityPolicy extends Construct {
     this.correction = props.correction;
 
     for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);
-    for (const copy of this.copies.filter((c) => c.isProtected && c.platform.connection)) {
-      this.protectCopy(copy);
-    }
+    this.protectCopies();
+  }
+
+  /** Who controls a field: the side of a two-way split that claims it, else the authority. */
+  public ownerOf(field: ConceptField): Platform {
+    return this.propagation.split.find((side) => side.fields.includes(field.name))?.platform ?? this.authority;
   }
 
   /** What a person reads when a copy refuses their edit: who owns the fact, and where to fix it. */
   public get correctionHint(): string {
-    const names = this.fields.map((f) => f.toString()).join(', ');
-    const owner = `${names} ${this.fields.length > 1 ? 'are' : 'is'} owned by ${this.authority.title} (${this.authority.name}).`;
-    return `${owner} ${this.correction ? this.correction.describe() : `Correct it in ${this.authority.title}.`}`;
+    return this.hintFor(this.authority, this.fields);
   }
 
-  private protectCopy(copy: Copy): void {
-    const byTable = new Map<string, { namespace: string; table: string; columns: string[] }>();
-    for (const field of this.fields) {
-      const loc = field.locationOn(copy.platform);
-      if (!loc) {
-        throw new Error(
-          `${this.node.path}: ${field} has no location on copy platform "${copy.platform.name}". ` +
-            `Add ${copy.platform.name}.at('table.column') to the field on ${this.concept.node.path}, or drop the copy.`,
-        );
+  private hintFor(owner: Platform, fields: ConceptField[]): string {
+    const names = fields.map((f) => f.toString()).join(', ');
+    const owned = `${names} ${fields.length > 1 ? 'are' : 'is'} owned by ${owner.title} (${owner.name}).`;
+    const where = this.correction && this.correction.platform === owner ? this.correction.describe() : `Correct it in ${owner.title}.`;
+    return `${owned} ${where}`;
+  }
+
+  /**
+   * Protects every field on every platform that holds it but does not control it: each protected
+   * copy, and in a two-way split also the authority for the fields the other side controls. One
+   * resource per (platform, table, owner).
+   */
+  private protectCopies(): void {
+    const holders = [
+      { platform: this.authority, syncPrincipal: this.authority.syncPrincipal, copy: false },
+      ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal, copy: true })),
+    ];
+    for (const holder of holders.filter((h) => h.platform.connection)) {
+      const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
+      for (const field of this.fields) {
+        const owner = this.ownerOf(field);
+        if (owner === holder.platform) continue;
+        const loc = field.locationOn(holder.platform);
+        if (!loc) {
+          if (!holder.copy) continue; // the rule pack reports a governed field the authority does not hold
+          throw new Error(
+            `${this.node.path}: ${field} has no location on copy platform "${holder.platform.name}". ` +
+              `Add ${holder.platform.name}.at('table.column') to the field on ${this.concept.node.path}, or drop the copy.`,
+          );
+        }
+        const key = `${owner.name}/${loc.schemaName}.${loc.container}`;
+        const group = groups.get(key) ?? { owner, schema: loc.schemaName, table: loc.container, fields: [], columns: [] };
+        group.fields.push(field);
+        group.columns.push(loc.field);
+        groups.set(key, group);
       }
-      const key = `${loc.schemaName}.${loc.container}`;
-      const group = byTable.get(key) ?? { namespace: loc.schemaName, table: loc.container, columns: [] };
-      group.columns.push(loc.field);
-      byTable.set(key, group);
-    }
-    for (const g of byTable.values()) {
-      const id = `${copy.platform.name}-${g.namespace === 'public' ? '' : `${g.namespace}-`}${g.table}`;
-      this.protections.push(new FieldProtection(this, id, {
-        platform: copy.platform.name,
-        schema: g.namespace,
-        table: g.table,
-        columns: g.columns,
-        authority: this.authority.name,
-        syncPrincipal: copy.syncPrincipal,
-        correctionHint: this.correctionHint,
-      }));
+      for (const g of groups.values()) {
+        const id = [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...(g.owner === this.authority ? [] : ['from', g.owner.name])].join('-');
+        this.protections.push(new FieldProtection(this, id, {
+          platform: holder.platform.name,
+          schema: g.schema,
+          table: g.table,
+          columns: g.columns,
+          authority: g.owner.name,
+          syncPrincipal: holder.syncPrincipal,
+          correctionHint: this.hintFor(g.owner, g.fields),
+        }));
+      }
     }
   }
 }
