@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { PlatformConnection, Platform, PlatformKind } from '../constructs/src';
 import { CampaignsDomain } from '../policies/campaigns';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { SynthesizedStack, synthDomain } from './support/stack';
+import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 
@@ -106,6 +106,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ enforced\s+= false -> true/);
+    expect(plan.output).toContain('Warning: campaign.name: the protection on ops public.campaigns was disabled or altered by hand');
     tf.apply();
     expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'again' WHERE id = 2")).toBeDefined();
     expect(tf.plan().code).toBe(0);
@@ -123,12 +124,31 @@ describe('field protection on real PostgreSQL, through terraform and the provide
   test('a column list edited by hand shows which columns changed', async () => {
     await ops.query(`DROP TRIGGER authority_guard_crm ON campaigns;
       CREATE TRIGGER authority_guard_crm BEFORE INSERT OR UPDATE OF assignee ON campaigns
-      FOR EACH ROW EXECUTE FUNCTION authority_guard_crm('${SYNC_ROLE}', 'crm', 'x', 'assignee')`);
+      FOR EACH ROW EXECUTE FUNCTION authority_guard_crm('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ "assignee" -> "name"/);
     expect(plan.output).toMatch(/~ correction_hint = "x" -> "campaign.name is owned by the CRM \(crm\)/);
     tf.apply();
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('a plan that moves the authority or drops the protection says so in words', () => {
+    const original = JSON.stringify(stack.json);
+    try {
+      rewriteStack(stack, (json) => {
+        for (const r of Object.values<any>(json.resource.authority_field_protection)) r.authority = 'cms';
+      });
+      const moved = tf.plan();
+      expect(moved.code).toBe(2);
+      expect(moved.output).toContain('Warning: campaign.name: authority crm -> cms on ops public.campaigns');
+      expect(moved.output).toContain('corrections move to cms');
+    } finally {
+      rewriteStack(stack, (json) => Object.assign(json, JSON.parse(original)));
+    }
+    const dropped = tf.plan('-destroy');
+    expect(dropped.output).toContain('Warning: campaign.name: the copy on ops public.campaigns will no longer be protected');
+    expect(dropped.output).toContain('people and integrations can edit name on ops again');
     expect(tf.plan().code).toBe(0);
   });
 

@@ -142,6 +142,7 @@ export class AuthorityPolicy extends Construct {
           table: g.table,
           columns: g.columns,
           authority: g.owner.name,
+          fact: g.fields.map((f) => f.toString()).join(', '),
           syncPrincipal: holder.syncPrincipal,
           correctionHint: this.hintFor(g.owner, g.fields),
         }));

@@ -20,6 +20,8 @@ export interface FieldProtection {
   readonly syncPrincipal: string;
   /** Where and how a person corrects the value; shown in the platform's own refusal. */
   readonly correctionHint: string;
+  /** The business fact the fields hold, e.g. "campaign.name", kept with the protection. */
+  readonly fact?: string;
 }
 
 export interface ProtectionReadBack extends FieldProtection {

@@ -35,12 +35,12 @@ export interface PostgresConnectionSettings {
 export const MAX_IDENTIFIER_BYTES = 63;
 
 const GUARD_PREFIX = 'authority_guard_';
-/** Arguments before the column names in the trigger's argument list. */
-const FIXED_ARGS = 3;
+/** Arguments before the column names: sync principal, authority, correction hint, fact. */
+const FIXED_ARGS = 4;
 
 /**
- * The guard function's body. Its arguments: sync principal, authority, correction hint, then the
- * protected columns. Kept constant so read-back can tell an intact guard from an edited one.
+ * The guard function's body. Its arguments: sync principal, authority, correction hint, fact
+ * (for read-back only), then the protected columns. Kept constant so read-back can tell an intact guard from an edited one.
  */
 const GUARD_BODY = `
 DECLARE
@@ -180,7 +180,7 @@ export class PostgresAdapter implements PlatformAdapter {
     if (found.rowCount === 0) return null;
     const row = found.rows[0];
     const args = row.tgargs.length ? row.tgargs.toString('utf8').split('\0').slice(0, -1) : [];
-    const [syncPrincipal = '', argAuthority = '', correctionHint = ''] = args;
+    const [syncPrincipal = '', argAuthority = '', correctionHint = '', fact = ''] = args;
     const fields = args.slice(FIXED_ARGS);
     const enforced =
       row.tgenabled === 'O' &&
@@ -190,14 +190,14 @@ export class PostgresAdapter implements PlatformAdapter {
       row.proname === name &&
       argAuthority === authority &&
       sameSet(fields, row.columns);
-    return { location, authority, fields, syncPrincipal, correctionHint, enforced, mechanism: name };
+    return { location, authority, fields, syncPrincipal, correctionHint, fact: fact || undefined, enforced, mechanism: name };
   }
 
   public async applyProtection(p: FieldProtection): Promise<void> {
     const name = this.mechanismName(p.location, p.authority);
     const schema = escapeIdentifier(p.location.namespace);
     const fn = `${schema}.${escapeIdentifier(name)}`;
-    const args = [p.syncPrincipal, p.authority, p.correctionHint, ...p.fields].map(escapeLiteral).join(', ');
+    const args = [p.syncPrincipal, p.authority, p.correctionHint, p.fact ?? '', ...p.fields].map(escapeLiteral).join(', ');
     await this.transaction([
       `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $authority_guard$${GUARD_BODY}$authority_guard$`,
       `COMMENT ON FUNCTION ${fn}() IS ${escapeLiteral(`Managed by authority: keeps fields owned by ${p.authority} read-only here except for the sync.`)}`,

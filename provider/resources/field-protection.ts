@@ -23,6 +23,7 @@ const schema: BlockSchema = {
     table: { type: 'string', required: true, description: 'Table that holds the copied fields.' },
     columns: { type: ['list', 'string'], required: true, description: 'The copied fields (columns) that only the sync may write.' },
     authority: { type: 'string', required: true, description: 'The authoritative platform for these fields, by name. A table may carry one protection per authority.' },
+    fact: { type: 'string', optional: true, description: 'The business fact these columns hold, e.g. "campaign.name": how plans and warnings name it. Default: table.columns.' },
     sync_principal: { type: 'string', required: true, description: 'The role the sync writes as: the only principal allowed to change the fields here.' },
     correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
     enforced: { type: 'bool', computed: true, description: 'True when the protection is in place and intact; false when someone disabled or altered it by hand (drift).' },
@@ -50,7 +51,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
     },
 
     async plan({ prior, proposed }) {
-      if (!proposed) return { planned: null };
+      if (!proposed) return { planned: null, diagnostics: prior ? ownershipChanges(prior, null) : [] };
       const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', enforced: true };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
@@ -66,7 +67,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       return {
         planned,
         requiresReplace: prior ? IDENTITY.map((k) => [k]) : [],
-        diagnostics,
+        diagnostics: [...diagnostics, ...(prior ? ownershipChanges(prior, planned) : [])],
       };
     },
 
@@ -95,6 +96,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           columns: found.fields,
           sync_principal: found.syncPrincipal,
           correction_hint: found.correctionHint,
+          fact: found.fact ?? null,
           enforced: found.enforced,
           guard: found.mechanism,
         },
@@ -121,11 +123,52 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
         state: {
           id: fieldProtectionId(platform, ns, table, authority),
           platform, schema: ns, table, authority,
-          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null,
+          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null,
         },
       };
     },
   };
+}
+
+/**
+ * Warnings that say in words what a plan changes about ownership, for the reviewer: a copy that
+ * stops being protected, an authority that moves, columns people may edit again, a guard that
+ * someone disabled by hand.
+ */
+function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diagnostic[] {
+  const text = (v: Value) => (typeof v === 'string' ? v : '(known after apply)');
+  const list = (v: Value) => (Array.isArray(v) ? v.map(text) : []);
+  const where = `${text(prior.platform)} ${text(prior.schema ?? 'public')}.${text(prior.table)}`;
+  const fact = (s: ObjectValue) => (typeof s.fact === 'string' && s.fact) || `${text(s.table)}.${list(s.columns).join(', ')}`;
+  const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
+  if (!planned) {
+    return [warn(
+      `${fact(prior)}: the copy on ${where} will no longer be protected`,
+      `After this apply, people and integrations can edit ${list(prior.columns).join(', ')} on ${text(prior.platform)} again; ` +
+        `nothing there sends them to ${text(prior.authority)} to correct it. If the fact moved, check that this plan protects its new copies.`,
+    )];
+  }
+  const changes: Diagnostic[] = [];
+  if (!isUnknown(planned.authority) && planned.authority !== prior.authority) {
+    changes.push(warn(
+      `${fact(planned)}: authority ${text(prior.authority)} -> ${text(planned.authority)} on ${where}`,
+      `The copy on ${text(prior.platform)} will follow ${text(planned.authority)}, and corrections move to ${text(planned.authority)}.`,
+    ));
+  }
+  const dropped = Array.isArray(planned.columns) ? list(prior.columns).filter((c) => !(planned.columns as Value[]).includes(c)) : [];
+  if (dropped.length) {
+    changes.push(warn(
+      `${fact(prior)}: ${dropped.join(', ')} on ${where} will no longer be protected`,
+      `People and integrations can edit ${dropped.join(', ')} on ${text(prior.platform)} again after this apply.`,
+    ));
+  }
+  if (prior.enforced === false) {
+    changes.push(warn(
+      `${fact(prior)}: the protection on ${where} was disabled or altered by hand`,
+      `While it was, people could edit the copy. This apply restores it; edits made meanwhile stay until the sync overwrites them.`,
+    ));
+  }
+  return changes;
 }
 
 function idOf(s: ObjectValue): string {
@@ -143,6 +186,7 @@ function protectionOf(s: ObjectValue): FieldProtection {
     fields: s.columns as string[],
     syncPrincipal: s.sync_principal as string,
     correctionHint: s.correction_hint as string,
+    fact: (s.fact as string | null) ?? undefined,
   };
 }
 

@@ -13,6 +13,8 @@ export interface FieldProtectionConfig {
   readonly columns: string[];
   /** The authoritative platform's name. */
   readonly authority: string;
+  /** The business fact, e.g. "campaign.name", as plans and warnings name it. @default table.columns */
+  readonly fact?: string;
   readonly syncPrincipal: string;
   readonly correctionHint: string;
   /** @default none */
@@ -49,6 +51,7 @@ export class FieldProtection extends TerraformResource {
       table: c.table,
       columns: c.columns,
       authority: c.authority,
+      fact: c.fact,
       sync_principal: c.syncPrincipal,
       correction_hint: c.correctionHint,
     };
