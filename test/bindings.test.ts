@@ -38,7 +38,7 @@ beforeAll(() => {
     }],
   });
   new FieldProtection(stack, 'every-attribute', {
-    platform: 'ops', schema: 's', table: 't', columns: ['c'], authority: 'crm', fact: 'x.c', syncPrincipal: 'sync', correctionHint: 'h',
+    platform: 'ops', schema: 's', table: 't', columns: ['c'], authority: 'crm', key: 'k', fact: 'x.c', syncPrincipal: 'sync', correctionHint: 'h',
   });
   new FieldProtection(stack, 'required-only', {
     platform: 'ops', table: 't', columns: ['c'], authority: 'crm', syncPrincipal: 'sync', correctionHint: 'h',

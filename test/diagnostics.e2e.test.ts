@@ -126,7 +126,7 @@ test('identifiers with quotes, semicolons and odd Unicode are quoted, never spli
     const { stack, tf } = stackWith({ table, columns: [column], syncPrincipal: role, how });
     // Platform names are plain in constructs; a hand-written configuration may still use any name.
     rewriteStack(stack, (json) => {
-      for (const r of Object.values<any>(json.resource.authority_field_protection)) r.authority = 'crm-ünï';
+      for (const r of Object.values<any>(json.resource.authority_field_protection)) Object.assign(r, { authority: 'crm-ünï', key: 'clé ünï; --' });
     });
     tf.apply();
 

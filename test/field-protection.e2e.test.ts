@@ -11,7 +11,7 @@ import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 
 const OPS_PASSWORD_ENV = 'AUTHORITY_TEST_OPS_PASSWORD';
-const ADDRESS_PATTERN = /authority_field_protection\.[\w-]+/;
+const GUARD = 'authority_guard_campaigns_campaign_naming';
 
 /** Everything a protection may touch on the copy's database: triggers, functions, privileges. */
 async function catalogSnapshot(db: Client): Promise<unknown> {
@@ -59,9 +59,8 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     before = await catalogSnapshot(ops);
     tf.init();
     tf.apply();
-    address = Object.keys(JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources
-      .reduce((m: Record<string, true>, r: { address: string }) => ({ ...m, [r.address]: true }), {}))
-      .find((a) => ADDRESS_PATTERN.test(a))!;
+    address = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources
+      .find((r: { values: { platform: string } }) => r.values.platform === 'ops').address;
   });
 
   afterAll(async () => {
@@ -101,7 +100,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
   });
 
   test('a guard disabled by hand shows as drift in the next plan, and apply restores it', async () => {
-    await ops.query('ALTER TABLE campaigns DISABLE TRIGGER authority_guard_crm');
+    await ops.query(`ALTER TABLE campaigns DISABLE TRIGGER ${GUARD}`);
     expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'sneaky' WHERE id = 2")).toBeUndefined();
     const plan = tf.plan();
     expect(plan.code).toBe(2);
@@ -113,7 +112,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
   });
 
   test('a guard dropped by hand shows as drift (to be created again), and apply restores it', async () => {
-    await ops.query('DROP TRIGGER authority_guard_crm ON campaigns');
+    await ops.query(`DROP TRIGGER ${GUARD} ON campaigns`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toContain(`${address} will be created`);
@@ -122,9 +121,9 @@ describe('field protection on real PostgreSQL, through terraform and the provide
   });
 
   test('a column list edited by hand shows which columns changed', async () => {
-    await ops.query(`DROP TRIGGER authority_guard_crm ON campaigns;
-      CREATE TRIGGER authority_guard_crm BEFORE INSERT OR UPDATE OF assignee ON campaigns
-      FOR EACH ROW EXECUTE FUNCTION authority_guard_crm('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
+    await ops.query(`DROP TRIGGER ${GUARD} ON campaigns;
+      CREATE TRIGGER ${GUARD} BEFORE INSERT OR UPDATE OF assignee ON campaigns
+      FOR EACH ROW EXECUTE FUNCTION ${GUARD}('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ "assignee" -> "name"/);
@@ -154,7 +153,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
 
   test('import of an existing protection gives a clean plan', () => {
     const id = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.address === address).values.id;
-    expect(id).toBe('ops/public/campaigns/crm');
+    expect(id).toBe('ops/public/campaigns/campaigns_campaign_naming');
     tf.ok('state', 'rm', address);
     expect(tf.plan().code).toBe(2);
     tf.ok('import', '-input=false', '-no-color', address, id);

@@ -39,7 +39,7 @@ afterAll(() => {
 test('npm start applies the example, shows the refusal, and plans no changes when run again', () => {
   const first = embedded('up');
   const domains = ['accounts', 'billing', 'campaigns', 'content', 'operations', 'support'];
-  expect(first.output).toMatch(/campaigns +3 added, 0 changed, 0 destroyed\./);
+  expect(first.output).toMatch(/campaigns +4 added, 0 changed, 0 destroyed\./);
   expect(first.output).toContain('authority_field_protection.campaign-naming_ops-campaigns_74955C61 will be created');
   expect(first.output).toMatch(/ops +campaigns\.name +owned by crm/);
   expect(first.output).toMatch(/bi +tickets\.status +owned by support/);

@@ -40,21 +40,36 @@ test('one stack per domain', () => {
   expect(Object.keys(stacks).sort()).toEqual(['accounts', 'billing', 'campaigns', 'content', 'operations', 'support']);
 });
 
-test('each read-only copy is protected, one resource per copy table, naming its authority', () => {
-  const summary = Object.keys(stacks).sort().flatMap((s) => protections(s).map((r) => `${s}: ${r.platform} ${r.table}(${r.columns.join(',')}) <- ${r.authority}`)).sort();
+test('one protection per holder table: each copy guarded, each authority recorded, naming the owner', () => {
+  const summary = Object.keys(stacks).sort().flatMap((s) => protections(s).map((r) =>
+    `${s}: ${r.platform} ${r.table}(${r.columns.join(',')}) <- ${r.authority}${r.platform === r.authority ? ' (authority)' : ''}`)).sort();
   expect(summary).toEqual([
     'accounts: bi accounts(owner) <- crm',
+    'accounts: crm accounts(owner) <- crm (authority)',
     'accounts: erp accounts(owner) <- crm',
     'accounts: support accounts(owner) <- crm',
     'billing: bi accounts(billing_state) <- erp',
     'billing: crm accounts(billing_state) <- erp',
+    'billing: erp accounts(billing_state) <- erp (authority)',
     'campaigns: bi campaigns(name) <- crm',
     'campaigns: cms campaigns(name) <- crm',
+    'campaigns: crm campaigns(name) <- crm (authority)',
     'campaigns: ops campaigns(name) <- crm',
+    'content: cms content(title) <- cms (authority)',
     'content: ops content(title) <- cms',
     'operations: bi campaigns(routing_state) <- ops',
+    'operations: ops campaigns(routing_state) <- ops (authority)',
     'support: bi tickets(status) <- support',
+    'support: support tickets(status) <- support (authority)',
   ]);
+});
+
+test('the authority\'s record waits for its copies, so a transfer guards the new copy before releasing the old', () => {
+  const resources = stacks.campaigns.resource.authority_field_protection;
+  const [authorityId] = Object.entries<any>(resources).find(([, r]) => r.platform === 'crm')!;
+  const copies = Object.entries<any>(resources).filter(([, r]) => r.platform !== 'crm').map(([id]) => `authority_field_protection.${id}`);
+  expect(resources[authorityId].depends_on.sort()).toEqual(copies.sort());
+  expect(new Set(Object.values<any>(resources).map((r) => r.key))).toEqual(new Set(['campaigns_campaign_naming']));
 });
 
 test('a stack configures only the platforms its policies use, with the password by variable name', () => {

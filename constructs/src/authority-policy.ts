@@ -4,7 +4,7 @@ import { Copy } from './copy';
 import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
 import { Duration } from './duration';
-import { FieldProtection } from './l1/field-protection';
+import { FieldProtection, FieldProtectionConfig } from './l1/field-protection';
 import { Platform } from './platform';
 import { Divergence, Propagation } from './propagation';
 
@@ -106,20 +106,22 @@ export class AuthorityPolicy extends Construct {
   }
 
   /**
-   * Protects every field on every platform that holds it but does not control it: each protected
-   * copy, and in a two-way split also the authority for the fields the other side controls. One
-   * resource per (platform, table, owner).
+   * One protection per (holder, table, owner) for every platform that holds the fields: a copy's
+   * is guarded; the owner's own table gets one with the role "authority" (nothing guarded). So a
+   * change of authority is an in-place update on each platform, and the owner's protection waits
+   * for the copies' (depends_on): during a transfer the new copy is guarded before the old one is
+   * released, so people never may edit both.
    */
   private protectCopies(): void {
     const holders = [
       { platform: this.authority, syncPrincipal: this.authority.syncPrincipal, copy: false },
       ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal, copy: true })),
     ];
+    const specs: { id: string; config: FieldProtectionConfig; owned: boolean }[] = [];
     for (const holder of holders.filter((h) => h.platform.connection)) {
       const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
       for (const field of this.fields) {
         const owner = this.ownerOf(field);
-        if (owner === holder.platform) continue;
         const loc = field.locationOn(holder.platform);
         if (!loc) {
           if (!holder.copy) continue; // the rule pack reports a governed field the authority does not hold
@@ -135,18 +137,31 @@ export class AuthorityPolicy extends Construct {
         groups.set(key, group);
       }
       for (const g of groups.values()) {
-        const id = [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...(g.owner === this.authority ? [] : ['from', g.owner.name])].join('-');
-        this.protections.push(new FieldProtection(this, id, {
-          platform: holder.platform.name,
-          schema: g.schema,
-          table: g.table,
-          columns: g.columns,
-          authority: g.owner.name,
-          fact: g.fields.map((f) => f.toString()).join(', '),
-          syncPrincipal: holder.syncPrincipal,
-          correctionHint: this.hintFor(g.owner, g.fields),
-        }));
+        const split = g.owner === this.authority ? [] : ['from', g.owner.name];
+        specs.push({
+          id: [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...split].join('-'),
+          owned: g.owner === holder.platform,
+          config: {
+            platform: holder.platform.name,
+            schema: g.schema,
+            table: g.table,
+            columns: g.columns,
+            authority: g.owner.name,
+            key: this.guardKey(split),
+            fact: g.fields.map((f) => f.toString()).join(', '),
+            syncPrincipal: holder.syncPrincipal,
+            correctionHint: this.hintFor(g.owner, g.fields),
+          },
+        });
       }
     }
+    const guarded = specs.filter((s) => !s.owned).map((s) => new FieldProtection(this, s.id, s.config));
+    const owned = specs.filter((s) => s.owned).map((s) => new FieldProtection(this, s.id, { ...s.config, dependsOn: guarded }));
+    this.protections.push(...guarded, ...owned);
+  }
+
+  /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
+  private guardKey(suffix: string[]): string {
+    return [...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix].join('_').toLowerCase().replace(/[^a-z0-9_]+/g, '_');
   }
 }

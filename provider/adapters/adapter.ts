@@ -13,7 +13,9 @@ export interface FieldLocation {
 /** A copy's write-protection, as declared or as read back from the platform. */
 export interface FieldProtection {
   readonly location: FieldLocation;
-  /** The authoritative platform's name: also what tells two protections on one table apart. */
+  /** What tells two protections on one table apart (the policy's name): names the mechanism. */
+  readonly key: string;
+  /** The authoritative platform's name. */
   readonly authority: string;
   readonly fields: string[];
   /** The only principal (role, user, integration) allowed to write the fields: the sync. */
@@ -36,13 +38,13 @@ export interface PlatformAdapter {
   readonly name: string;
   /** Problems with a declared protection (missing table, column, principal), as diagnostics. */
   checkProtection(p: FieldProtection): Promise<Diagnostic[]>;
-  /** What the platform has now, or null when there is no protection for this authority there. */
-  readProtection(location: FieldLocation, authority: string): Promise<ProtectionReadBack | null>;
+  /** What the platform has now, or null when there is no protection with this key there. */
+  readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null>;
   /** Creates or replaces the protection in one step: nothing half-applied on failure. */
   applyProtection(p: FieldProtection): Promise<void>;
   /** Removes the protection and everything it added, leaving the platform as it was before. */
-  removeProtection(location: FieldLocation, authority: string): Promise<void>;
-  /** The platform's name for the mechanism that will carry this protection. */
-  mechanismName(location: FieldLocation, authority: string): string;
+  removeProtection(location: FieldLocation, key: string): Promise<void>;
+  /** The platform's name for the mechanism that carries the protection with this key. */
+  mechanismName(location: FieldLocation, key: string): string;
   close(): Promise<void>;
 }

@@ -79,10 +79,10 @@ export class PostgresAdapter implements PlatformAdapter {
     private readonly settings: PostgresConnectionSettings,
   ) {}
 
-  /** The trigger (and its function) name: readable when the authority's name allows it. */
-  public mechanismName(_location: FieldLocation, authority: string): string {
-    const readable = /^[a-z0-9_]+$/.test(authority) && GUARD_PREFIX.length + authority.length <= MAX_IDENTIFIER_BYTES;
-    return GUARD_PREFIX + (readable ? authority : createHash('sha256').update(authority).digest('hex').slice(0, 16));
+  /** The trigger (and its function) name: readable when the key allows it. */
+  public mechanismName(_location: FieldLocation, key: string): string {
+    const readable = /^[a-z0-9_]+$/.test(key) && GUARD_PREFIX.length + key.length <= MAX_IDENTIFIER_BYTES;
+    return GUARD_PREFIX + (readable ? key : createHash('sha256').update(key).digest('hex').slice(0, 16));
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
@@ -158,9 +158,9 @@ export class PostgresAdapter implements PlatformAdapter {
     return diags;
   }
 
-  public async readProtection(location: FieldLocation, authority: string): Promise<ProtectionReadBack | null> {
+  public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const db = await this.connect();
-    const name = this.mechanismName(location, authority);
+    const name = this.mechanismName(location, key);
     const found = await db.query<{
       tgenabled: string; tgtype: number; tgargs: Buffer; columns: string[];
       prosrc: string; fn_schema: string; proname: string;
@@ -180,7 +180,7 @@ export class PostgresAdapter implements PlatformAdapter {
     if (found.rowCount === 0) return null;
     const row = found.rows[0];
     const args = row.tgargs.length ? row.tgargs.toString('utf8').split('\0').slice(0, -1) : [];
-    const [syncPrincipal = '', argAuthority = '', correctionHint = '', fact = ''] = args;
+    const [syncPrincipal = '', authority = '', correctionHint = '', fact = ''] = args;
     const fields = args.slice(FIXED_ARGS);
     const enforced =
       row.tgenabled === 'O' &&
@@ -188,13 +188,12 @@ export class PostgresAdapter implements PlatformAdapter {
       row.prosrc === GUARD_BODY &&
       row.fn_schema === location.namespace &&
       row.proname === name &&
-      argAuthority === authority &&
       sameSet(fields, row.columns);
-    return { location, authority, fields, syncPrincipal, correctionHint, fact: fact || undefined, enforced, mechanism: name };
+    return { location, key, authority, fields, syncPrincipal, correctionHint, fact: fact || undefined, enforced, mechanism: name };
   }
 
   public async applyProtection(p: FieldProtection): Promise<void> {
-    const name = this.mechanismName(p.location, p.authority);
+    const name = this.mechanismName(p.location, p.key);
     const schema = escapeIdentifier(p.location.namespace);
     const fn = `${schema}.${escapeIdentifier(name)}`;
     const args = [p.syncPrincipal, p.authority, p.correctionHint, p.fact ?? '', ...p.fields].map(escapeLiteral).join(', ');
@@ -207,8 +206,8 @@ export class PostgresAdapter implements PlatformAdapter {
     ]);
   }
 
-  public async removeProtection(location: FieldLocation, authority: string): Promise<void> {
-    const name = this.mechanismName(location, authority);
+  public async removeProtection(location: FieldLocation, key: string): Promise<void> {
+    const name = this.mechanismName(location, key);
     const schema = escapeIdentifier(location.namespace);
     const db = await this.connect();
     const table = await db.query('SELECT to_regclass($1) AS t', [`${schema}.${escapeIdentifier(location.container)}`]);

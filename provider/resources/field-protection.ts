@@ -1,7 +1,12 @@
 /**
  * authority_field_protection: a copy's fields are write-protected on the platform that holds the
  * copy. People and integrations are refused with the correction hint; only the sync principal
- * writes. One resource per (copy platform, table, authority): the unit a reviewer reads.
+ * writes. One resource per (platform, table, key), the unit a reviewer reads.
+ *
+ * A protection whose platform is its own authority has the role "authority": nothing is guarded
+ * there. Keeping it lets an ownership transfer be an in-place change of `authority` on each
+ * platform (the new copy is guarded, the old one released) that the constructs can order, instead
+ * of a create and a destroy that terraform would run in any order.
  */
 import { FieldLocation, FieldProtection, PlatformAdapter } from '../adapters/adapter';
 import { UnreachablePlatformError } from '../adapters/postgresql';
@@ -17,12 +22,14 @@ const schema: BlockSchema = {
     'Write-protects the fields of a copy: on the copy\'s platform only the sync principal may change them, and anyone else ' +
     'is refused with the correction hint, which says which system is the authority and where to correct the value.',
   attributes: {
-    id: { type: 'string', computed: true, description: 'platform/schema/table/authority, each part URL-encoded. Also the import id.' },
+    id: { type: 'string', computed: true, description: 'platform/schema/table/key, each part URL-encoded. Also the import id.' },
     platform: { type: 'string', required: true, description: 'The platform that holds the copy, by its name in the provider configuration.' },
     schema: { type: 'string', optional: true, computed: true, description: 'Schema (namespace) of the table. Default "public".' },
     table: { type: 'string', required: true, description: 'Table that holds the copied fields.' },
     columns: { type: ['list', 'string'], required: true, description: 'The copied fields (columns) that only the sync may write.' },
-    authority: { type: 'string', required: true, description: 'The authoritative platform for these fields, by name. A table may carry one protection per authority.' },
+    authority: { type: 'string', required: true, description: 'The authoritative platform for these fields, by name. When it is `platform` itself, the role is "authority" and nothing is guarded there. Changing it updates the protection in place.' },
+    key: { type: 'string', optional: true, computed: true, description: 'What tells two protections on one table apart (the policy\'s name); names the guard. Default: the authority.' },
+    role: { type: 'string', computed: true, description: '"copy" (people are refused, the sync writes) or "authority" (people edit here; nothing is guarded).' },
     fact: { type: 'string', optional: true, description: 'The business fact these columns hold, e.g. "campaign.name": how plans and warnings name it. Default: table.columns.' },
     sync_principal: { type: 'string', required: true, description: 'The role the sync writes as: the only principal allowed to change the fields here.' },
     correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
@@ -32,11 +39,13 @@ const schema: BlockSchema = {
 };
 
 /** Attributes whose change moves the protection to another place: terraform replaces it. */
-const IDENTITY = ['platform', 'schema', 'table', 'authority'] as const;
+const IDENTITY = ['platform', 'schema', 'table', 'key'] as const;
 
-export function fieldProtectionId(platform: string, namespace: string, table: string, authority: string): string {
-  return [platform, namespace, table, authority].map(encodeURIComponent).join('/');
+export function fieldProtectionId(platform: string, namespace: string, table: string, key: string): string {
+  return [platform, namespace, table, key].map(encodeURIComponent).join('/');
 }
+
+const roleOf = (s: ObjectValue) => (s.platform === s.authority ? 'authority' : 'copy');
 
 export function fieldProtection(platforms: Platforms): ResourceDefinition {
   const adapterFor = (state: ObjectValue) => platforms.get(state.platform as string, ['platform']);
@@ -52,16 +61,19 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
 
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? ownershipChanges(prior, null) : [] };
-      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', enforced: true };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
+      planned.role = isUnknown(planned.platform) || isUnknown(planned.authority) ? UNKNOWN : roleOf(planned);
       planned.guard = UNKNOWN;
       let diagnostics: Diagnostic[] = [];
       if (known) {
         const adapter = adapterFor(planned);
-        planned.guard = adapter.mechanismName(locationOf(planned), planned.authority as string);
+        planned.guard = adapter.mechanismName(locationOf(planned), planned.key as string);
         if (!Object.values(planned).some(isUnknown)) {
-          diagnostics = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
+          const found = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
+          // The authority's own table needs no sync principal: nothing is guarded there.
+          diagnostics = planned.role === 'authority' ? found.filter((d) => d.attribute?.[0] !== 'sync_principal') : found;
         }
       }
       return {
@@ -75,24 +87,33 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       if (!planned) {
         if (prior) {
           const adapter = adapterFor(prior);
-          await onPlatform(adapter, () => adapter.removeProtection(locationOf(prior), prior.authority as string));
+          await onPlatform(adapter, () => adapter.removeProtection(locationOf(prior), prior.key as string));
         }
         return { state: null };
       }
       const adapter = adapterFor(planned);
       const p = protectionOf(planned);
-      await onPlatform(adapter, () => adapter.applyProtection(p));
+      // Guard a copy (create or replace, atomically); release the authority's own table.
+      await onPlatform(adapter, () => (planned.role === 'authority' ? adapter.removeProtection(p.location, p.key) : adapter.applyProtection(p)));
       return { state: { ...planned, enforced: true } };
     },
 
     async read(state) {
       const adapter = adapterFor(state);
-      const found = await onPlatform(adapter, () => adapter.readProtection(locationOf(state), state.authority as string));
+      const key = (state.key as string | null) ?? (state.authority as string);
+      const found = await onPlatform(adapter, () => adapter.readProtection(locationOf(state), key));
+      if (state.role === 'authority') {
+        // Nothing is guarded on the authority: a guard found there was left or added by hand.
+        return { state: { ...state, key, enforced: found === null } };
+      }
       if (!found) return { state: null };
       return {
         state: {
           ...state,
-          id: idOf(state),
+          id: idOf({ ...state, key }),
+          key,
+          authority: found.authority,
+          role: roleOf({ ...state, authority: found.authority }),
           columns: found.fields,
           sync_principal: found.syncPrincipal,
           correction_hint: found.correctionHint,
@@ -114,15 +135,15 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       if (parts.length !== 4 || parts.some((p) => p === '')) {
         throw new DiagnosticError({
           severity: 'error',
-          summary: `Import id "${id}" is not platform/schema/table/authority`,
-          detail: 'Write the id as <platform>/<schema>/<table>/<authority>, e.g. ops/public/campaigns/crm (URL-encode a part that holds "/").',
+          summary: `Import id "${id}" is not platform/schema/table/key`,
+          detail: 'Write the id as <platform>/<schema>/<table>/<key>, e.g. ops/public/campaigns/campaigns_campaign_naming (URL-encode a part that holds "/").',
         });
       }
-      const [platform, ns, table, authority] = parts;
+      const [platform, ns, table, key] = parts;
       return {
         state: {
-          id: fieldProtectionId(platform, ns, table, authority),
-          platform, schema: ns, table, authority,
+          id: fieldProtectionId(platform, ns, table, key),
+          platform, schema: ns, table, key, authority: null, role: 'copy',
           columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null,
         },
       };
@@ -142,6 +163,7 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
   const fact = (s: ObjectValue) => (typeof s.fact === 'string' && s.fact) || `${text(s.table)}.${list(s.columns).join(', ')}`;
   const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
   if (!planned) {
+    if (prior.role === 'authority') return [];
     return [warn(
       `${fact(prior)}: the copy on ${where} will no longer be protected`,
       `After this apply, people and integrations can edit ${list(prior.columns).join(', ')} on ${text(prior.platform)} again; ` +
@@ -150,10 +172,14 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
   }
   const changes: Diagnostic[] = [];
   if (!isUnknown(planned.authority) && planned.authority !== prior.authority) {
-    changes.push(warn(
-      `${fact(planned)}: authority ${text(prior.authority)} -> ${text(planned.authority)} on ${where}`,
-      `The copy on ${text(prior.platform)} will follow ${text(planned.authority)}, and corrections move to ${text(planned.authority)}.`,
-    ));
+    const platform = text(prior.platform);
+    const next = text(planned.authority);
+    const what = planned.role === 'authority'
+      ? `${platform} becomes the authority: people edit the fact there, and it is no longer guarded.`
+      : prior.role === 'authority'
+        ? `${platform} becomes a read-only copy of ${next}: people are refused there, and corrections move to ${next}.`
+        : `The copy on ${platform} will follow ${next}, and corrections move to ${next}.`;
+    changes.push(warn(`${fact(planned)}: authority ${text(prior.authority)} -> ${next} on ${where}`, what));
   }
   const dropped = Array.isArray(planned.columns) ? list(prior.columns).filter((c) => !(planned.columns as Value[]).includes(c)) : [];
   if (dropped.length) {
@@ -162,7 +188,7 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
       `People and integrations can edit ${dropped.join(', ')} on ${text(prior.platform)} again after this apply.`,
     ));
   }
-  if (prior.enforced === false) {
+  if (prior.enforced === false && planned.role !== 'authority') {
     changes.push(warn(
       `${fact(prior)}: the protection on ${where} was disabled or altered by hand`,
       `While it was, people could edit the copy. This apply restores it; edits made meanwhile stay until the sync overwrites them.`,
@@ -172,7 +198,7 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
 }
 
 function idOf(s: ObjectValue): string {
-  return fieldProtectionId(s.platform as string, s.schema as string, s.table as string, s.authority as string);
+  return fieldProtectionId(s.platform as string, s.schema as string, s.table as string, s.key as string);
 }
 
 function locationOf(s: ObjectValue): FieldLocation {
@@ -182,6 +208,7 @@ function locationOf(s: ObjectValue): FieldLocation {
 function protectionOf(s: ObjectValue): FieldProtection {
   return {
     location: locationOf(s),
+    key: (s.key as string | null) ?? (s.authority as string),
     authority: s.authority as string,
     fields: s.columns as string[],
     syncPrincipal: s.sync_principal as string,
@@ -227,6 +254,7 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
   text('schema', config.schema, ['schema']);
   text('table', config.table, ['table']);
   text('authority', config.authority, ['authority']);
+  text('key', config.key, ['key']);
   text('sync_principal', config.sync_principal, ['sync_principal']);
   text('correction_hint', config.correction_hint, ['correction_hint']);
   const columns = config.columns;

@@ -35,7 +35,7 @@ test('non-compliant: a field claimed twice, a field claimed by nobody, an unknow
   expectError(result, 'invalid-split', 'campaigns/campaign-naming', 'List every governed field exactly once');
 });
 
-test('compliant: a read-only copy as a side is protected only for the fields the other side controls', () => {
+test('compliant: a read-only copy as a side is guarded only for the fields the other side controls', () => {
   const connected = (name: string, kind: PlatformKind) =>
     new Platform({ name, kind, connection: PlatformConnection.postgresql({ host: 'h', database: name, username: 'u' }) });
   const [crm, ops] = [connected('crm', PlatformKind.CRM), connected('ops', PlatformKind.INTERNAL_TOOL)];
@@ -54,8 +54,10 @@ test('compliant: a read-only copy as a side is protected only for the fields the
   const resources = Object.values<any>(stack.resource.authority_field_protection)
     .map((r) => `${r.platform}.${r.table}(${r.columns.join(',')}) <- ${r.authority}: ${r.correction_hint}`).sort();
   expect(resources).toEqual([
+    'crm.campaigns(name) <- crm: campaign.name is owned by crm (crm). Correct it in crm: edit it.',
     'crm.campaigns(routing_state) <- ops: campaign.routing_state is owned by ops (ops). Correct it in ops.',
     'ops.campaigns(name) <- crm: campaign.name is owned by crm (crm). Correct it in crm: edit it.',
+    'ops.campaigns(routing_state) <- ops: campaign.routing_state is owned by ops (ops). Correct it in ops.',
   ]);
 });
 

@@ -11,8 +11,10 @@ export interface FieldProtectionConfig {
   readonly schema?: string;
   readonly table: string;
   readonly columns: string[];
-  /** The authoritative platform's name. */
+  /** The authoritative platform's name. When it is `platform` itself, nothing is guarded there: the authority's own table. */
   readonly authority: string;
+  /** What tells two protections on one table apart (the policy's name). It names the guard. @default the authority */
+  readonly key?: string;
   /** The business fact, e.g. "campaign.name", as plans and warnings name it. @default table.columns */
   readonly fact?: string;
   readonly syncPrincipal: string;
@@ -51,6 +53,7 @@ export class FieldProtection extends TerraformResource {
       table: c.table,
       columns: c.columns,
       authority: c.authority,
+      key: c.key,
       fact: c.fact,
       sync_principal: c.syncPrincipal,
       correction_hint: c.correctionHint,
