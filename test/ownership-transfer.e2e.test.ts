@@ -1,0 +1,119 @@
+/**
+ * Moving a fact's authority from one platform to another (the seeds' case, here campaign.name
+ * from the CRM to the operations tool) through a plain apply: while it runs, a probe keeps
+ * asking which side accepts a person's edit and fails on any moment where both do.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import {
+  AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Platform, PlatformConnection, PlatformKind,
+} from '../constructs/src';
+import { OPERATOR_ROLE } from '../embedded/example-platforms';
+import { LocalPostgres } from '../embedded/local-postgres';
+import { synthDomain } from './support/stack';
+import { Terraform } from './support/terraform';
+import { TestPlatforms, startTestPlatforms } from './support/platforms';
+
+let platforms: TestPlatforms;
+
+beforeAll(async () => {
+  platforms = await startTestPlatforms();
+});
+
+afterAll(async () => {
+  await platforms?.stop();
+});
+
+function connected(name: 'crm' | 'ops', server: LocalPostgres, kind: PlatformKind): Platform {
+  const c = server.connection;
+  return new Platform({
+    name, kind, title: `the ${name.toUpperCase()}`,
+    connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
+  });
+}
+
+/** The campaigns domain with campaign.name owned by `owner` and copied read-only on the other. */
+function campaignsOwnedBy(owner: 'crm' | 'ops') {
+  return synthDomain((app) => {
+    const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
+    const crm = connected('crm', platforms.crm, PlatformKind.CRM);
+    const ops = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const [authority, copy] = owner === 'crm' ? [crm, ops] : [ops, crm];
+    const campaign = new Concept(domain, 'Campaign');
+    campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'));
+    new AuthorityPolicy(domain, 'campaign-naming', {
+      concept: campaign, fields: ['name'], authority, origin: authority, copies: [Copy.readOnly(copy)],
+      correction: CorrectionPath.at(authority, { how: 'edit the campaign name' }),
+    });
+    return domain;
+  });
+}
+
+/** Whether a person may change campaigns.name here now (tried, then rolled back). */
+async function personCanEdit(db: Client): Promise<boolean> {
+  await db.query('BEGIN');
+  try {
+    await db.query(`SET LOCAL ROLE ${OPERATOR_ROLE}`);
+    await db.query("UPDATE campaigns SET name = name || ' (probe)' WHERE id = 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
+test('moving campaign.name from the CRM to the operations tool never lets people edit both', async () => {
+  const before = campaignsOwnedBy('crm');
+  const tf = new Terraform(before.dir);
+  tf.init();
+  tf.apply();
+  const [crm, ops] = [await platforms.connect('crm'), await platforms.connect('ops')];
+  try {
+    expect([await personCanEdit(crm), await personCanEdit(ops)]).toEqual([true, false]);
+
+    // The same stack, re-synthesized with the new owner (same state, same addresses).
+    const after = campaignsOwnedBy('ops');
+    after.json.terraform.backend = before.json.terraform.backend;
+    fs.writeFileSync(path.join(before.dir, 'cdk.tf.json'), JSON.stringify(after.json, null, 2));
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+    const words = plan.output.replace(/\s+/g, ' '); // terraform wraps diagnostic details
+    expect(words).toContain('Warning: campaign.name: authority crm -> ops on crm public.campaigns');
+    expect(words).toContain('crm becomes a read-only copy of ops: people are refused there, and corrections move to ops.');
+    expect(words).toContain('ops becomes the authority: people edit the fact there, and it is no longer guarded.');
+
+    // The probe reads the side that gets guarded on both sides of the other: if the CRM was
+    // editable before and after the operations tool was, it was editable throughout.
+    const overlaps: string[] = [];
+    const samples = { crmOnly: 0, opsOnly: 0, neither: 0 };
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        const crmBefore = await personCanEdit(crm);
+        const opsNow = await personCanEdit(ops);
+        const crmAfter = await personCanEdit(crm);
+        if (crmBefore && opsNow && crmAfter) overlaps.push(new Date().toISOString());
+        if (crmBefore && crmAfter && !opsNow) samples.crmOnly++;
+        else if (!crmBefore && !crmAfter && opsNow) samples.opsOnly++;
+        else if (!crmBefore && !crmAfter && !opsNow) samples.neither++;
+      }
+    })();
+    const applied = await tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color');
+    running = false;
+    await probe;
+
+    expect(applied.code).toBe(0);
+    expect(overlaps).toEqual([]);
+    expect(samples.crmOnly).toBeGreaterThan(0); // the probe saw the state before ...
+    expect([await personCanEdit(crm), await personCanEdit(ops)]).toEqual([false, true]); // ... and after
+    const refused = await crm.query("UPDATE campaigns SET name = 'x' WHERE id = 1").catch((e: Error) => e.message);
+    expect(refused).toContain('campaign.name is owned by the OPS (ops). Correct it in the OPS: edit the campaign name.');
+    expect(tf.plan().code).toBe(0);
+  } finally {
+    await crm.end();
+    await ops.end();
+  }
+});
