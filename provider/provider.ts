@@ -2,6 +2,7 @@
 import { ProviderDefinition } from './framework';
 import { Platforms, platformsSchema } from './platforms';
 import { fieldProtection } from './resources/field-protection';
+import { syncRoute } from './resources/sync-route';
 
 export function authorityProvider(): ProviderDefinition {
   const platforms = new Platforms();
@@ -10,7 +11,7 @@ export function authorityProvider(): ProviderDefinition {
     async configure(config) {
       return platforms.configure(config);
     },
-    resources: [fieldProtection(platforms)],
+    resources: [fieldProtection(platforms), syncRoute(platforms)],
     async stop() {
       await platforms.close();
     },

@@ -6,7 +6,7 @@ import { App, TerraformStack } from 'cdktf';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AuthorityProvider, FieldProtection } from '../constructs/src';
+import { AuthorityProvider, FieldProtection, SyncRoute } from '../constructs/src';
 import { linkMirror, writeLockFile } from '../tooling/provider-mirror';
 import { Terraform } from './support/terraform';
 
@@ -43,6 +43,8 @@ beforeAll(() => {
   new FieldProtection(stack, 'required-only', {
     platform: 'ops', table: 't', columns: ['c'], authority: 'crm', syncPrincipal: 'sync', correctionHint: 'h',
   });
+  new SyncRoute(stack, 'route-every-attribute', { authority: 'crm', copy: 'ops', schema: 's', table: 't', columns: ['c'], twoWay: true });
+  new SyncRoute(stack, 'route-required-only', { authority: 'crm', copy: 'ops', table: 't', columns: ['c'] });
   app.synth();
   const dir = path.join(outdir, 'stacks', 'bindings');
   linkMirror(dir);
@@ -67,6 +69,18 @@ test('FieldProtection requires exactly what the provider requires', () => {
   const resource = synthesized.resource.authority_field_protection;
   const minimal = Object.values<any>(resource).find((r) => r.schema === undefined);
   const { required } = settable(served.resource_schemas.authority_field_protection.block);
+  expect(Object.keys(minimal).filter((k) => k !== '//').sort()).toEqual(required);
+});
+
+test('SyncRoute sets exactly the attributes the provider accepts', () => {
+  const full = Object.values<any>(synthesized.resource.authority_sync_route).find((r) => r.schema === 's');
+  const { all } = settable(served.resource_schemas.authority_sync_route.block);
+  expect(Object.keys(full).filter((k) => k !== '//').sort()).toEqual(all);
+});
+
+test('SyncRoute requires exactly what the provider requires', () => {
+  const minimal = Object.values<any>(synthesized.resource.authority_sync_route).find((r) => r.schema === undefined);
+  const { required } = settable(served.resource_schemas.authority_sync_route.block);
   expect(Object.keys(minimal).filter((k) => k !== '//').sort()).toEqual(required);
 });
 

@@ -11,3 +11,4 @@ export * from './rule';
 export * from './rule-pack';
 export * from './l1/provider';
 export * from './l1/field-protection';
+export * from './l1/sync-route';

@@ -1,6 +1,7 @@
 /**
  * A platform adapter: how one kind of connected system protects a copied field and reads that
- * protection back. Resources speak this interface; each platform kind has one file beside it.
+ * protection back, and how values flow from an authority to a copy (a sync route). Resources
+ * speak these interfaces; each platform kind has its files beside this one.
  */
 import { Diagnostic } from '../framework';
 
@@ -46,5 +47,58 @@ export interface PlatformAdapter {
   removeProtection(location: FieldLocation, key: string): Promise<void>;
   /** The platform's name for the mechanism that carries the protection with this key. */
   mechanismName(location: FieldLocation, key: string): string;
+  /** How values flow from this platform (the authority) to `copy`; undefined when the kinds cannot sync. */
+  syncRouteTo?(copy: PlatformAdapter): SyncRouter | undefined;
   close(): Promise<void>;
+}
+
+/** Which route: values of one table flow from the authority to the same table on a copy. */
+export interface SyncRouteIdentity {
+  /** The authoritative platform's name (it publishes). */
+  readonly authority: string;
+  /** The copy's platform name (it receives). */
+  readonly copy: string;
+  /** The same place on both platforms: the sync maps by name. */
+  readonly location: FieldLocation;
+}
+
+/** A sync route as declared. */
+export interface SyncRoute extends SyncRouteIdentity {
+  /** The governed fields; the record key always travels with them. */
+  readonly fields: string[];
+  /** The route is one half of a declared two-way split: the other half runs from the copy back. */
+  readonly twoWay: boolean;
+}
+
+/** A sync route as read back from both platforms. */
+export interface SyncRouteReadBack {
+  /** Every field the authority sends for the table, key included, as found (in table order). */
+  readonly fields: string[];
+  /** The record key, as the authority defines it now. */
+  readonly keyFields: string[];
+  /** False when any part of the route was disabled, dropped or altered by hand. */
+  readonly enabled: boolean;
+  /** A route from the copy back to the authority on the same table exists. */
+  readonly reverseRoute: boolean;
+}
+
+/** The platforms' own names for the parts of a route. */
+export interface SyncRouteNames {
+  /** What the authority sends (a PostgreSQL publication). */
+  readonly publication: string;
+  /** What the copy receives through (a PostgreSQL subscription, and its slot on the authority). */
+  readonly subscription: string;
+}
+
+/** One pair of platforms that can carry sync routes (authority -> copy). */
+export interface SyncRouter {
+  names(route: SyncRouteIdentity): SyncRouteNames;
+  /** Problems with a declared route on either platform, as diagnostics; and the record key when known. */
+  checkRoute(route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }>;
+  /** What both platforms have now, or null when neither part of the route exists. */
+  readRoute(route: SyncRouteIdentity): Promise<SyncRouteReadBack | null>;
+  /** Creates or repairs every part of the route; each step converges from any partial state. Returns the key. */
+  applyRoute(route: SyncRoute): Promise<string[]>;
+  /** Removes every part of the route and nothing else; converges when parts are already gone. */
+  removeRoute(route: SyncRouteIdentity): Promise<void>;
 }

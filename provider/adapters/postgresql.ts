@@ -16,9 +16,10 @@
  * the configuration is spliced into SQL as is.
  */
 import { createHash } from 'node:crypto';
-import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic } from '../framework';
-import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from './adapter';
+import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, SyncRouter } from './adapter';
+import { PostgresSyncRouter } from './postgresql-replication';
 
 export interface PostgresConnectionSettings {
   readonly host: string;
@@ -217,36 +218,103 @@ export class PostgresAdapter implements PlatformAdapter {
     ]);
   }
 
+  /** Sync routes between two PostgreSQL platforms: logical replication (postgresql-replication.ts). */
+  public syncRouteTo(copy: PlatformAdapter): SyncRouter | undefined {
+    return copy instanceof PostgresAdapter ? new PostgresSyncRouter(this, copy) : undefined;
+  }
+
+  /** Runs one read or statement on the adapter's connection. */
+  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    return (await this.connect()).query<R>(sql, params);
+  }
+
+  /**
+   * Runs `work` on a connection of its own, ended afterwards: for steps that must not share a
+   * session with other resources' transactions (some replication commands refuse a transaction block).
+   */
+  public async withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
+    const db = this.newClient();
+    db.on('error', () => undefined);
+    try {
+      await db.connect();
+    } catch (e) {
+      throw new UnreachablePlatformError(this.name, this.settings, e as Error);
+    }
+    try {
+      return await work(db);
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  }
+
+  /** How messages name this platform: no secrets. */
+  public describe(): string {
+    const s = this.settings;
+    return `platform "${this.name}" (database ${s.database} at ${s.host}:${s.port})`;
+  }
+
+  /**
+   * A libpq connection string that reaches this platform as the provider does, password
+   * included: only for a copy's subscription to this platform. Never log, store or show it.
+   */
+  public connectionString(): string {
+    const s = this.settings;
+    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const parts: [string, string][] = [
+      ['host', s.host], ['port', String(s.port)], ['dbname', s.database], ['user', s.username],
+      ['connect_timeout', String(s.connectTimeoutSeconds ?? 10)],
+    ];
+    if (s.password !== undefined && s.password !== '') parts.push(['password', s.password]);
+    return parts.map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+  }
+
+  /** `text` with this platform's password blanked out (error text about a connection string). */
+  public redact(text: string): string {
+    const secret = this.settings.password;
+    return secret ? text.split(secret).join('********') : text;
+  }
+
   public async close(): Promise<void> {
     const pending = this.client;
     this.client = undefined;
     if (pending) await (await pending.catch(() => undefined))?.end().catch(() => undefined);
   }
 
+  /**
+   * Runs the statements as one transaction on a connection of its own: terraform applies
+   * resources in parallel, and on the shared connection their statements would interleave
+   * inside each other's transactions.
+   */
   private async transaction(statements: string[]): Promise<void> {
-    const db = await this.connect();
-    await db.query('BEGIN');
-    try {
-      for (const sql of statements) await db.query(sql);
-      await db.query('COMMIT');
-    } catch (e) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    await this.withConnection(async (db) => {
+      await db.query('BEGIN');
+      try {
+        for (const sql of statements) await db.query(sql);
+        await db.query('COMMIT');
+      } catch (e) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  private newClient(): Client {
+    const s = this.settings;
+    return new Client({
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.username,
+      password: s.password,
+      connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
+      application_name: 'terraform-provider-authority',
+    });
   }
 
   private connect(): Promise<Client> {
     if (!this.client) {
       const s = this.settings;
-      const client = new Client({
-        host: s.host,
-        port: s.port,
-        database: s.database,
-        user: s.username,
-        password: s.password,
-        connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
-        application_name: 'terraform-provider-authority',
-      });
+      const client = this.newClient();
       // A dropped connection must not crash the provider; the next call reconnects.
       client.on('error', () => { this.client = undefined; });
       this.client = client.connect().then(() => client, (e: Error) => {
@@ -260,7 +328,7 @@ export class PostgresAdapter implements PlatformAdapter {
 
 /** The platform could not be reached or refused the login: says which and what to check. */
 export class UnreachablePlatformError extends Error {
-  constructor(platform: string, s: PostgresConnectionSettings, cause: Error) {
+  constructor(public readonly platform: string, s: PostgresConnectionSettings, cause: Error) {
     super(
       `Cannot connect to platform "${platform}" (PostgreSQL ${s.username}@${s.host}:${s.port}/${s.database}): ${cause.message}. ` +
         'Check that the server runs and that host, port, database, username and the password source in the provider configuration are right.',

@@ -1,0 +1,67 @@
+// L1 binding of authority_sync_route. Mirrors provider/resources/sync-route.ts one to one;
+// test/bindings.test.ts checks it against the schema the real provider serves.
+import { TerraformResource, TerraformResourceLifecycle, ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { PROVIDER_VERSION } from './provider';
+
+export interface SyncRouteConfig {
+  /** The authoritative platform, by its name in the provider configuration: it sends the values. Changing it moves the route in place (the old one is removed first). */
+  readonly authority: string;
+  /** The platform that holds the copy, by name: it receives the values. Changing it moves the route in place (the old one is removed first). */
+  readonly copy: string;
+  /** Schema of the table, the same on both platforms. @default "public" */
+  readonly schema?: string;
+  /** The table, under the same name on both platforms. */
+  readonly table: string;
+  /** The governed columns, under the same names on both platforms; the record key always travels with them. */
+  readonly columns: string[];
+  /** This route is one half of a declared two-way split (needs PostgreSQL 16+ on both platforms). @default false */
+  readonly twoWay?: boolean;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+  /** @default none */
+  readonly lifecycle?: TerraformResourceLifecycle;
+}
+
+/** The `authority_sync_route` resource: values of governed columns flow from the authority to a copy. */
+export class SyncRoute extends TerraformResource {
+  public static readonly tfResourceType = 'authority_sync_route';
+  private readonly config: SyncRouteConfig;
+
+  constructor(scope: Construct, id: string, config: SyncRouteConfig) {
+    super(scope, id, {
+      terraformResourceType: 'authority_sync_route',
+      terraformGeneratorMetadata: { providerName: 'authority', providerVersion: PROVIDER_VERSION },
+      dependsOn: config.dependsOn,
+      lifecycle: config.lifecycle,
+    });
+    this.config = config;
+  }
+
+  /** The authority's name for what it sends (a PostgreSQL publication). */
+  public get publication(): string {
+    return this.getStringAttribute('publication');
+  }
+
+  /** The copy's name for what it receives through (a PostgreSQL subscription and its slot). */
+  public get subscription(): string {
+    return this.getStringAttribute('subscription');
+  }
+
+  /** The record key sent with the governed columns, as read from the authority. */
+  public get keyColumns(): string[] {
+    return this.getListAttribute('key_columns');
+  }
+
+  protected synthesizeAttributes(): { [name: string]: any } {
+    const c = this.config;
+    return {
+      authority: c.authority,
+      copy: c.copy,
+      schema: c.schema,
+      table: c.table,
+      columns: c.columns,
+      two_way: c.twoWay,
+    };
+  }
+}

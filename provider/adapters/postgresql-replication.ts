@@ -1,0 +1,583 @@
+/**
+ * Sync routes between PostgreSQL platforms: logical replication from the authority's table to the
+ * same table on a copy.
+ *
+ * A route is three catalog objects, all carrying the route's name (syncRouteName):
+ * - on the authority, a publication of the table with a column list: the record key (the replica
+ *   identity: the primary key, or the replica-identity index) plus the governed columns. The list
+ *   must cover the replica identity, or every UPDATE on the authority fails. It publishes inserts,
+ *   updates and deletes, not TRUNCATE: a truncate on the authority must not wipe the copy's own
+ *   columns;
+ * - on the authority's cluster, a logical replication slot (pgoutput) that keeps changes until the
+ *   copy has them. Slot names are unique per cluster: the name covers authority, copy and table;
+ * - on the copy, a subscription to that publication through that slot, with copy_data = false
+ *   (copies already hold their rows: an initial copy would fail on duplicate keys) and, from
+ *   PostgreSQL 16, origin = none: changes that themselves arrived by replication are not taken,
+ *   so two routes on one table in opposite directions do not echo forever. Before 16 they would
+ *   (measured: WAL grows on both sides until one is disabled), so such a pair is refused.
+ *
+ * The provider creates the slot on the authority before the subscription (create_slot = false):
+ * the subscription can then be created in one transaction with its comment, authority and copy may
+ * share a cluster (CREATE SUBSCRIPTION creating its own slot there would wait on itself forever),
+ * and a slot left by an apply that failed part-way is found and used by the next one.
+ *
+ * The copy's apply worker writes with session_replication_role = replica, so the copy's guard
+ * trigger (ENABLE ORIGIN) does not fire for it while it still refuses people.
+ *
+ * The subscription's connection string holds the authority's password: logical replication keeps
+ * it in pg_subscription.subconninfo on the copy (readable by superusers only). The provider never
+ * reads it back, logs it or returns it; error text is scrubbed of it, and the statements carrying
+ * it are kept out of the copy's server log when the provider's user may say so.
+ */
+import { createHash } from 'node:crypto';
+import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
+import { Diagnostic, DiagnosticError } from '../framework';
+import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter } from './adapter';
+import { PostgresAdapter, UnreachablePlatformError } from './postgresql';
+
+/** PostgreSQL's NAMEDATALEN - 1. */
+const MAX_NAME_BYTES = 63;
+const NAME_PREFIX = 'authority_';
+/** What the publication sends: not TRUNCATE (it would empty the copy, local columns and all). */
+const PUBLISHED_ACTIONS = 'insert, update, delete';
+/** Publication column lists. */
+const COLUMN_LISTS_SINCE = 150000;
+/** CREATE SUBSCRIPTION ... WITH (origin = none); also pg_create_subscription. */
+const ORIGIN_NONE_SINCE = 160000;
+
+type Side = 'authority' | 'copy';
+
+/**
+ * The name of a route's publication, subscription and slot: `authority_<authority>_<table>_to_<copy>_<hash>`
+ * when the names are plain and short (the schema joins the table when it is not "public"; the
+ * hash keeps "a_b"+"c" apart from "a"+"b_c"), otherwise `authority_route_<hash>`. At most 63 bytes,
+ * only a-z, 0-9 and "_" (what slot names allow).
+ */
+export function syncRouteName(r: SyncRouteIdentity): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([r.authority, r.copy, r.location.namespace, r.location.container]))
+    .digest('hex');
+  const table = r.location.namespace === 'public' ? r.location.container : `${r.location.namespace}_${r.location.container}`;
+  const readable = `${NAME_PREFIX}${r.authority}_${table}_to_${r.copy}`.replace(/-/g, '_');
+  if (/^[a-z0-9_]+$/.test(readable) && readable.length + 7 <= MAX_NAME_BYTES) return `${readable}_${hash.slice(0, 6)}`;
+  return `${NAME_PREFIX}route_${hash.slice(0, 16)}`;
+}
+
+/** Whether a subscription on a copy of this version can ignore replicated changes (origin = none). */
+export function ignoresReplicatedChanges(copyVersion: number): boolean {
+  return copyVersion >= ORIGIN_NONE_SINCE;
+}
+
+/**
+ * Which routes would loop, refused at plan. Both halves of a split on one table stop echoing only
+ * when every subscription ignores replicated changes: the subscriber asks (16+), the publisher
+ * filters (16+). So a declared two-way route, or a route whose reverse already exists, needs 16
+ * on both servers.
+ */
+export function loopRefusals(o: {
+  authority: string; copy: string; table: string;
+  authorityVersion: number; copyVersion: number; twoWay: boolean;
+  /** The reverse route found on the platforms (its subscription on the authority), if any. */
+  reverseRoute?: string;
+}): Diagnostic[] {
+  const older = [[o.authority, o.authorityVersion], [o.copy, o.copyVersion]].filter(([, v]) => (v as number) < ORIGIN_NONE_SINCE) as [string, number][];
+  if (older.length === 0) return [];
+  const runs = older.map(([name, v]) => `"${name}" runs PostgreSQL ${Math.floor(v / 10000)}`).join(' and ');
+  const why = 'Before PostgreSQL 16 a subscription cannot ignore changes that themselves arrived by replication, so two routes on one table in opposite directions send every change back and forth forever.';
+  if (o.twoWay) {
+    return [{
+      severity: 'error',
+      summary: `two_way needs PostgreSQL 16 or later on both platforms: ${runs}`,
+      detail: `${why} Upgrade both servers to 16 or later, or split the fields into one table per direction and declare two one-way routes (two_way = false).`,
+      attribute: ['two_way'],
+    }];
+  }
+  if (o.reverseRoute) {
+    return [{
+      severity: 'error',
+      summary: `A route from "${o.copy}" back to "${o.authority}" on ${o.table} already exists (subscription "${o.reverseRoute}" on "${o.authority}"), and ${runs}`,
+      detail: `${why} This route would close that loop. Keep one direction per table (move the other fields to their own table), or upgrade both servers to 16 or later and declare both routes two_way.`,
+      attribute: ['copy'],
+    }];
+  }
+  return [];
+}
+
+interface TableFacts {
+  readonly columns: { name: string; notNull: boolean; hasDefault: boolean; generated: boolean }[];
+  readonly kind: string;
+  /** The replica identity's columns; empty when there is none (no primary key, FULL or NOTHING). */
+  readonly key: string[];
+  readonly replicaIdentity: string;
+  readonly owned: boolean;
+}
+
+interface SubscriptionFacts {
+  readonly enabled: boolean;
+  readonly slot: string | null;
+  readonly publications: string[];
+  readonly origin: string | null;
+  readonly hasTable: boolean;
+}
+
+export class PostgresSyncRouter implements SyncRouter {
+  private readonly versions = new Map<Side, Promise<number>>();
+
+  constructor(
+    private readonly authority: PostgresAdapter,
+    private readonly copy: PostgresAdapter,
+  ) {}
+
+  public names(r: SyncRouteIdentity): SyncRouteNames {
+    const name = syncRouteName(r);
+    return { publication: name, subscription: name };
+  }
+
+  public async checkRoute(route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }> {
+    const diags: Diagnostic[] = [];
+    const loc = route.location;
+    const table = `${loc.namespace}.${loc.container}`;
+    const [authorityVersion, copyVersion] = await Promise.all([this.version('authority'), this.version('copy')]);
+    const at = (side: Side) => `on ${this.pg(side).describe()}, the ${side}`;
+
+    // The authority: can publish, and its table has a key the copy can find rows by.
+    if (authorityVersion < COLUMN_LISTS_SINCE) {
+      diags.push({
+        severity: 'error',
+        summary: `The authority "${route.authority}" runs PostgreSQL ${Math.floor(authorityVersion / 10000)}; a sync route needs 15 or later`,
+        detail: 'A route sends only the governed columns, which needs publication column lists (PostgreSQL 15). Upgrade the server.',
+        attribute: ['authority'],
+      });
+      return { diagnostics: diags };
+    }
+    const [walLevel, authorityRole] = await this.on('authority', 'read its settings', () => Promise.all([
+      this.authority.query<{ wal_level: string }>('SHOW wal_level'),
+      this.authority.query<{ may: boolean }>('SELECT rolsuper OR rolreplication AS may FROM pg_roles WHERE rolname = current_user'),
+    ]));
+    if (walLevel.rows[0].wal_level !== 'logical') {
+      diags.push({
+        severity: 'error',
+        summary: `The authority "${route.authority}" cannot publish changes: wal_level is ${walLevel.rows[0].wal_level}`,
+        detail: 'Set wal_level = logical in the server\'s configuration and restart it.',
+        attribute: ['authority'],
+      });
+    }
+    if (!authorityRole.rows[0]?.may) {
+      diags.push({
+        severity: 'error',
+        summary: `The provider's user on "${route.authority}" may not replicate`,
+        detail: 'The copy connects to the authority as that user to receive changes. Give it the REPLICATION attribute (ALTER ROLE ... REPLICATION), or use a superuser.',
+        attribute: ['authority'],
+      });
+    }
+    const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
+    let keyFields: string[] | undefined;
+    if (!source) {
+      diags.push(await missingTable(this.authority, loc, at('authority'), 'Fix the table name, or create the table first.'));
+    } else if (!['r', 'p'].includes(source.kind)) {
+      diags.push({ severity: 'error', summary: `${table} ${at('authority')} is not a table`, detail: 'Only tables can be synced.', attribute: ['table'] });
+    } else {
+      const names = source.columns.map((c) => c.name);
+      route.fields.forEach((f, i) => {
+        if (!names.includes(f)) {
+          diags.push({
+            severity: 'error',
+            summary: `Column "${f}" does not exist in ${table} ${at('authority')}`,
+            detail: `Its columns: ${names.join(', ')}. Fix the column name.`,
+            attribute: ['columns', i],
+          });
+        }
+      });
+      if (source.key.length === 0) diags.push(noKey(table, at('authority'), source.replicaIdentity));
+      else keyFields = source.key;
+      if (!source.owned) {
+        diags.push({
+          severity: 'error',
+          summary: `The provider's user does not own ${table} ${at('authority')}`,
+          detail: 'Publishing a table takes its owner (or a superuser). Connect as the owner in the provider configuration.',
+          attribute: ['table'],
+        });
+      }
+    }
+
+    // The copy: the same table and columns by name, a key the published columns cover, and a user
+    // that may subscribe.
+    const target = await this.on('copy', 'read the table', () => inspectTable(this.copy, loc));
+    if (!target) {
+      diags.push(await missingTable(this.copy, loc, at('copy'),
+        'Replication maps by schema-qualified table name: the copy must hold the table under the authority\'s name.'));
+    } else {
+      const names = target.columns.map((c) => c.name);
+      route.fields.forEach((f, i) => {
+        if (!names.includes(f)) {
+          diags.push({
+            severity: 'error',
+            summary: `Column "${f}" does not exist in ${table} ${at('copy')}`,
+            detail: `Its columns: ${names.join(', ')}. Replication maps columns by name: add "${f}" to the copy's table, or rename its column to match the authority's.`,
+            attribute: ['columns', i],
+          });
+        }
+      });
+      const sent = [...(keyFields ?? []), ...route.fields];
+      const missingKey = (keyFields ?? []).filter((k) => !names.includes(k));
+      if (missingKey.length) {
+        diags.push({
+          severity: 'error',
+          summary: `The copy's ${table} lacks the key column${missingKey.length > 1 ? 's' : ''} ${missingKey.join(', ')} ${at('copy')}`,
+          detail: 'The authority sends its key with every change so the copy can find the row. Add the column to the copy\'s table under the same name.',
+          attribute: ['table'],
+        });
+      } else if (keyFields) {
+        if (target.key.length === 0 || target.key.some((k) => !sent.includes(k))) {
+          diags.push({
+            severity: 'error',
+            summary: `The copy's ${table} has no key among the columns the authority sends ${at('copy')}`,
+            detail: `Updates and deletes find the copy's row by its primary key (or replica-identity index), which must be among ${sent.join(', ')}. ` +
+              `Give the copy's table the authority's key: ALTER TABLE ... ADD PRIMARY KEY (${keyFields.join(', ')}).`,
+            attribute: ['table'],
+          });
+        }
+        const unfilled = target.columns.filter((c) => c.notNull && !c.hasDefault && !c.generated && !sent.includes(c.name)).map((c) => c.name);
+        if (unfilled.length) {
+          diags.push({
+            severity: 'warning',
+            summary: `Rows the authority inserts will fail on the copy: ${unfilled.join(', ')} ${at('copy')} ${unfilled.length > 1 ? 'are' : 'is'} NOT NULL without a default`,
+            detail: 'The route sends only the key and the governed columns. Give those copy columns a default, or govern them too.',
+            attribute: ['columns'],
+          });
+        }
+      }
+    }
+    const mayCreate = await this.on('copy', 'read its settings', () => this.copy.query<{ may: boolean }>(
+      copyVersion >= ORIGIN_NONE_SINCE
+        ? `SELECT rolsuper OR (pg_has_role(current_user, 'pg_create_subscription', 'USAGE') AND has_database_privilege(current_database(), 'CREATE')) AS may
+             FROM pg_roles WHERE rolname = current_user`
+        : 'SELECT rolsuper AS may FROM pg_roles WHERE rolname = current_user'));
+    if (!mayCreate.rows[0]?.may) {
+      diags.push({
+        severity: 'error',
+        summary: `The provider's user on "${route.copy}" may not create subscriptions`,
+        detail: copyVersion >= ORIGIN_NONE_SINCE
+          ? 'Grant it pg_create_subscription and CREATE on the database, or use a superuser.'
+          : `PostgreSQL ${Math.floor(copyVersion / 10000)} lets only superusers create subscriptions: connect to the copy as a superuser.`,
+        attribute: ['copy'],
+      });
+    }
+
+    // Loops, and a slot name someone else holds.
+    const loopSafe = authorityVersion >= ORIGIN_NONE_SINCE && copyVersion >= ORIGIN_NONE_SINCE;
+    const reverseRoute = !loopSafe && !route.twoWay && source ? await this.reverseRoute(loc) : undefined;
+    diags.push(...loopRefusals({
+      authority: route.authority, copy: route.copy, table, authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute,
+    }));
+    const name = syncRouteName(route);
+    const [slot, subscription] = await Promise.all([this.slot(name), this.subscription(name, loc)]);
+    if (slot && (!slot.ours || (slot.active && !subscription))) {
+      diags.push({
+        severity: 'error',
+        summary: `The replication slot "${name}" on "${route.authority}" belongs to something else`,
+        detail: slot.ours
+          ? 'Another copy receives changes through it. Two provider configurations may give different servers the same platform name: rename one of them.'
+          : 'It is not a logical (pgoutput) slot of the authority\'s database. Drop it (pg_drop_replication_slot) if it is a leftover.',
+        attribute: ['copy'],
+      });
+    }
+    return { diagnostics: diags, keyFields };
+  }
+
+  public async readRoute(r: SyncRouteIdentity): Promise<SyncRouteReadBack | null> {
+    const name = syncRouteName(r);
+    const loc = r.location;
+    const [publication, slot, subscription, copyVersion] = await Promise.all([
+      this.publication(name), this.slot(name), this.subscription(name, loc), this.version('copy'),
+    ]);
+    if (!publication && !subscription) return null;
+    const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
+    const keyFields = source?.key ?? [];
+    const here = publication?.tables.filter((t) => t.schema === loc.namespace && t.table === loc.container) ?? [];
+    const fields = here[0]?.columns ?? [];
+    const published = !!publication && !publication.allTables && publication.tables.length === 1 && here.length === 1 &&
+      here[0].rowFilter === null && publication.actions === PUBLISHED_ACTIONS &&
+      keyFields.length > 0 && keyFields.every((k) => fields.includes(k));
+    const sent = !!slot && slot.ours;
+    const received = !!subscription && subscription.enabled && subscription.slot === name &&
+      subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
+      (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none');
+    return { fields, keyFields, enabled: published && sent && received, reverseRoute: (await this.reverseRoute(loc)) !== undefined };
+  }
+
+  public async applyRoute(route: SyncRoute): Promise<string[]> {
+    const name = syncRouteName(route);
+    const loc = route.location;
+    const q = escapeIdentifier(name);
+    const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
+    if (!source || source.key.length === 0) {
+      throw new DiagnosticError(source ? noKey(`${loc.namespace}.${loc.container}`, `on ${this.authority.describe()}`, source.replicaIdentity)
+        : await missingTable(this.authority, loc, `on ${this.authority.describe()}, the authority`, 'Fix the table name, or create the table first.'));
+    }
+    const sent = [...new Set([...source.key, ...route.fields])];
+    const target = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)} (${sent.map(escapeIdentifier).join(', ')})`;
+
+    // 1. The authority publishes the key and the governed columns; 2. a slot keeps its changes.
+    await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
+      const exists = ((await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount ?? 0) > 0;
+      await transaction(db, [
+        exists ? `ALTER PUBLICATION ${q} SET TABLE ${target}` : `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (publish = '${PUBLISHED_ACTIONS}')`,
+        ...(exists ? [`ALTER PUBLICATION ${q} SET (publish = '${PUBLISHED_ACTIONS}')`] : []),
+        `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends ${loc.namespace}.${loc.container} (${sent.join(', ')}) from ${route.authority} to ${route.copy}.`)}`,
+      ]);
+    }));
+    await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
+      const slot = await findSlot(runOn(db), name);
+      if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
+      // Waits for transactions open on the authority to finish (a consistent starting point).
+      if (!slot) await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+    }));
+
+    // 3. The copy subscribes through that slot.
+    const copyVersion = await this.version('copy');
+    const originNone = ignoresReplicatedChanges(copyVersion);
+    await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
+      const found = await findSubscription(runOn(db), name, loc, copyVersion);
+      const connection = escapeLiteral(this.authority.connectionString());
+      const quiet = await quietStatements(db, copyVersion);
+      if (!found) {
+        const options = ['copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`, ...(originNone ? ['origin = none'] : [])];
+        await transaction(db, [
+          ...quiet,
+          `CREATE SUBSCRIPTION ${q} CONNECTION ${connection} PUBLICATION ${q} WITH (${options.join(', ')})`,
+          `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives ${loc.namespace}.${loc.container} from ${route.authority}.`)}`,
+        ]);
+        return;
+      }
+      await transaction(db, [
+        ...quiet,
+        // The authority's connection settings may have changed since (a new password, a new host).
+        `ALTER SUBSCRIPTION ${q} CONNECTION ${connection}`,
+        ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
+        ...(found.slot === name ? [] : [`ALTER SUBSCRIPTION ${q} SET (slot_name = ${escapeLiteral(name)})`]),
+        ...(originNone && found.origin !== 'none' ? [`ALTER SUBSCRIPTION ${q} SET (origin = none)`] : []),
+        ...(found.enabled ? [] : [`ALTER SUBSCRIPTION ${q} ENABLE`]),
+      ]);
+      // The table is missing from what the subscription receives (e.g. the publication was dropped
+      // and created again): take it in, without copying rows. Refuses a transaction block.
+      if (!found.hasTable) await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+    }));
+    return source.key;
+  }
+
+  public async removeRoute(r: SyncRouteIdentity): Promise<void> {
+    const name = syncRouteName(r);
+    const q = escapeIdentifier(name);
+    // The copy stops receiving first: DROP SUBSCRIPTION also drops its slot on the authority.
+    await this.on('copy', 'drop the subscription', () => this.copy.withConnection(async (db) => {
+      const found = await db.query(
+        'SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())', [name]);
+      if (!found.rowCount) return;
+      try {
+        await db.query(`DROP SUBSCRIPTION ${q}`);
+      } catch {
+        // The copy could not drop the slot on the authority (unreachable from the copy, or the
+        // slot is gone): detach the slot, drop the subscription, and drop the slot from here below.
+        await db.query(`ALTER SUBSCRIPTION ${q} DISABLE`);
+        await db.query(`ALTER SUBSCRIPTION ${q} SET (slot_name = NONE)`);
+        await db.query(`DROP SUBSCRIPTION ${q}`);
+      }
+    }));
+    await this.on('authority', 'drop the replication slot and the publication', () => this.authority.withConnection(async (db) => {
+      for (let attempt = 0; ; attempt++) {
+        const slot = await findSlot(runOn(db), name);
+        if (!slot?.ours) break;
+        // The copy's sender may take a moment to exit after its subscription went.
+        if (!slot.active || attempt >= 50) {
+          await db.query('SELECT pg_drop_replication_slot($1)', [name]);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await db.query(`DROP PUBLICATION IF EXISTS ${q}`);
+    }));
+  }
+
+  /** The subscription on the authority that writes this table and whose slot is on the copy: the reverse route. */
+  private async reverseRoute(loc: FieldLocation): Promise<string | undefined> {
+    const subs = await this.on('authority', 'read its subscriptions', () => this.authority.query<{ subname: string; subslotname: string | null }>(
+      `SELECT s.subname, s.subslotname FROM pg_subscription s
+         JOIN pg_subscription_rel r ON r.srsubid = s.oid
+         JOIN pg_class c ON c.oid = r.srrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND n.nspname = $1 AND c.relname = $2`,
+      [loc.namespace, loc.container]));
+    const slots = subs.rows.map((s) => s.subslotname).filter((s): s is string => !!s);
+    if (slots.length === 0) return undefined;
+    const onCopy = await this.on('copy', 'read its replication slots', () => this.copy.query<{ slot_name: string }>(
+      'SELECT slot_name FROM pg_replication_slots WHERE database = current_database() AND slot_name = ANY($1::text[])', [slots]));
+    return subs.rows.find((s) => onCopy.rows.some((o) => o.slot_name === s.subslotname))?.subname;
+  }
+
+  private async publication(name: string) {
+    const found = await this.on('authority', 'read its publications', () => this.authority.query<{
+      puballtables: boolean; actions: string; tables: { schema: string; table: string; columns: string[]; rowFilter: string | null }[];
+    }>(
+      `SELECT p.puballtables,
+              concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
+                        CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
+              COALESCE((SELECT json_agg(json_build_object('schema', t.schemaname, 'table', t.tablename, 'columns', t.attnames, 'rowFilter', t.rowfilter))
+                          FROM pg_publication_tables t WHERE t.pubname = p.pubname), '[]'::json) AS tables
+         FROM pg_publication p WHERE p.pubname = $1`, [name]));
+    const row = found.rows[0];
+    return row ? { allTables: row.puballtables, actions: row.actions, tables: row.tables } : undefined;
+  }
+
+  private async slot(name: string) {
+    return this.on('authority', 'read its replication slots', () => findSlot((sql, params) => this.authority.query(sql, params), name));
+  }
+
+  private async subscription(name: string, loc: FieldLocation): Promise<SubscriptionFacts | undefined> {
+    const version = await this.version('copy');
+    return this.on('copy', 'read its subscriptions', () => findSubscription((sql, params) => this.copy.query(sql, params), name, loc, version));
+  }
+
+  private version(side: Side): Promise<number> {
+    let found = this.versions.get(side);
+    if (!found) {
+      found = this.on(side, 'read its version', async () => Number((await this.pg(side).query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0].v));
+      this.versions.set(side, found);
+    }
+    return found;
+  }
+
+  private pg(side: Side): PostgresAdapter {
+    return side === 'authority' ? this.authority : this.copy;
+  }
+
+  /** Runs a step on one side; failures become a diagnostic naming that side's attribute, password scrubbed. */
+  private async on<T>(side: Side, doing: string, work: () => Promise<T>): Promise<T> {
+    const pg = this.pg(side);
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof DiagnosticError) throw e;
+      const scrub = (s: string | undefined) => (s ? this.authority.redact(this.copy.redact(s)) : s);
+      if (e instanceof UnreachablePlatformError) {
+        throw new DiagnosticError({ severity: 'error', summary: `Platform "${pg.name}" is unreachable`, detail: scrub(e.message), attribute: [side] });
+      }
+      const err = e as Error & { hint?: string; detail?: string };
+      throw new DiagnosticError({
+        severity: 'error',
+        summary: `Platform "${pg.name}" (the ${side}) refused to ${doing}`,
+        detail: `${scrub(err.message)}${err.detail ? ` (${scrub(err.detail)})` : ''}${err.hint ? ` (hint: ${scrub(err.hint)})` : ''}.`,
+        attribute: [side],
+      });
+    }
+  }
+}
+
+/** One query on some connection (the adapter's shared one, or a connection of a step's own). */
+type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]) => Promise<QueryResult<R>>;
+const runOn = (db: Client): Run => (sql, params) => db.query(sql, params);
+
+async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Promise<TableFacts | undefined> {
+  const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean }>(
+    `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [loc.namespace, loc.container]);
+  const t = table.rows[0];
+  if (!t) return undefined;
+  const columns = await pg.query<{ name: string; notNull: boolean; hasDefault: boolean; generated: boolean }>(
+    `SELECT attname AS name, attnotnull AS "notNull", atthasdef AS "hasDefault", (attgenerated <> '' OR attidentity <> '') AS generated
+       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [t.oid]);
+  // The replica identity: the primary key by default, or the index named by REPLICA IDENTITY USING INDEX.
+  const key = ['d', 'i'].includes(t.replident) ? await pg.query<{ attname: string }>(
+    `SELECT a.attname FROM pg_index i
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1 AND (CASE WHEN $2 = 'i' THEN i.indisreplident ELSE i.indisprimary END)
+      ORDER BY k.ord`, [t.oid, t.replident]) : { rows: [] };
+  return { columns: columns.rows, kind: t.kind, key: key.rows.map((r) => r.attname), replicaIdentity: t.replident, owned: t.owned };
+}
+
+async function missingTable(pg: PostgresAdapter, loc: FieldLocation, where: string, advice: string): Promise<Diagnostic> {
+  const known = await pg.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`, [loc.namespace]);
+  return {
+    severity: 'error',
+    summary: `Table ${loc.namespace}.${loc.container} does not exist ${where}`,
+    detail: `${known.rowCount ? `Tables in schema ${loc.namespace}: ${known.rows.map((r) => r.relname).join(', ')}. ` : ''}${advice}`,
+    attribute: ['table'],
+  };
+}
+
+function noKey(table: string, where: string, replicaIdentity: string): Diagnostic {
+  const why = replicaIdentity === 'f'
+    ? 'Its replica identity is FULL: every column, which a route that sends only some columns cannot cover.'
+    : replicaIdentity === 'n'
+      ? 'Its replica identity is NOTHING: updates and deletes could not be sent at all.'
+      : 'It has no primary key.';
+  return {
+    severity: 'error',
+    summary: `${table} ${where} has no key to sync by`,
+    detail: `${why} The authority sends its key with every change so the copy can find the row. ` +
+      'Add a primary key (ALTER TABLE ... ADD PRIMARY KEY (...)) and keep the default replica identity, or name a unique index (REPLICA IDENTITY USING INDEX).',
+    attribute: ['table'],
+  };
+}
+
+async function findSlot(query: Run, name: string): Promise<{ ours: boolean; active: boolean } | undefined> {
+  const found = await query<{ ours: boolean; active: boolean }>(
+    `SELECT (slot_type = 'logical' AND plugin = 'pgoutput' AND database = current_database()) AS ours, active
+       FROM pg_replication_slots WHERE slot_name = $1`, [name]);
+  return found.rows[0];
+}
+
+async function findSubscription(query: Run, name: string, loc: FieldLocation, version: number): Promise<SubscriptionFacts | undefined> {
+  // Never subconninfo: it holds the authority's password.
+  const found = await query<SubscriptionFacts & QueryResultRow>(
+    `SELECT s.subenabled AS enabled, s.subslotname AS slot, s.subpublications AS publications,
+            ${ignoresReplicatedChanges(version) ? 's.suborigin' : 'NULL::text'} AS origin,
+            EXISTS (SELECT 1 FROM pg_subscription_rel r JOIN pg_class c ON c.oid = r.srrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE r.srsubid = s.oid AND n.nspname = $2 AND c.relname = $3) AS "hasTable"
+       FROM pg_subscription s
+      WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [name, loc.namespace, loc.container]);
+  return found.rows[0];
+}
+
+/**
+ * Settings that keep a statement carrying the password out of the copy's server log and
+ * statistics: the statement of every error is logged by default, and servers may log every DDL
+ * statement, slow statements, or keep utility statements' text in pg_stat_statements.
+ */
+const QUIET: [string, string][] = [
+  ['log_statement', "'none'"],
+  ['log_min_error_statement', 'panic'],
+  ['log_min_duration_statement', '-1'],
+  ['log_min_duration_sample', '-1'],
+  ['pg_stat_statements.track_utility', 'off'],
+];
+
+/** SET LOCAL statements for the QUIET settings this server has and the provider's user may set. */
+async function quietStatements(db: Client, version: number): Promise<string[]> {
+  const names = QUIET.map(([name]) => name);
+  const may = version >= COLUMN_LISTS_SINCE
+    // has_parameter_privilege (15+) covers superusers and GRANT SET ON PARAMETER; only for settings that exist here.
+    ? await db.query<{ name: string }>(
+      `SELECT name FROM unnest($1::text[]) AS name
+        WHERE CASE WHEN current_setting(name, true) IS NULL THEN false ELSE has_parameter_privilege(name, 'SET') END`, [names])
+    : await db.query<{ name: string }>(
+      `SELECT name FROM unnest($1::text[]) AS name
+        WHERE current_setting(name, true) IS NOT NULL AND current_setting('is_superuser') = 'on'`, [names]);
+  const allowed = new Set(may.rows.map((r) => r.name));
+  return QUIET.filter(([name]) => allowed.has(name)).map(([name, value]) => `SET LOCAL ${name} = ${value}`);
+}
+
+async function transaction(db: Client, statements: string[]): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    for (const sql of statements) await db.query(sql);
+    await db.query('COMMIT');
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * authority_sync_route: the values of a table's governed columns flow from the authority to a
+ * copy, through the platforms' own replication (on PostgreSQL, logical replication: see
+ * adapters/postgresql-replication.ts). One resource per (authority, copy, table).
+ *
+ * A change of authority or copy is an in-place update that removes the old route completely
+ * before it creates the new one, so values never flow both ways at once (an ownership transfer
+ * reverses a route). Every apply step converges from any partial state, so an apply that fails
+ * part-way is finished by the next one.
+ */
+import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouter } from '../adapters/adapter';
+import {
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, Value, isUnknown,
+} from '../framework';
+import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+
+export const SYNC_ROUTE_TYPE = 'authority_sync_route';
+
+const schema: BlockSchema = {
+  description:
+    'A sync route: the values of a table\'s governed columns flow from the authority to a copy, through the platforms\' own ' +
+    'replication (on PostgreSQL, logical replication: a publication on the authority, a subscription on the copy). The copy holds ' +
+    'the table under the same schema and table name and the columns under the same names. Only changes made after the route ' +
+    'exists flow: it starts without copying rows (copy_data = false), because copies already hold their rows and an initial ' +
+    'copy would fail on duplicate keys; values that already differ are not reconciled by this resource.',
+  attributes: {
+    id: { type: 'string', computed: true, description: 'authority/copy/schema/table, each part URL-encoded. Also the import id.' },
+    authority: {
+      type: 'string', required: true,
+      description: 'The authoritative platform, by its name in the provider configuration: it sends the values (on PostgreSQL it ' +
+        'publishes them; the provider\'s user there needs REPLICATION and must own the table). Changing it or `copy` updates the ' +
+        'route in place, in a safe order: the old route is removed completely before the new one is created, so values never ' +
+        'flow both ways at once.',
+    },
+    copy: {
+      type: 'string', required: true,
+      description: 'The platform that holds the copy, by name: it receives the values (on PostgreSQL it subscribes, as a superuser ' +
+        'or, from PostgreSQL 16, a member of pg_create_subscription). The copy\'s server must reach the authority at the host and port ' +
+        'of the authority\'s provider configuration; it keeps the authority\'s password in its subscription (never in plan or state).',
+    },
+    schema: { type: 'string', optional: true, computed: true, description: 'Schema of the table, the same on both platforms. Default "public". Changing it replaces the route.' },
+    table: { type: 'string', required: true, description: 'The table, under the same name on both platforms (replication maps by schema-qualified name). Changing it replaces the route.' },
+    columns: {
+      type: ['list', 'string'], required: true,
+      description: 'The governed columns, under the same names on both platforms. The authority sends its record key (key_columns) ' +
+        'with them, so the copy finds its rows; the copy\'s other columns are left alone. Inserts, updates and deletes flow; a TRUNCATE does not.',
+    },
+    key_columns: { type: ['list', 'string'], computed: true, description: 'The record key sent with the governed columns: the authority table\'s primary key (or replica-identity index), as read from the authority.' },
+    two_way: {
+      type: 'bool', optional: true, computed: true,
+      description: 'This route is one half of a declared two-way split: the copy sends other fields of the same table back. Needs ' +
+        'PostgreSQL 16 or later on both platforms, where a route ignores changes that themselves arrived by replication (origin = none, ' +
+        'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way, and refuse any route whose ' +
+        'reverse already exists on the same table. Default false.',
+    },
+    enabled: {
+      type: 'bool', computed: true,
+      description: 'True when every part of the route is in place: the authority publishes exactly the key and governed columns of the ' +
+        'table, the copy\'s subscription exists and is enabled, and its replication slot exists on the authority. False when someone ' +
+        'disabled, dropped or altered a part by hand (drift); apply repairs it.',
+    },
+    publication: { type: 'string', computed: true, description: 'The authority\'s name for what it sends (a PostgreSQL publication): readable when the names are plain and short, hashed otherwise; at most 63 bytes.' },
+    subscription: { type: 'string', computed: true, description: 'The copy\'s name for what it receives through (a PostgreSQL subscription), and of its replication slot on the authority; unique per authority, copy and table.' },
+  },
+};
+
+/** Attributes that locate the route; schema and table force replacement, authority and copy move it in place. */
+const IDENTITY = ['authority', 'copy', 'schema', 'table'] as const;
+
+export function syncRouteId(authority: string, copy: string, namespace: string, table: string): string {
+  return [authority, copy, namespace, table].map(encodeURIComponent).join('/');
+}
+
+export function syncRoute(platforms: Platforms): ResourceDefinition {
+  /** The pair of platforms; the diagnostic names the attribute when the kinds cannot sync. */
+  const routerFor = (s: ObjectValue): SyncRouter => {
+    const authority = platforms.get(s.authority as string, ['authority']);
+    const copy = platforms.get(s.copy as string, ['copy']);
+    const router = authority.syncRouteTo?.(copy);
+    if (!router) {
+      throw new DiagnosticError({
+        severity: 'error',
+        summary: `No sync route can carry values from "${authority.name}" to "${copy.name}"`,
+        detail: 'Sync routes connect two PostgreSQL platforms. Sync these platforms with their own integration, and protect the copy with authority_field_protection.',
+        attribute: ['copy'],
+      });
+    }
+    return router;
+  };
+
+  return {
+    typeName: SYNC_ROUTE_TYPE,
+    version: 0,
+    schema,
+
+    validate(config) {
+      return validateConfig(config);
+    },
+
+    async plan({ prior, proposed }) {
+      if (!proposed) return { planned: null, diagnostics: prior ? flowChanges(prior, null) : [] };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', two_way: proposed.two_way ?? false, enabled: true };
+      const known = IDENTITY.every((k) => !isUnknown(planned[k]));
+      planned.id = known ? idOf(planned) : UNKNOWN;
+      planned.publication = UNKNOWN;
+      planned.subscription = UNKNOWN;
+      const samePlace = prior && IDENTITY.every((k) => prior[k] === planned[k]) && Array.isArray(prior.key_columns);
+      planned.key_columns = samePlace ? prior.key_columns : UNKNOWN;
+      let diagnostics: Diagnostic[] = [];
+      if (known) {
+        const router = routerFor(planned);
+        const names = router.names(identityOf(planned));
+        planned.publication = names.publication;
+        planned.subscription = names.subscription;
+        if (!hasUnknown(planned.columns) && !isUnknown(planned.two_way)) {
+          const check = await router.checkRoute(routeOf(planned));
+          diagnostics = check.diagnostics;
+          if (check.keyFields) planned.key_columns = check.keyFields;
+        }
+      }
+      return {
+        planned,
+        requiresReplace: prior ? [['schema'], ['table']] : [],
+        diagnostics: [...diagnostics, ...(prior ? flowChanges(prior, planned) : [])],
+      };
+    },
+
+    async apply({ prior, planned }) {
+      if (!planned) {
+        if (prior) await routerFor(prior).removeRoute(identityOf(prior));
+        return { state: null };
+      }
+      if (prior && (prior.authority !== planned.authority || prior.copy !== planned.copy)) {
+        // The old route goes first and completely: values never flow both ways at once.
+        try {
+          await routerFor(prior).removeRoute(identityOf(prior));
+        } catch (e) {
+          // Keep the old route in state, so the next apply removes what is left of it first.
+          return { state: { ...prior, enabled: false }, diagnostics: [partWay(e)] };
+        }
+      }
+      try {
+        const key = await routerFor(planned).applyRoute(routeOf(planned));
+        return { state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true } };
+      } catch (e) {
+        // Some parts may exist now: keep the route in state (read tells what exists), so the next
+        // apply finishes it or a destroy removes it.
+        const key = isUnknown(planned.key_columns) ? (Array.isArray(prior?.key_columns) ? prior!.key_columns : []) : planned.key_columns;
+        return { state: { ...planned, key_columns: key, enabled: false }, diagnostics: [partWay(e)] };
+      }
+    },
+
+    async read(state) {
+      const router = routerFor(state);
+      const identity = identityOf(state);
+      const found = await router.readRoute(identity);
+      if (!found) return { state: null };
+      const names = router.names(identity);
+      // Declared columns keep their order; columns someone added by hand follow, in table order.
+      const declared = Array.isArray(state.columns) ? (state.columns as string[]) : [];
+      const columns = [
+        ...declared.filter((c) => found.fields.includes(c)),
+        ...found.fields.filter((c) => !declared.includes(c) && !found.keyFields.includes(c)),
+      ];
+      return {
+        state: {
+          ...state,
+          id: idOf({ ...state, schema: identity.location.namespace }),
+          schema: identity.location.namespace,
+          columns,
+          key_columns: found.keyFields,
+          // Imported: whether the route is half of a split shows in the catalogs as its reverse.
+          two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
+          enabled: found.enabled,
+          publication: names.publication,
+          subscription: names.subscription,
+        },
+      };
+    },
+
+    async import(id) {
+      const parts = id.split('/').map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          return '';
+        }
+      });
+      if (parts.length !== 4 || parts.some((p) => p === '')) {
+        throw new DiagnosticError({
+          severity: 'error',
+          summary: `Import id "${id}" is not authority/copy/schema/table`,
+          detail: 'Write the id as <authority>/<copy>/<schema>/<table>, e.g. crm/ops/public/campaigns (URL-encode a part that holds "/").',
+        });
+      }
+      const [authority, copy, ns, table] = parts;
+      return {
+        state: {
+          id: syncRouteId(authority, copy, ns, table),
+          authority, copy, schema: ns, table,
+          columns: null, key_columns: null, two_way: null, enabled: null, publication: null, subscription: null,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Warnings that say in words what a plan changes about where values flow, for the reviewer: a
+ * route that stops, one that moves or reverses, columns that stop flowing, a route repaired.
+ */
+function flowChanges(prior: ObjectValue, planned: ObjectValue | null): Diagnostic[] {
+  const text = (v: Value) => (typeof v === 'string' ? v : '(known after apply)');
+  const list = (v: Value) => (Array.isArray(v) ? v.map(text) : []);
+  const table = `${text(prior.schema ?? 'public')}.${text(prior.table)}`;
+  const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
+  if (!planned) {
+    return [warn(
+      `${table}: ${list(prior.columns).join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}`,
+      `The copy on ${text(prior.copy)} keeps the values it has; later changes on ${text(prior.authority)} stay there. ` +
+        'If the fact moved, check that this plan routes it from its new authority.',
+    )];
+  }
+  const changes: Diagnostic[] = [];
+  const [from, to] = [text(planned.authority), text(planned.copy)];
+  if (from !== text(prior.authority) || to !== text(prior.copy)) {
+    const reversed = from === text(prior.copy) && to === text(prior.authority);
+    changes.push(warn(
+      `${table}: the route ${text(prior.authority)} -> ${text(prior.copy)} ${reversed ? 'reverses' : 'moves'} to ${from} -> ${to}`,
+      'The old route is removed completely (subscription, slot, publication) before the new one is created, so values never flow ' +
+        'both ways at once. Changes made in between are not carried over: the new route starts from its creation.',
+    ));
+  }
+  const dropped = Array.isArray(planned.columns) ? list(prior.columns).filter((c) => !(planned.columns as Value[]).includes(c)) : [];
+  if (dropped.length) {
+    changes.push(warn(
+      `${table}: ${dropped.join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}`,
+      `The copy keeps the values it has; later changes on ${text(prior.authority)} stay there.`,
+    ));
+  }
+  if (prior.enabled === false) {
+    changes.push(warn(
+      `${table}: the route from ${text(prior.authority)} to ${text(prior.copy)} was disabled, dropped or altered by hand`,
+      'This apply repairs it. Changes the authority made meanwhile still arrive if its replication slot survived; if the slot was dropped, they are lost.',
+    ));
+  }
+  return changes;
+}
+
+/** An apply step that failed: what happened, and that the next apply continues from there. */
+function partWay(e: unknown): Diagnostic {
+  if (e instanceof DiagnosticError) {
+    const d = e.diagnostic;
+    return { ...d, detail: `${d.detail ?? ''} The route may be partly in place; the next apply continues from what exists.`.trim() };
+  }
+  throw e;
+}
+
+function idOf(s: ObjectValue): string {
+  return syncRouteId(s.authority as string, s.copy as string, s.schema as string, s.table as string);
+}
+
+function locationOf(s: ObjectValue): FieldLocation {
+  return { namespace: (s.schema as string | null) ?? 'public', container: s.table as string };
+}
+
+function identityOf(s: ObjectValue): SyncRouteIdentity {
+  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s) };
+}
+
+function routeOf(s: ObjectValue): SyncRoute {
+  return { ...identityOf(s), fields: s.columns as string[], twoWay: s.two_way === true };
+}
+
+function hasUnknown(v: Value): boolean {
+  if (isUnknown(v)) return true;
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(hasUnknown);
+  return false;
+}
+
+function validateConfig(config: ObjectValue): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const text = (name: string, v: Value, at: PathStep[]) => {
+    if (typeof v !== 'string') return;
+    if (v.trim() === '') diags.push({ severity: 'error', summary: `${name} must not be empty`, attribute: at });
+    else if (['schema', 'table', 'column'].includes(name) && Buffer.byteLength(v) > MAX_IDENTIFIER_BYTES) {
+      diags.push({
+        severity: 'error',
+        summary: `${name} "${v}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
+        detail: 'PostgreSQL would silently truncate it and sync something else. Use the name exactly as the database has it.',
+        attribute: at,
+      });
+    }
+  };
+  text('authority', config.authority, ['authority']);
+  text('copy', config.copy, ['copy']);
+  text('schema', config.schema, ['schema']);
+  text('table', config.table, ['table']);
+  if (typeof config.authority === 'string' && config.authority === config.copy) {
+    diags.push({
+      severity: 'error',
+      summary: `A sync route needs two platforms: authority and copy are both "${config.copy}"`,
+      detail: 'Name the platform that holds the copy in `copy`.',
+      attribute: ['copy'],
+    });
+  }
+  const columns = config.columns;
+  if (Array.isArray(columns)) {
+    if (columns.length === 0) {
+      diags.push({ severity: 'error', summary: 'columns must name at least one column', detail: 'A route with no governed columns carries nothing: remove it or list the governed fields.', attribute: ['columns'] });
+    }
+    const seen = new Set<Value>();
+    columns.forEach((c, i) => {
+      text('column', c, ['columns', i]);
+      if (typeof c === 'string' && seen.has(c)) diags.push({ severity: 'error', summary: `Column "${c}" is listed twice`, attribute: ['columns', i] });
+      seen.add(c);
+    });
+  }
+  return diags;
+}

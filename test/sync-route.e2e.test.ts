@@ -1,0 +1,394 @@
+/**
+ * Sync routes end to end: L1 constructs -> Terraform JSON -> real terraform -> the real provider
+ * -> two real PostgreSQL 18 servers (the CRM, the operations tool), and a PostgreSQL 15 server
+ * when this machine has one. Values must actually arrive, and destroy must leave the replication
+ * catalogs exactly as they were.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { App } from 'cdktf';
+import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
+import { OPERATOR_ROLE, SYNC_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
+import { freePort } from '../embedded/local-postgres';
+import { loopRefusals, syncRouteName } from '../provider/adapters/postgresql-replication';
+import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { Terraform } from './support/terraform';
+import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
+import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
+
+const CRM_PASSWORD_ENV = 'AUTHORITY_TEST_CRM_PASSWORD';
+const ROUTE = 'authority_crm_campaigns_to_ops_';
+
+let platforms: TestPlatforms;
+let pg15: Postgres15 | undefined;
+let crm: Client;
+let ops: Client;
+let crmPassword: string;
+
+beforeAll(async () => {
+  [platforms, pg15] = await Promise.all([
+    startTestPlatforms(),
+    hasPostgres15() ? startPostgres15(fs.mkdtempSync(path.join(os.tmpdir(), 'authority-pg15-'))) : Promise.resolve(undefined),
+  ]);
+  crmPassword = platforms.crm.clientConfig().password;
+  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
+  // Replication objects that are not the route's: destroy must leave them alone.
+  for (const db of [crm, ops]) {
+    await db.query('CREATE TABLE bystander (id int PRIMARY KEY, v text); CREATE PUBLICATION bystander FOR TABLE bystander');
+    await db.query("SELECT pg_create_physical_replication_slot('bystander')");
+  }
+});
+
+afterAll(async () => {
+  await crm?.end();
+  await ops?.end();
+  await pg15?.stop();
+  await platforms?.stop();
+});
+
+function platform(name: string, database: string, c: { host: string; port: number; username: string; passwordFile: string }, passwordEnv?: string) {
+  return new Platform({
+    name, kind: PlatformKind.INTERNAL_TOOL,
+    connection: PlatformConnection.postgresql({
+      host: c.host, port: c.port, database, username: c.username, ...(passwordEnv ? { passwordEnv } : { passwordFile: c.passwordFile }),
+    }),
+  });
+}
+
+/** A domain with the CRM and the operations tool connected, and whatever `build` places in it. */
+function stackWith(id: string, build: (domain: Domain) => void, extra: Platform[] = []): { stack: SynthesizedStack; tf: Terraform } {
+  const stack = synthDomain((app: App) => {
+    const domain = new Domain(app, id, { governedBy: 'Test team' });
+    domain.usePlatform(platform('crm', 'crm', platforms.crm.connection, CRM_PASSWORD_ENV));
+    domain.usePlatform(platform('ops', 'ops', platforms.ops.connection));
+    extra.forEach((p) => domain.usePlatform(p));
+    build(domain);
+    return domain;
+  });
+  const tf = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: crmPassword });
+  tf.init();
+  return { stack, tf };
+}
+
+/** Everything a route may touch on either server. */
+async function replicationCatalogs(db: Client): Promise<unknown> {
+  const q = async (sql: string) => (await db.query(sql)).rows;
+  return {
+    publications: await q('SELECT pubname, puballtables, pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication ORDER BY 1'),
+    published: await q('SELECT pubname, schemaname, tablename, attnames::text FROM pg_publication_tables ORDER BY 1, 2, 3'),
+    subscriptions: await q('SELECT subname, subenabled, subslotname FROM pg_subscription ORDER BY 1'),
+    subscribed: await q('SELECT srsubid, srrelid::regclass::text FROM pg_subscription_rel ORDER BY 1, 2'),
+    slots: await q('SELECT slot_name, slot_type, database FROM pg_replication_slots ORDER BY 1'),
+    origins: await q('SELECT roname FROM pg_replication_origin ORDER BY 1'),
+    comments: await q(`SELECT (SELECT count(*) FROM pg_description WHERE classoid = 'pg_publication'::regclass) AS publication,
+                              (SELECT count(*) FROM pg_shdescription WHERE classoid = 'pg_subscription'::regclass) AS subscription`),
+  };
+}
+
+/** Polls `read` until `done` holds or 15 s pass; returns the last value. */
+async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const campaign = async (db: Client, id: number) => (await db.query('SELECT * FROM campaigns WHERE id = $1', [id])).rows[0];
+const words = (s: string) => s.replace(/\s+/g, ' ');
+
+test('loopRefusals: two_way and a reverse route are refused below PostgreSQL 16 on either side, allowed from 16', () => {
+  const base = { authority: 'crm', copy: 'ops', table: 'public.campaigns', authorityVersion: 180004, copyVersion: 180004, twoWay: false };
+  expect(loopRefusals({ ...base, twoWay: true, reverseRoute: 'x' })).toEqual([]);
+  expect(loopRefusals({ ...base, copyVersion: 150018 })).toEqual([]);
+  expect(loopRefusals({ ...base, copyVersion: 150018, twoWay: true })[0].attribute).toEqual(['two_way']);
+  expect(loopRefusals({ ...base, authorityVersion: 150018, twoWay: true })[0].summary).toContain('"crm" runs PostgreSQL 15');
+  expect(loopRefusals({ ...base, authorityVersion: 150018, reverseRoute: 'back' })[0].attribute).toEqual(['copy']);
+});
+
+test('route names: readable when plain and short, hashed when long or odd, at most 63 bytes, distinct per route', () => {
+  const at = (authority: string, copy: string, namespace: string, container: string) => syncRouteName({ authority, copy, location: { namespace, container } });
+  expect(at('crm', 'ops', 'public', 'campaigns')).toMatch(/^authority_crm_campaigns_to_ops_[0-9a-f]{6}$/);
+  expect(at('crm', 'ops', 'sales', 'campaigns')).toMatch(/^authority_crm_sales_campaigns_to_ops_[0-9a-f]{6}$/);
+  expect(at('a_b', 'x', 'public', 'c')).not.toBe(at('a', 'x', 'public', 'b_c'));
+  for (const odd of [at('crm', 'ops', 'public', 'Campaigns "x"'), at('crm', 'ops', 'public', 'c'.repeat(63))]) {
+    expect(odd).toMatch(/^authority_route_[0-9a-f]{16}$/);
+  }
+});
+
+describe('a route from the CRM to the operations tool, next to the copy\'s protection', () => {
+  let stack: SynthesizedStack;
+  let tf: Terraform;
+  let address: string;
+  let before: { crm: unknown; ops: unknown };
+
+  beforeAll(() => {
+    ({ stack, tf } = stackWith('routes', (domain) => {
+      new SyncRoute(domain, 'campaign-names', { authority: 'crm', copy: 'ops', table: 'campaigns', columns: ['name'] });
+      new FieldProtection(domain, 'campaign-names-guard', {
+        platform: 'ops', table: 'campaigns', columns: ['name'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: 'Correct it in the CRM.',
+      });
+    }));
+    address = `authority_sync_route.${Object.keys(stack.json.resource.authority_sync_route)[0]}`;
+  });
+
+  test('apply creates the publication, slot and subscription it names', async () => {
+    before = { crm: await replicationCatalogs(crm), ops: await replicationCatalogs(ops) };
+    tf.apply();
+    const state = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.address === address).values;
+    expect(state).toMatchObject({ id: 'crm/ops/public/campaigns', columns: ['name'], key_columns: ['id'], enabled: true, two_way: false });
+    expect(state.publication).toMatch(new RegExp(`^${ROUTE}[0-9a-f]{6}$`));
+    expect(state.subscription).toBe(state.publication);
+    const published = await crm.query('SELECT attnames::text AS cols FROM pg_publication_tables WHERE pubname = $1', [state.publication]);
+    expect(published.rows).toEqual([{ cols: '{id,name}' }]);
+    const sub = await ops.query('SELECT subenabled, suborigin, subslotname FROM pg_subscription WHERE subname = $1', [state.subscription]);
+    expect(sub.rows).toEqual([{ subenabled: true, suborigin: 'none', subslotname: state.subscription }]);
+    expect((await crm.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [state.subscription])).rowCount).toBe(1);
+  });
+
+  test('a person\'s UPDATE and INSERT on the CRM reach the copy; the copy\'s own columns survive', async () => {
+    expect(await tryAs(crm, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Spring launch 2026', status = 'paused' WHERE id = 1")).toBeUndefined();
+    expect(await tryAs(crm, OPERATOR_ROLE, "INSERT INTO campaigns (id, name, status) VALUES (3, 'Autumn sale', 'draft')")).toBeUndefined();
+    const updated = await eventually(() => campaign(ops, 1), (r) => r.name === 'Spring launch 2026');
+    expect(updated).toEqual({ id: 1, name: 'Spring launch 2026', routing_state: 'triaged', assignee: 'sam' });
+    const inserted = await eventually(() => campaign(ops, 3), (r) => r !== undefined);
+    expect(inserted).toEqual({ id: 3, name: 'Autumn sale', routing_state: 'new', assignee: null });
+  });
+
+  test('on the copy a person is still refused while replication keeps writing the column', async () => {
+    const refused = await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Local rename' WHERE id = 2");
+    expect(refused?.message).toContain('campaigns.name is a read-only copy here. Correct it in the CRM.');
+    expect(await tryAs(crm, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Partner webinar II' WHERE id = 2")).toBeUndefined();
+    expect((await eventually(() => campaign(ops, 2), (r) => r.name === 'Partner webinar II')).name).toBe('Partner webinar II');
+  });
+
+  test('a second plan is clean, and the password is nowhere in plan, saved plan, state or trace logs', () => {
+    const traced = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: crmPassword, TF_LOG: 'trace' });
+    const plan = traced.run('plan', '-detailed-exitcode', '-input=false', '-no-color', '-out=saved.tfplan');
+    expect(plan.stdout).toContain('No changes');
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain('terraform-provider-authority');
+    const saved = tf.ok('show', '-json', 'saved.tfplan');
+    expect(plan.output + saved.stdout + tf.stateText()).not.toContain(crmPassword);
+  });
+
+  test('a subscription disabled by hand shows as enabled false -> true, and apply enables it again', async () => {
+    const name = (await ops.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].subname;
+    await ops.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+    await crm.query("UPDATE campaigns SET name = 'Renamed while disabled' WHERE id = 1");
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toMatch(/~ enabled\s+= false -> true/);
+    expect(words(plan.output)).toContain('the route from crm to ops was disabled, dropped or altered by hand');
+    tf.apply();
+    // The slot kept the change made meanwhile.
+    expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'Renamed while disabled')).name).toBe('Renamed while disabled');
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('a replication slot dropped by hand shows as enabled false -> true, and apply creates it again', async () => {
+    const name = (await ops.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].subname;
+    await ops.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+    await eventually(async () => (await crm.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active, (a) => !a);
+    await crm.query('SELECT pg_drop_replication_slot($1)', [name]);
+    await ops.query(`ALTER SUBSCRIPTION ${name} ENABLE`); // the copy's side alone looks intact
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toMatch(/~ enabled\s+= false -> true/);
+    tf.apply();
+    expect((await crm.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name])).rowCount).toBe(1);
+    await crm.query("UPDATE campaigns SET name = 'After the slot came back' WHERE id = 1");
+    expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'After the slot came back')).name).toBe('After the slot came back');
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('a column added to the publication by hand shows as a columns diff, and apply takes it out again', async () => {
+    const name = (await crm.query("SELECT pubname FROM pg_publication WHERE pubname LIKE 'authority\\_%'")).rows[0].pubname;
+    await crm.query(`ALTER PUBLICATION ${name} SET TABLE campaigns (id, name, owner)`);
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toMatch(/- "owner",/);
+    expect(plan.output).toContain('1 to change');
+    tf.apply();
+    const published = await crm.query('SELECT attnames::text AS cols FROM pg_publication_tables WHERE pubname = $1', [name]);
+    expect(published.rows).toEqual([{ cols: '{id,name}' }]);
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('import by id gives a clean plan', () => {
+    tf.ok('state', 'rm', address);
+    expect(tf.plan().code).toBe(2);
+    tf.ok('import', '-input=false', '-no-color', address, 'crm/ops/public/campaigns');
+    const plan = tf.plan();
+    expect(plan.output).toContain('No changes');
+    expect(plan.code).toBe(0);
+  });
+
+  test('an apply that fails after the publication was created is finished by the next one; the copy\'s log holds no password', async () => {
+    // The route is created again while every WAL sender of the CRM is taken: the CRM's
+    // publication and slot get created (they need none), the copy's subscription cannot connect.
+    tf.ok('apply', '-destroy', '-auto-approve', '-input=false', '-no-color', `-target=${address}`);
+    const senders: Client[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const sender = new Client({ ...platforms.crm.clientConfig('crm'), replication: 'database' } as ConstructorParameters<typeof Client>[0]);
+        sender.on('error', () => undefined);
+        try {
+          await sender.connect();
+        } catch {
+          break;
+        }
+        senders.push(sender);
+      }
+      const traced = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: crmPassword, TF_LOG: 'trace' });
+      const failed = traced.run('apply', '-auto-approve', '-input=false', '-no-color');
+      expect(failed.code).toBe(1);
+      expect(words(failed.output)).toContain('Error: Platform "ops" (the copy) refused to subscribe to the authority');
+      expect(words(failed.output)).toContain('exceeds "max_wal_senders"');
+      expect(words(failed.output)).toContain('the next apply continues from what exists');
+      expect(failed.stderr).toContain('terraform-provider-authority'); // the trace log did capture the provider
+      expect(failed.output + tf.stateText()).not.toContain(crmPassword);
+    } finally {
+      await Promise.all(senders.map((c) => c.end().catch(() => undefined)));
+    }
+    expect((await crm.query("SELECT count(*)::int AS n FROM pg_publication WHERE pubname LIKE 'authority\\_%'")).rows[0].n).toBe(1);
+    expect((await ops.query("SELECT count(*)::int AS n FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].n).toBe(0);
+    const log = fs.readFileSync(path.join(platforms.dir, 'ops', 'server.log'), 'utf8');
+    expect(log).toContain('could not connect to the publisher');
+    expect(log).not.toContain(crmPassword);
+
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+    await crm.query("UPDATE campaigns SET name = 'After the failure' WHERE id = 3");
+    expect((await eventually(() => campaign(ops, 3), (r) => r.name === 'After the failure')).name).toBe('After the failure');
+  });
+
+  test('swapping authority and copy updates in place, and never runs both directions at once', async () => {
+    rewriteStack(stack, (json) => {
+      const route = Object.values<any>(json.resource.authority_sync_route)[0];
+      Object.assign(route, { authority: 'ops', copy: 'crm' });
+      delete json.resource.authority_field_protection;
+    });
+    const plan = tf.plan();
+    expect(plan.code).toBe(2);
+    expect(plan.output).toContain('1 to change, 1 to destroy');
+    expect(words(plan.output)).toContain('Warning: public.campaigns: the route crm -> ops reverses to ops -> crm');
+    expect(plan.output).toMatch(/~ id\s+= "crm\/ops\/public\/campaigns" -> "ops\/crm\/public\/campaigns"/);
+
+    const routes = async (db: Client) => (await db.query("SELECT count(*)::int AS n FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].n > 0;
+    const overlaps: string[] = [];
+    const seen = { crmToOps: 0, opsToCrm: 0 };
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        const opsBefore = await routes(ops);
+        const crmNow = await routes(crm);
+        const opsAfter = await routes(ops);
+        if (opsBefore && crmNow && opsAfter) overlaps.push(new Date().toISOString());
+        if (opsBefore && opsAfter && !crmNow) seen.crmToOps++;
+        if (!opsBefore && !opsAfter && crmNow) seen.opsToCrm++;
+      }
+    })();
+    const applied = await tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color');
+    running = false;
+    await probe;
+    expect(applied.output).toContain('Apply complete!');
+    expect(overlaps).toEqual([]);
+    expect(seen.crmToOps).toBeGreaterThan(0);
+    expect([await routes(ops), await routes(crm)]).toEqual([false, true]);
+
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'Named in ops' WHERE id = 2")).toBeUndefined();
+    expect((await eventually(() => campaign(crm, 2), (r) => r.name === 'Named in ops')).name).toBe('Named in ops');
+    expect(tf.plan().code).toBe(0);
+  });
+
+  test('destroy removes the publication, subscription and slot it created, and nothing else, on both servers, also when parts are gone', async () => {
+    expect(await replicationCatalogs(crm)).not.toEqual(before.crm);
+    // Now the route runs ops -> crm. Take its slot and publication away by hand first.
+    const name = (await crm.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].subname;
+    await crm.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+    await eventually(async () => (await ops.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active, (a) => !a);
+    await ops.query('SELECT pg_drop_replication_slot($1)', [name]);
+    await ops.query(`DROP PUBLICATION ${name}`);
+    tf.destroy();
+    expect({ crm: await replicationCatalogs(crm), ops: await replicationCatalogs(ops) }).toEqual(before);
+  });
+});
+
+test('bad configuration: a column the copy lacks, a table without a key, an unreachable copy: diagnostics name the attribute', async () => {
+  for (const db of [crm, ops]) await db.query('CREATE TABLE notes (id int, body text)');
+  const o = platforms.ops.connection;
+  const gone = platform('gone', 'ops', { ...o, port: await freePort() });
+  const { tf } = stackWith('bad', (domain) => {
+    new SyncRoute(domain, 'missing-on-copy', { authority: 'crm', copy: 'ops', table: 'campaigns', columns: ['name', 'status'] });
+    new SyncRoute(domain, 'no-key', { authority: 'crm', copy: 'ops', table: 'notes', columns: ['body'] });
+    new SyncRoute(domain, 'unreachable', { authority: 'crm', copy: 'gone', table: 'campaigns', columns: ['name'] });
+  }, [gone]);
+  const plan = tf.plan();
+  expect(plan.code).toBe(1);
+  const out = words(plan.output);
+  expect(out).toContain('Error: Column "status" does not exist in public.campaigns on platform "ops"');
+  expect(out).toContain('Replication maps columns by name: add "status" to the copy\'s table');
+  expect(out).toMatch(/with authority_sync_route\.missing-on-copy, on cdk\.tf\.json line \d+, in resource\.authority_sync_route\.missing-on-copy\.columns/);
+  expect(out).toContain('Error: public.notes on platform "crm" (database crm at 127.0.0.1:');
+  expect(out).toContain('has no key to sync by');
+  expect(out).toMatch(/in resource\.authority_sync_route\.no-key: \d+: "table": "notes"/);
+  expect(out).toMatch(/Error: Platform "gone" is unreachable with authority_sync_route\.unreachable, on cdk\.tf\.json line \d+, in resource\.authority_sync_route\.unreachable: \d+: "copy": "gone"/);
+  expect(out).toContain('Check that the server runs');
+});
+
+(hasPostgres15() ? describe : describe.skip)('a copy on PostgreSQL 15', () => {
+  let legacyDb: Client;
+  const legacy = () => {
+    const c = pg15!.clientConfig();
+    return platform('legacy', 'ops', { host: c.host, port: c.port, username: c.user, passwordFile: pg15!.passwordFile });
+  };
+
+  beforeAll(async () => {
+    await prepareExamplePlatform('ops', pg15!.clientConfig());
+    legacyDb = new Client(pg15!.clientConfig('ops'));
+    await legacyDb.connect();
+  });
+
+  afterAll(async () => {
+    await legacyDb?.end();
+  });
+
+  test('two_way is refused at plan, and so is a route whose reverse exists; a one-way route works without origin', async () => {
+    const { stack, tf } = stackWith('legacy', (domain) => {
+      new SyncRoute(domain, 'names', { authority: 'crm', copy: 'legacy', table: 'campaigns', columns: ['name'], twoWay: true });
+    }, [legacy()]);
+    const twoWay = tf.plan();
+    expect(twoWay.code).toBe(1);
+    expect(words(twoWay.output)).toContain('Error: two_way needs PostgreSQL 16 or later on both platforms: "legacy" runs PostgreSQL 15');
+    expect(twoWay.output).toMatch(/"two_way": true/);
+
+    // The reverse route, made by hand: the PostgreSQL 15 copy publishes campaigns, the CRM subscribes.
+    const c = pg15!.clientConfig('ops');
+    await legacyDb.query('CREATE PUBLICATION back FOR TABLE campaigns (id, routing_state)');
+    await crm.query(`CREATE SUBSCRIPTION back CONNECTION 'host=${c.host} port=${c.port} dbname=ops user=${c.user} password=${c.password}'
+                     PUBLICATION back WITH (copy_data = false, enabled = false)`);
+    rewriteStack(stack, (json) => { for (const r of Object.values<any>(json.resource.authority_sync_route)) delete r.two_way; });
+    try {
+      const reverse = tf.plan();
+      expect(reverse.code).toBe(1);
+      expect(words(reverse.output)).toContain('Error: A route from "legacy" back to "crm" on public.campaigns already exists (subscription "back" on "crm")');
+    } finally {
+      await crm.query('DROP SUBSCRIPTION back');
+      await legacyDb.query('DROP PUBLICATION back');
+    }
+
+    tf.apply();
+    const sub = await legacyDb.query("SELECT subenabled FROM pg_subscription WHERE subname LIKE 'authority\\_%'");
+    expect(sub.rows).toEqual([{ subenabled: true }]);
+    await crm.query("UPDATE campaigns SET name = 'Sent to 15' WHERE id = 1");
+    expect((await eventually(() => campaign(legacyDb, 1), (r) => r.name === 'Sent to 15')).name).toBe('Sent to 15');
+    expect(tf.plan().code).toBe(0);
+    tf.destroy();
+    expect((await legacyDb.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
+    expect((await crm.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'authority\\_%'")).rows[0].n).toBe(0);
+  });
+});
