@@ -205,7 +205,11 @@ export class LocalPostgres {
       '-c', 'fsync=off',
       '-c', 'max_connections=50',
     ];
-    if (logical) flags.push('-c', 'wal_level=logical', '-c', 'max_wal_senders=20', '-c', 'max_replication_slots=20');
+    // A copy may subscribe to several authorities (the example's BI layer has five routes in).
+    if (logical) {
+      flags.push('-c', 'wal_level=logical', '-c', 'max_wal_senders=20', '-c', 'max_replication_slots=20',
+        '-c', 'max_logical_replication_workers=16', '-c', 'max_worker_processes=32');
+    }
     await this.pgCtl(['start', '-D', this.dataDir, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '60', '-o', flags.join(' ')]);
   }
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Client } from 'pg';
 
 const PROJECT = path.join(__dirname, '..');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-home-'));
@@ -39,7 +40,7 @@ afterAll(() => {
 test('npm start applies the example, shows the refusal, and plans no changes when run again', () => {
   const first = embedded('up');
   const domains = ['accounts', 'billing', 'campaigns', 'content', 'operations', 'support'];
-  expect(first.output).toMatch(/campaigns +4 added, 0 changed, 0 destroyed\./);
+  expect(first.output).toMatch(/campaigns +7 added, 0 changed, 0 destroyed\./);
   expect(first.output).toContain('authority_field_protection.campaign-naming_ops-campaigns_74955C61 will be created');
   expect(first.output).toMatch(/ops +campaigns\.name +owned by crm/);
   expect(first.output).toMatch(/bi +tickets\.status +owned by support/);
@@ -48,9 +49,36 @@ test('npm start applies the example, shows the refusal, and plans no changes whe
   expect(first.output).not.toContain('DISABLED');
   expect(first.code).toBe(0);
 
+  expect(first.output).toMatch(/ops +receives public\.campaigns from crm\./);
+
   const again = embedded('up');
   for (const domain of domains) expect(again.output).toMatch(new RegExp(`${domain} +no changes`));
   expect(again.code).toBe(0);
+});
+
+test('the example syncs for real: a campaign renamed in the CRM reaches every copy', async () => {
+  const connections = JSON.parse(fs.readFileSync(path.join(home, 'embedded', 'connections.json'), 'utf8'));
+  const connect = async (name: string) => {
+    const c = connections[name];
+    const db = new Client({ host: c.host, port: c.port, database: c.database, user: c.username, password: fs.readFileSync(c.passwordFile, 'utf8').trim() });
+    await db.connect();
+    return db;
+  };
+  const [crm, ...copies] = await Promise.all(['crm', 'ops', 'cms', 'bi'].map(connect));
+  try {
+    const name = `Renamed at ${Date.now()}`;
+    await crm.query('SET ROLE operator'); // a person, editing at the authority
+    await crm.query('UPDATE campaigns SET name = $1 WHERE id = 1', [name]);
+    for (const db of copies) {
+      let seen = '';
+      for (const started = Date.now(); Date.now() - started < 15_000 && seen !== name; await new Promise((r) => setTimeout(r, 100))) {
+        seen = (await db.query('SELECT name FROM campaigns WHERE id = 1')).rows[0].name;
+      }
+      expect(seen).toBe(name);
+    }
+  } finally {
+    await Promise.all([crm, ...copies].map((db) => db.end()));
+  }
 });
 
 test('plain cdktf plan finds the provider offline with no terraform CLI configuration', () => {

@@ -72,6 +72,24 @@ test('the authority\'s record waits for its copies, so a transfer guards the new
   expect(new Set(Object.values<any>(resources).map((r) => r.key))).toEqual(new Set(['campaigns_campaign_naming']));
 });
 
+test('every copy is fed by a sync route from its authority', () => {
+  const routes = Object.keys(stacks).sort().flatMap((s) => Object.values<any>(stacks[s].resource?.authority_sync_route ?? {})
+    .map((r) => `${s}: ${r.authority} -> ${r.copy} ${r.table}(${r.columns.join(',')})`)).sort();
+  expect(routes).toEqual([
+    'accounts: crm -> bi accounts(owner)',
+    'accounts: crm -> erp accounts(owner)',
+    'accounts: crm -> support accounts(owner)',
+    'billing: erp -> bi accounts(billing_state)',
+    'billing: erp -> crm accounts(billing_state)',
+    'campaigns: crm -> bi campaigns(name)',
+    'campaigns: crm -> cms campaigns(name)',
+    'campaigns: crm -> ops campaigns(name)',
+    'content: cms -> ops content(title)',
+    'operations: ops -> bi campaigns(routing_state)',
+    'support: support -> bi tickets(status)',
+  ]);
+});
+
 test('a stack configures only the platforms its policies use, with the password by variable name', () => {
   const platforms = stacks.campaigns.provider.authority[0].platform;
   expect(platforms.map((p: any) => p.name).sort()).toEqual(['bi', 'cms', 'crm', 'ops']);

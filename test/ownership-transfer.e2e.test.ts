@@ -1,7 +1,8 @@
 /**
  * Moving a fact's authority from one platform to another (the seeds' case, here campaign.name
  * from the CRM to the operations tool) through a plain apply: while it runs, a probe keeps
- * asking which side accepts a person's edit and fails on any moment where both do.
+ * asking which side accepts a person's edit and which way the sync runs, and fails on any
+ * moment where both sides accept edits or the sync runs both ways.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -51,6 +52,19 @@ function campaignsOwnedBy(owner: 'crm' | 'ops') {
 }
 
 /** Whether a person may change campaigns.name here now (tried, then rolled back). */
+/** Whether this database subscribes to anything now: the sync runs into it. */
+async function receives(db: Client): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())')).rowCount! > 0;
+}
+
+/** Polls until `check` holds, for at most 15 s. */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < 15_000; await new Promise((r) => setTimeout(r, 100))) {
+    if (await check()) return true;
+  }
+  return false;
+}
+
 async function personCanEdit(db: Client): Promise<boolean> {
   await db.query('BEGIN');
   try {
@@ -72,6 +86,7 @@ test('moving campaign.name from the CRM to the operations tool never lets people
   const [crm, ops] = [await platforms.connect('crm'), await platforms.connect('ops')];
   try {
     expect([await personCanEdit(crm), await personCanEdit(ops)]).toEqual([true, false]);
+    expect([await receives(crm), await receives(ops)]).toEqual([false, true]);
 
     // The same stack, re-synthesized with the new owner (same state, same addresses).
     const after = campaignsOwnedBy('ops');
@@ -79,7 +94,7 @@ test('moving campaign.name from the CRM to the operations tool never lets people
     fs.writeFileSync(path.join(before.dir, 'cdk.tf.json'), JSON.stringify(after.json, null, 2));
     const plan = tf.plan();
     expect(plan.code).toBe(2);
-    expect(plan.output).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+    expect(plan.output).toContain('Plan: 0 to add, 3 to change, 0 to destroy.'); // two protections, one route, all in place
     const words = plan.output.replace(/\s+/g, ' '); // terraform wraps diagnostic details
     expect(words).toContain('Warning: campaign.name: authority crm -> ops on crm public.campaigns');
     expect(words).toContain('crm becomes a read-only copy of ops: people are refused there, and corrections move to ops.');
@@ -87,7 +102,9 @@ test('moving campaign.name from the CRM to the operations tool never lets people
 
     // The probe reads the side that gets guarded on both sides of the other: if the CRM was
     // editable before and after the operations tool was, it was editable throughout.
+    // Likewise for the sync: ops receives before, the CRM after.
     const overlaps: string[] = [];
+    const bothWays: string[] = [];
     const samples = { crmOnly: 0, opsOnly: 0, neither: 0 };
     let running = true;
     const probe = (async () => {
@@ -96,6 +113,10 @@ test('moving campaign.name from the CRM to the operations tool never lets people
         const opsNow = await personCanEdit(ops);
         const crmAfter = await personCanEdit(crm);
         if (crmBefore && opsNow && crmAfter) overlaps.push(new Date().toISOString());
+        const opsReceivedBefore = await receives(ops);
+        const crmReceives = await receives(crm);
+        const opsReceivesAfter = await receives(ops);
+        if (opsReceivedBefore && crmReceives && opsReceivesAfter) bothWays.push(new Date().toISOString());
         if (crmBefore && crmAfter && !opsNow) samples.crmOnly++;
         else if (!crmBefore && !crmAfter && opsNow) samples.opsOnly++;
         else if (!crmBefore && !crmAfter && !opsNow) samples.neither++;
@@ -107,11 +128,17 @@ test('moving campaign.name from the CRM to the operations tool never lets people
 
     expect(applied.code).toBe(0);
     expect(overlaps).toEqual([]);
+    expect(bothWays).toEqual([]);
     expect(samples.crmOnly).toBeGreaterThan(0); // the probe saw the state before ...
     expect([await personCanEdit(crm), await personCanEdit(ops)]).toEqual([false, true]); // ... and after
     const refused = await crm.query("UPDATE campaigns SET name = 'x' WHERE id = 1").catch((e: Error) => e.message);
     expect(refused).toContain('campaign.name is owned by the OPS (ops). Correct it in the OPS: edit the campaign name.');
     expect(tf.plan().code).toBe(0);
+
+    // Values now flow from the operations tool to the CRM, and no longer the other way.
+    expect([await receives(crm), await receives(ops)]).toEqual([true, false]);
+    await ops.query(`SET ROLE ${OPERATOR_ROLE}; UPDATE campaigns SET name = 'Renamed in ops' WHERE id = 2; RESET ROLE`);
+    expect(await eventually(async () => (await crm.query('SELECT name FROM campaigns WHERE id = 2')).rows[0].name === 'Renamed in ops')).toBe(true);
   } finally {
     await crm.end();
     await ops.end();

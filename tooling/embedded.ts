@@ -48,6 +48,7 @@ async function up(): Promise<void> {
 /** Lists the protected copies as the databases report them, proves one refusal, says where to look. */
 async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres]>): Promise<void> {
   const guards: { platform: string; table: string; columns: string[]; authority: string; enabled: boolean }[] = [];
+  const routes: { platform: string; what: string; enabled: boolean }[] = [];
   let proof: string | undefined;
   for (const [name, server] of servers) {
     const db = new Client(server.clientConfig(name));
@@ -58,6 +59,10 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
                 ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])) AS columns
            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
           WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
+      const subscriptions = await db.query<{ what: string; enabled: boolean }>(
+        `SELECT coalesce(obj_description(oid, 'pg_subscription'), subname) AS what, subenabled AS enabled FROM pg_subscription
+          WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1`);
+      for (const r of subscriptions.rows) routes.push({ platform: name, what: r.what.replace(/^Managed by authority: /, ''), enabled: r.enabled });
       for (const g of found.rows) {
         guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'O' });
         if (proof === undefined) proof = await personEdit(db, g.tbl, g.columns[0]);
@@ -71,6 +76,8 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
     say(`  ${g.platform.padEnd(8)} ${`${g.table}.${g.columns.join(', ')}`.padEnd(34)} owned by ${g.authority}${g.enabled ? '' : '  (guard DISABLED)'}`);
   }
   if (proof) say(`\nA person's edit of the first one is refused with:\n  ${proof}`);
+  say(`\nSync routes (logical replication from each authority to its copies):`);
+  for (const r of routes) say(`  ${r.platform.padEnd(8)} ${r.what}${r.enabled ? '' : '  (DISABLED)'}`);
   const c = servers.find(([n]) => n === 'ops')?.[1].connection;
   const rows: [string, string][] = [
     ['policies/', 'the policies in code, one file per domain'],

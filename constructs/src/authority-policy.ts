@@ -1,3 +1,4 @@
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { Concept, ConceptField } from './concept';
 import { Copy } from './copy';
@@ -5,8 +6,9 @@ import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
 import { Duration } from './duration';
 import { FieldProtection, FieldProtectionConfig } from './l1/field-protection';
+import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
-import { Divergence, Propagation } from './propagation';
+import { Divergence, Propagation, PropagationKind } from './propagation';
 
 export interface AuthorityPolicyProps {
   /** The concept whose fields this policy governs. */
@@ -65,6 +67,8 @@ export class AuthorityPolicy extends Construct {
   public readonly divergenceDeclared: boolean;
   public readonly correction?: CorrectionPath;
   public readonly protections: FieldProtection[] = [];
+  /** The sync routes that carry values from each field's owner (or declared feed) to its copies. */
+  public readonly routes: SyncRoute[] = [];
 
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
@@ -86,6 +90,7 @@ export class AuthorityPolicy extends Construct {
 
     for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);
     this.protectCopies();
+    this.routeCopies();
   }
 
   /** Who controls a field: the side of a two-way split that claims it, else the authority. */
@@ -158,6 +163,59 @@ export class AuthorityPolicy extends Construct {
     const guarded = specs.filter((s) => !s.owned).map((s) => new FieldProtection(this, s.id, s.config));
     const owned = specs.filter((s) => s.owned).map((s) => new FieldProtection(this, s.id, { ...s.config, dependsOn: guarded }));
     this.protections.push(...guarded, ...owned);
+  }
+
+  /**
+   * One sync route per (source, copy, table): from the field's owner, or the copy's declared
+   * feed, to each copy. A route between the same two platforms keeps its address when the
+   * direction flips (a transfer), so the provider reverses it in place and the sync never runs
+   * both ways at once. Routes wait for the protections, so the guards move first.
+   */
+  private routeCopies(): void {
+    if (this.propagation.kind === PropagationKind.TWO_WAY && this.propagation.split.length === 0) {
+      Annotations.of(this).addWarning(
+        `${this.node.path}: a two-way sync without a split is not configured on the platforms: each field needs one sender. Declare a split.`,
+      );
+      return;
+    }
+    const twoWay = this.propagation.kind === PropagationKind.TWO_WAY;
+    const receivers = [
+      ...this.copies.map((c) => ({ platform: c.platform, feed: c.feedsFrom })),
+      ...(twoWay ? [{ platform: this.authority, feed: undefined }] : []),
+    ];
+    const routes = new Map<string, { source: Platform; copy: Platform; schema: string; table: string; columns: string[] }>();
+    for (const receiver of receivers) {
+      for (const field of this.fields) {
+        const source = receiver.feed ?? this.ownerOf(field);
+        if (source === receiver.platform || !source.connection || !receiver.platform.connection) continue;
+        const from = field.locationOn(source);
+        const to = field.locationOn(receiver.platform);
+        if (!from || !to) continue; // the rule pack reports missing locations
+        if (from.schemaName !== to.schemaName || from.container !== to.container || from.field !== to.field) {
+          Annotations.of(this).addWarning(
+            `${this.node.path}: ${field} is not synced from ${from} to ${to}: logical replication needs the same schema, table and column names on both platforms.`,
+          );
+          continue;
+        }
+        const key = `${source.name}>${receiver.platform.name}/${to.schemaName}.${to.container}`;
+        const route = routes.get(key) ?? { source, copy: receiver.platform, schema: to.schemaName, table: to.container, columns: [] };
+        route.columns.push(to.field);
+        routes.set(key, route);
+      }
+    }
+    for (const r of routes.values()) {
+      const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
+      const id = ['sync', ...pair, ...(r.schema === 'public' ? [] : [r.schema]), r.table].join('-');
+      this.routes.push(new SyncRoute(this, id, {
+        authority: r.source.name,
+        copy: r.copy.name,
+        schema: r.schema,
+        table: r.table,
+        columns: r.columns,
+        twoWay: twoWay || undefined,
+        dependsOn: this.protections,
+      }));
+    }
   }
 
   /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
