@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic, DiagnosticError } from '../framework';
 import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter } from './adapter';
-import { PostgresAdapter, UnreachablePlatformError } from './postgresql';
+import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
 
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_NAME_BYTES = 63;
@@ -321,7 +321,7 @@ export class PostgresSyncRouter implements SyncRouter {
     // 1. The authority publishes the key and the governed columns; 2. a slot keeps its changes.
     await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
       const exists = ((await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount ?? 0) > 0;
-      await transaction(db, [
+      await inTransaction(db, [
         exists ? `ALTER PUBLICATION ${q} SET TABLE ${target}` : `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (publish = '${PUBLISHED_ACTIONS}')`,
         ...(exists ? [`ALTER PUBLICATION ${q} SET (publish = '${PUBLISHED_ACTIONS}')`] : []),
         `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends ${loc.namespace}.${loc.container} (${sent.join(', ')}) from ${route.authority} to ${route.copy}.`)}`,
@@ -343,14 +343,14 @@ export class PostgresSyncRouter implements SyncRouter {
       const quiet = await quietStatements(db, copyVersion);
       if (!found) {
         const options = ['copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`, ...(originNone ? ['origin = none'] : [])];
-        await transaction(db, [
+        await inTransaction(db, [
           ...quiet,
           `CREATE SUBSCRIPTION ${q} CONNECTION ${connection} PUBLICATION ${q} WITH (${options.join(', ')})`,
           `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives ${loc.namespace}.${loc.container} from ${route.authority}.`)}`,
         ]);
         return;
       }
-      await transaction(db, [
+      await inTransaction(db, [
         ...quiet,
         // The authority's connection settings may have changed since (a new password, a new host).
         `ALTER SUBSCRIPTION ${q} CONNECTION ${connection}`,
@@ -571,13 +571,3 @@ async function quietStatements(db: Client, version: number): Promise<string[]> {
   return QUIET.filter(([name]) => allowed.has(name)).map(([name, value]) => `SET LOCAL ${name} = ${value}`);
 }
 
-async function transaction(db: Client, statements: string[]): Promise<void> {
-  await db.query('BEGIN');
-  try {
-    for (const sql of statements) await db.query(sql);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-}

@@ -286,16 +286,7 @@ export class PostgresAdapter implements PlatformAdapter {
    * inside each other's transactions.
    */
   private async transaction(statements: string[]): Promise<void> {
-    await this.withConnection(async (db) => {
-      await db.query('BEGIN');
-      try {
-        for (const sql of statements) await db.query(sql);
-        await db.query('COMMIT');
-      } catch (e) {
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    await this.withConnection((db) => inTransaction(db, statements));
   }
 
   private newClient(): Client {
@@ -323,6 +314,18 @@ export class PostgresAdapter implements PlatformAdapter {
       });
     }
     return this.client;
+  }
+}
+
+/** Runs the statements on `db` as one transaction: all of them, or none. */
+export async function inTransaction(db: Client, statements: string[]): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    for (const sql of statements) await db.query(sql);
+    await db.query('COMMIT');
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw e;
   }
 }
 

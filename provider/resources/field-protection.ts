@@ -14,6 +14,7 @@ import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, isUnknown, Value,
 } from '../framework';
 import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+import { joinId, splitId } from './import-id';
 
 export const FIELD_PROTECTION_TYPE = 'authority_field_protection';
 
@@ -42,7 +43,7 @@ const schema: BlockSchema = {
 const IDENTITY = ['platform', 'schema', 'table', 'key'] as const;
 
 export function fieldProtectionId(platform: string, namespace: string, table: string, key: string): string {
-  return [platform, namespace, table, key].map(encodeURIComponent).join('/');
+  return joinId(platform, namespace, table, key);
 }
 
 const roleOf = (s: ObjectValue) => (s.platform === s.authority ? 'authority' : 'copy');
@@ -125,20 +126,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
     },
 
     async import(id) {
-      const parts = id.split('/').map((p) => {
-        try {
-          return decodeURIComponent(p);
-        } catch {
-          return '';
-        }
-      });
-      if (parts.length !== 4 || parts.some((p) => p === '')) {
-        throw new DiagnosticError({
-          severity: 'error',
-          summary: `Import id "${id}" is not platform/schema/table/key`,
-          detail: 'Write the id as <platform>/<schema>/<table>/<key>, e.g. ops/public/campaigns/campaigns_campaign_naming (URL-encode a part that holds "/").',
-        });
-      }
+      const parts = splitId(id, ['platform', 'schema', 'table', 'key'], 'ops/public/campaigns/campaigns_campaign_naming');
       const [platform, ns, table, key] = parts;
       return {
         state: {

@@ -13,6 +13,7 @@ import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, Value, isUnknown,
 } from '../framework';
 import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+import { joinId, splitId } from './import-id';
 
 export const SYNC_ROUTE_TYPE = 'authority_sync_route';
 
@@ -68,7 +69,7 @@ const schema: BlockSchema = {
 const IDENTITY = ['authority', 'copy', 'schema', 'table'] as const;
 
 export function syncRouteId(authority: string, copy: string, namespace: string, table: string): string {
-  return [authority, copy, namespace, table].map(encodeURIComponent).join('/');
+  return joinId(authority, copy, namespace, table);
 }
 
 export function syncRoute(platforms: Platforms): ResourceDefinition {
@@ -179,20 +180,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     },
 
     async import(id) {
-      const parts = id.split('/').map((p) => {
-        try {
-          return decodeURIComponent(p);
-        } catch {
-          return '';
-        }
-      });
-      if (parts.length !== 4 || parts.some((p) => p === '')) {
-        throw new DiagnosticError({
-          severity: 'error',
-          summary: `Import id "${id}" is not authority/copy/schema/table`,
-          detail: 'Write the id as <authority>/<copy>/<schema>/<table>, e.g. crm/ops/public/campaigns (URL-encode a part that holds "/").',
-        });
-      }
+      const parts = splitId(id, ['authority', 'copy', 'schema', 'table'], 'crm/ops/public/campaigns');
       const [authority, copy, ns, table] = parts;
       return {
         state: {
