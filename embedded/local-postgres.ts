@@ -7,7 +7,7 @@
  * 127.0.0.1 only and requires a password (scram-sha-256) kept in a 0600 file beside the data.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -88,6 +88,22 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return lookup();
 }
 
+/**
+ * The folder the server really uses. Run as root, the server runs as the postgres user, which
+ * must reach its folder: when the requested folder sits under a private one (a project under
+ * /root, a clone in a 0700 temp folder), the data lives in the shared temp folder instead and the
+ * requested folder is a link to it, so the project still shows where its servers are.
+ */
+function serverDir(requested: string): string {
+  if (fs.existsSync(requested)) return fs.realpathSync(requested);
+  fs.mkdirSync(path.dirname(requested), { recursive: true });
+  if (os.userInfo().uid !== 0 || reachableByOthers(path.dirname(requested))) return requested;
+  const shared = path.join(os.tmpdir(), `authority-server-${createHash('sha256').update(requested).digest('hex').slice(0, 16)}`);
+  fs.mkdirSync(shared, { recursive: true, mode: 0o755 });
+  fs.symlinkSync(shared, requested, 'dir');
+  return shared;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -103,7 +119,7 @@ export async function freePort(): Promise<number> {
 export class LocalPostgres {
   /** Initialises the cluster if needed and starts it; a running server is left as it is. */
   public static async start(options: LocalPostgresOptions): Promise<LocalPostgres> {
-    const server = new LocalPostgres(path.resolve(options.dir));
+    const server = new LocalPostgres(serverDir(path.resolve(options.dir)));
     await server.ensureInitialised(options);
     if (!server.isRunning()) await server.startServer(options.logicalReplication ?? true);
     return server;
@@ -111,11 +127,15 @@ export class LocalPostgres {
 
   /** Stops the server in `dir` if it runs; with `remove`, deletes its folder too. */
   public static async stop(dir: string, remove = false): Promise<void> {
-    const server = new LocalPostgres(path.resolve(dir));
+    const requested = path.resolve(dir);
+    const server = new LocalPostgres(fs.existsSync(requested) ? fs.realpathSync(requested) : requested);
     if (server.isRunning()) {
       await server.pgCtl(['stop', '-D', server.dataDir, '-m', 'fast', '-w']);
     }
-    if (remove) fs.rmSync(server.dir, { recursive: true, force: true });
+    if (remove) {
+      fs.rmSync(server.dir, { recursive: true, force: true });
+      fs.rmSync(requested, { recursive: true, force: true });
+    }
   }
 
   private readonly dataDir: string;
