@@ -1,4 +1,5 @@
-import { Annotations } from 'cdktf';
+import { Annotations, Aspects, IAspect } from 'cdktf';
+import { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { Concept, ConceptField } from './concept';
 import { Copy } from './copy';
@@ -15,7 +16,7 @@ export interface AuthorityPolicyProps {
   readonly concept: Concept;
   /**
    * The fields governed, by name: field-level authority.
-   * @default every field of the concept (a record-level policy)
+   * @default every field of the concept that no field-level policy governs (a record-level default)
    */
   readonly fields?: string[];
   /** The platform the workflow trusts for these fields without asking permission. */
@@ -51,7 +52,7 @@ export class AuthorityPolicy extends Construct {
   }
 
   public readonly concept: Concept;
-  public readonly fields: ConceptField[];
+  /** Whether the policy is the concept's record-level default (no `fields` given). */
   public readonly recordLevel: boolean;
   public readonly authority: Platform;
   public readonly origin?: Platform;
@@ -66,19 +67,22 @@ export class AuthorityPolicy extends Construct {
    */
   public readonly divergenceDeclared: boolean;
   public readonly correction?: CorrectionPath;
+  /** The protections enforcing this policy, one per holder table (made at synth). */
   public readonly protections: FieldProtection[] = [];
-  /** The sync routes that carry values from each field's owner (or declared feed) to its copies. */
+  /** The sync routes that carry values from each field's owner (or declared feed) to its copies (made at synth). */
   public readonly routes: SyncRoute[] = [];
+  private readonly declaredFields?: ConceptField[];
 
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
     const domain = Domain.enclosing(this);
     this.concept = props.concept;
     this.recordLevel = props.fields === undefined;
-    this.fields = props.fields ? props.fields.map((f) => props.concept.field(f)) : props.concept.fields;
-    if (this.fields.length === 0) {
+    this.declaredFields = props.fields?.map((f) => props.concept.field(f));
+    if ((this.declaredFields ?? props.concept.fields).length === 0) {
       throw new Error(`${this.node.path}: the policy governs no fields. Name them in "fields", or declare fields on ${props.concept.node.path}.`);
     }
+    policiesOf(this.concept).push(this);
     this.authority = props.authority;
     this.origin = props.origin;
     this.governedBy = props.governedBy ?? domain.governedBy;
@@ -89,6 +93,24 @@ export class AuthorityPolicy extends Construct {
     this.correction = props.correction;
 
     for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);
+    // The resources wait for synth: a record-level default's fields are known only once every
+    // field-level policy of its concept exists.
+    Aspects.of(this).add(new MaterializePolicy(this));
+  }
+
+  /**
+   * The fields this policy governs: the named ones, or for a record-level default every field of
+   * the concept that no field-level policy governs (those are its field-level overrides).
+   */
+  public get fields(): ConceptField[] {
+    if (this.declaredFields) return this.declaredFields;
+    const overridden = new Set(policiesOf(this.concept).filter((p) => !p.recordLevel).flatMap((p) => p.fields));
+    return this.concept.fields.filter((f) => !overridden.has(f));
+  }
+
+  /** @internal Makes the protections and routes; called once, at synth. */
+  public _materialize(): void {
+    if (this.protections.length || this.routes.length) return;
     this.protectCopies();
     this.routeCopies();
   }
@@ -128,13 +150,7 @@ export class AuthorityPolicy extends Construct {
       for (const field of this.fields) {
         const owner = this.ownerOf(field);
         const loc = field.locationOn(holder.platform);
-        if (!loc) {
-          if (!holder.copy) continue; // the rule pack reports a governed field the authority does not hold
-          throw new Error(
-            `${this.node.path}: ${field} has no location on copy platform "${holder.platform.name}". ` +
-              `Add ${holder.platform.name}.at('table.column') to the field on ${this.concept.node.path}, or drop the copy.`,
-          );
-        }
+        if (!loc) continue; // the rule pack reports it (copy-location-missing, authority-location-missing)
         const key = `${owner.name}/${loc.schemaName}.${loc.container}`;
         const group = groups.get(key) ?? { owner, schema: loc.schemaName, table: loc.container, fields: [], columns: [] };
         group.fields.push(field);
@@ -221,5 +237,23 @@ export class AuthorityPolicy extends Construct {
   /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
   private guardKey(suffix: string[]): string {
     return [...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix].join('_').toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  }
+}
+
+/** The policies of each concept, so a record-level default can leave its overrides out. */
+const conceptPolicies = new WeakMap<Concept, AuthorityPolicy[]>();
+
+function policiesOf(concept: Concept): AuthorityPolicy[] {
+  let list = conceptPolicies.get(concept);
+  if (!list) conceptPolicies.set(concept, (list = []));
+  return list;
+}
+
+/** Makes a policy's resources when cdktf synthesizes its stack, after every policy exists. */
+class MaterializePolicy implements IAspect {
+  constructor(private readonly policy: AuthorityPolicy) {}
+
+  public visit(node: IConstruct): void {
+    if (node === this.policy) this.policy._materialize();
   }
 }

@@ -18,7 +18,7 @@ export class CopyLocationMissingRule extends AuthorityRule {
         'with no place behind it.',
       advice: 'Add the field\'s location on that platform to the concept (platform.at(\'table.column\')), or drop the copy.',
       level: RuleLevel.ERROR,
-      // Not suppressible: for connected platforms the policy already throws on it.
+      // Not suppressible: nothing can be protected or synced on a copy with no place for the field.
       suppressible: false,
     });
   }
