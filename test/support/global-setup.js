@@ -1,5 +1,9 @@
-// Builds the provider and its mirror once before the suite, so tests run the code as it is now.
+// Builds the provider and its mirror once before the suite, so tests run the code as it is now,
+// and gives the run a temp folder of its own (removed by global-teardown.js), so the servers'
+// data and synthesized stacks of a run do not pile up in the machine's temp folder.
 const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 module.exports = async () => {
@@ -7,4 +11,8 @@ module.exports = async () => {
     cwd: path.join(__dirname, '..', '..'),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-test-run-'));
+  fs.chmodSync(runDir, 0o755); // servers run as the postgres user when the tests run as root
+  process.env.AUTHORITY_TEST_RUN_DIR = runDir;
+  process.env.TMPDIR = runDir; // jest's workers start after this and inherit it
 };
