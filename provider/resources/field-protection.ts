@@ -11,9 +11,10 @@
 import { FieldLocation, FieldProtection, PlatformAdapter } from '../adapters/adapter';
 import { UnreachablePlatformError } from '../adapters/postgresql';
 import {
-  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, isUnknown, Value,
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, isUnknown, Value,
 } from '../framework';
-import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+import { Platforms } from '../platforms';
+import { nameCheck } from './config-checks';
 import { joinId, splitId } from './import-id';
 
 export const FIELD_PROTECTION_TYPE = 'authority_field_protection';
@@ -226,18 +227,7 @@ async function onPlatform<T>(adapter: PlatformAdapter, call: () => Promise<T>): 
 
 function validateConfig(config: ObjectValue): Diagnostic[] {
   const diags: Diagnostic[] = [];
-  const text = (name: string, v: Value, at: PathStep[]) => {
-    if (typeof v !== 'string') return;
-    if (v.trim() === '') diags.push({ severity: 'error', summary: `${name} must not be empty`, attribute: at });
-    else if (['schema', 'table', 'column'].includes(name) && Buffer.byteLength(v) > MAX_IDENTIFIER_BYTES) {
-      diags.push({
-        severity: 'error',
-        summary: `${name} "${v}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
-        detail: 'PostgreSQL would silently truncate it and protect something else. Use the name exactly as the database has it.',
-        attribute: at,
-      });
-    }
-  };
+  const text = nameCheck(diags, 'protect something else');
   text('platform', config.platform, ['platform']);
   text('schema', config.schema, ['schema']);
   text('table', config.table, ['table']);

@@ -10,9 +10,10 @@
  */
 import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouter } from '../adapters/adapter';
 import {
-  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep, ResourceDefinition, UNKNOWN, Value, isUnknown,
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, isUnknown,
 } from '../framework';
-import { MAX_IDENTIFIER_BYTES, Platforms } from '../platforms';
+import { Platforms } from '../platforms';
+import { nameCheck } from './config-checks';
 import { joinId, splitId } from './import-id';
 
 export const SYNC_ROUTE_TYPE = 'authority_sync_route';
@@ -269,18 +270,7 @@ function hasUnknown(v: Value): boolean {
 
 function validateConfig(config: ObjectValue): Diagnostic[] {
   const diags: Diagnostic[] = [];
-  const text = (name: string, v: Value, at: PathStep[]) => {
-    if (typeof v !== 'string') return;
-    if (v.trim() === '') diags.push({ severity: 'error', summary: `${name} must not be empty`, attribute: at });
-    else if (['schema', 'table', 'column'].includes(name) && Buffer.byteLength(v) > MAX_IDENTIFIER_BYTES) {
-      diags.push({
-        severity: 'error',
-        summary: `${name} "${v}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
-        detail: 'PostgreSQL would silently truncate it and sync something else. Use the name exactly as the database has it.',
-        attribute: at,
-      });
-    }
-  };
+  const text = nameCheck(diags, 'sync something else');
   text('authority', config.authority, ['authority']);
   text('copy', config.copy, ['copy']);
   text('schema', config.schema, ['schema']);
