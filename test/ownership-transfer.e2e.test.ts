@@ -51,10 +51,11 @@ function campaignsOwnedBy(owner: 'crm' | 'ops') {
   });
 }
 
-/** Whether a person may change campaigns.name here now (tried, then rolled back). */
-/** Whether this database subscribes to anything now: the sync runs into it. */
+/** Whether a subscription of this database receives campaigns now: the sync runs into it. */
 async function receives(db: Client): Promise<boolean> {
-  return (await db.query('SELECT 1 FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())')).rowCount! > 0;
+  return (await db.query(`SELECT 1 FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+                           WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                             AND r.srrelid = 'public.campaigns'::regclass`)).rowCount! > 0;
 }
 
 /** Polls until `check` holds, for at most 15 s. */
@@ -65,6 +66,7 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   return false;
 }
 
+/** Whether a person may change campaigns.name here now (tried, then rolled back). */
 async function personCanEdit(db: Client): Promise<boolean> {
   await db.query('BEGIN');
   try {

@@ -12,14 +12,14 @@ import { App } from 'cdktf';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
 import { freePort } from '../embedded/local-postgres';
-import { loopRefusals, syncRouteName } from '../provider/adapters/postgresql-replication';
+import { loopRefusals, syncPairName } from '../provider/adapters/postgresql-replication';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
 
 const CRM_PASSWORD_ENV = 'AUTHORITY_TEST_CRM_PASSWORD';
-const ROUTE = 'authority_crm_campaigns_to_ops_';
+const PAIR = 'authority_crm_to_ops_';
 
 let platforms: TestPlatforms;
 let pg15: Postgres15 | undefined;
@@ -97,6 +97,13 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms
   }
 }
 
+/** The tables this database's authority subscriptions receive now. */
+async function receivedTables(db: Client): Promise<string[]> {
+  const found = await db.query(`SELECT r.srrelid::regclass::text AS t FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+                                  WHERE s.subname LIKE 'authority\\_%' ORDER BY 1`);
+  return found.rows.map((r) => r.t);
+}
+
 const campaign = async (db: Client, id: number) => (await db.query('SELECT * FROM campaigns WHERE id = $1', [id])).rows[0];
 const words = (s: string) => s.replace(/\s+/g, ' ');
 
@@ -109,13 +116,14 @@ test('loopRefusals: two_way and a reverse route are refused below PostgreSQL 16 
   expect(loopRefusals({ ...base, authorityVersion: 150018, reverseRoute: 'back' })[0].attribute).toEqual(['copy']);
 });
 
-test('route names: readable when plain and short, hashed when long or odd, at most 63 bytes, distinct per route', () => {
-  const at = (authority: string, copy: string, namespace: string, container: string) => syncRouteName({ authority, copy, location: { namespace, container } });
-  expect(at('crm', 'ops', 'public', 'campaigns')).toMatch(/^authority_crm_campaigns_to_ops_[0-9a-f]{6}$/);
-  expect(at('crm', 'ops', 'sales', 'campaigns')).toMatch(/^authority_crm_sales_campaigns_to_ops_[0-9a-f]{6}$/);
-  expect(at('a_b', 'x', 'public', 'c')).not.toBe(at('a', 'x', 'public', 'b_c'));
-  for (const odd of [at('crm', 'ops', 'public', 'Campaigns "x"'), at('crm', 'ops', 'public', 'c'.repeat(63))]) {
-    expect(odd).toMatch(/^authority_route_[0-9a-f]{16}$/);
+test('pair names: readable when plain and short, hashed when long or odd, at most 63 bytes, distinct per authority and copy', () => {
+  const at = (authority: string, copy: string) => syncPairName({ authority, copy });
+  expect(at('crm', 'ops')).toMatch(/^authority_crm_to_ops_[0-9a-f]{6}$/);
+  expect(at('crm-eu', 'ops')).toMatch(/^authority_crm_eu_to_ops_[0-9a-f]{6}$/);
+  expect(at('ops', 'crm')).not.toBe(at('crm', 'ops'));
+  expect(at('a_to_b', 'c')).not.toBe(at('a', 'b_to_c'));
+  for (const odd of [at('CRM "x"', 'ops'), at('c'.repeat(50), 'ops')]) {
+    expect(odd).toMatch(/^authority_pair_[0-9a-f]{16}$/);
   }
 });
 
@@ -140,7 +148,7 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     tf.apply();
     const state = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.address === address).values;
     expect(state).toMatchObject({ id: 'crm/ops/public/campaigns', columns: ['name'], key_columns: ['id'], enabled: true, two_way: false });
-    expect(state.publication).toMatch(new RegExp(`^${ROUTE}[0-9a-f]{6}$`));
+    expect(state.publication).toMatch(new RegExp(`^${PAIR}[0-9a-f]{6}$`));
     expect(state.subscription).toBe(state.publication);
     const published = await crm.query('SELECT attnames::text AS cols FROM pg_publication_tables WHERE pubname = $1', [state.publication]);
     expect(published.rows).toEqual([{ cols: '{id,name}' }]);
@@ -278,7 +286,7 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     expect(words(plan.output)).toContain('Warning: public.campaigns: the route crm -> ops reverses to ops -> crm');
     expect(plan.output).toMatch(/~ id\s+= "crm\/ops\/public\/campaigns" -> "ops\/crm\/public\/campaigns"/);
 
-    const routes = async (db: Client) => (await db.query("SELECT count(*)::int AS n FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].n > 0;
+    const routes = async (db: Client) => (await receivedTables(db)).includes('campaigns');
     const overlaps: string[] = [];
     const seen = { crmToOps: 0, opsToCrm: 0 };
     let running = true;
@@ -313,6 +321,50 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     await eventually(async () => (await ops.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active, (a) => !a);
     await ops.query('SELECT pg_drop_replication_slot($1)', [name]);
     await ops.query(`DROP PUBLICATION ${name}`);
+    tf.destroy();
+    expect({ crm: await replicationCatalogs(crm), ops: await replicationCatalogs(ops) }).toEqual(before);
+  });
+});
+
+describe('routes of one authority and copy', () => {
+  test('share one publication, slot and subscription; a route removed leaves the others flowing; the last one takes the shared objects', async () => {
+    for (const db of [crm, ops]) await db.query("CREATE TABLE regions (id int PRIMARY KEY, label text, note text); INSERT INTO regions VALUES (1, 'North', 'n')");
+    const before = { crm: await replicationCatalogs(crm), ops: await replicationCatalogs(ops) };
+    const { stack, tf } = stackWith('pair', (domain) => {
+      new SyncRoute(domain, 'campaign-names', { authority: 'crm', copy: 'ops', table: 'campaigns', columns: ['name'] });
+      new SyncRoute(domain, 'region-labels', { authority: 'crm', copy: 'ops', table: 'regions', columns: ['label'] });
+    });
+    // Terraform applies both routes at once: both find no subscription, and the pair's lock orders them.
+    tf.apply();
+    const published = await crm.query("SELECT pubname, tablename, attnames::text AS cols FROM pg_publication_tables WHERE pubname LIKE 'authority\\_%' ORDER BY 2");
+    expect(published.rows.map((r) => [r.tablename, r.cols])).toEqual([['campaigns', '{id,name}'], ['regions', '{id,label}']]);
+    const name = published.rows[0].pubname;
+    expect(published.rows[1].pubname).toBe(name);
+    expect((await ops.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows).toEqual([{ subname: name }]);
+    expect((await crm.query("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'authority\\_%'")).rows).toEqual([{ slot_name: name }]);
+    expect(await receivedTables(ops)).toEqual(['campaigns', 'regions']);
+    await crm.query("UPDATE regions SET label = 'North-East', note = 'the CRM''s own' WHERE id = 1");
+    await crm.query("UPDATE campaigns SET name = 'Shared pair' WHERE id = 1");
+    expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'Shared pair')).name).toBe('Shared pair');
+    expect((await ops.query('SELECT * FROM regions')).rows).toEqual([{ id: 1, label: 'North-East', note: 'n' }]);
+
+    rewriteStack(stack, (json) => {
+      const routes = json.resource.authority_sync_route;
+      delete routes[Object.keys(routes).find((k) => routes[k].table === 'regions')!];
+    });
+    const plan = tf.plan();
+    expect(plan.output).toContain('0 to add, 0 to change, 1 to destroy');
+    expect(words(plan.output)).toContain('Warning: public.regions: label will no longer flow from crm to ops');
+    tf.apply();
+    expect(await receivedTables(ops)).toEqual(['campaigns']);
+    expect((await crm.query('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [name])).rows).toEqual([{ tablename: 'campaigns' }]);
+    // One stream in commit order: once the later campaigns change is there, a regions change would be too.
+    await crm.query("UPDATE regions SET label = 'Not sent' WHERE id = 1");
+    await crm.query("UPDATE campaigns SET name = 'Still flowing' WHERE id = 1");
+    expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'Still flowing')).name).toBe('Still flowing');
+    expect((await ops.query('SELECT label FROM regions')).rows).toEqual([{ label: 'North-East' }]);
+    expect(tf.plan().code).toBe(0);
+
     tf.destroy();
     expect({ crm: await replicationCatalogs(crm), ops: await replicationCatalogs(ops) }).toEqual(before);
   });

@@ -59,10 +59,15 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
                 ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])) AS columns
            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
           WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
-      const subscriptions = await db.query<{ what: string; enabled: boolean }>(
-        `SELECT coalesce(obj_description(oid, 'pg_subscription'), subname) AS what, subenabled AS enabled FROM pg_subscription
-          WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1`);
-      for (const r of subscriptions.rows) routes.push({ platform: name, what: r.what.replace(/^Managed by authority: /, ''), enabled: r.enabled });
+      // One subscription per authority; its tables are the routes.
+      const subscriptions = await db.query<{ source: string; tables: string[]; enabled: boolean }>(
+        `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from (.+)\\.$'), s.subname) AS source, s.subenabled AS enabled,
+                ARRAY(SELECT r.srrelid::regclass::text FROM pg_subscription_rel r WHERE r.srsubid = s.oid ORDER BY 1) AS tables
+           FROM pg_subscription s
+          WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.subname LIKE 'authority\\_%' ORDER BY 1`);
+      for (const r of subscriptions.rows) {
+        routes.push({ platform: name, what: `receives ${r.tables.join(', ')} from ${r.source}`, enabled: r.enabled });
+      }
       for (const g of found.rows) {
         guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'O' });
         if (proof === undefined) proof = await personEdit(db, g.tbl, g.columns[0]);

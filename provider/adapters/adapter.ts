@@ -82,7 +82,7 @@ export interface SyncRouteReadBack {
   readonly reverseRoute: boolean;
 }
 
-/** The platforms' own names for the parts of a route. */
+/** The platforms' own names for the parts of a route: shared by every route of one authority and copy. */
 export interface SyncRouteNames {
   /** What the authority sends (a PostgreSQL publication). */
   readonly publication: string;

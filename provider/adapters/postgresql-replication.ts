@@ -2,19 +2,27 @@
  * Sync routes between PostgreSQL platforms: logical replication from the authority's table to the
  * same table on a copy.
  *
- * A route is three catalog objects, all carrying the route's name (syncRouteName):
- * - on the authority, a publication of the table with a column list: the record key (the replica
- *   identity: the primary key, or the replica-identity index) plus the governed columns. The list
- *   must cover the replica identity, or every UPDATE on the authority fails. It publishes inserts,
- *   updates and deletes, not TRUNCATE: a truncate on the authority must not wipe the copy's own
- *   columns;
+ * Every route from one authority to one copy shares three catalog objects, all carrying the pair's
+ * name (syncPairName), so a domain of fifty tables costs one replication slot and one apply worker,
+ * not fifty (a server has a few dozen of each, measured: `all replication slots are in use` at 50):
+ * - on the authority, a publication holding each routed table with a column list: the record key
+ *   (the replica identity: the primary key, or the replica-identity index) plus that table's
+ *   governed columns. The list must cover the replica identity, or every UPDATE on the authority
+ *   fails. It publishes inserts, updates and deletes, not TRUNCATE: a truncate on the authority
+ *   must not wipe the copy's own columns;
  * - on the authority's cluster, a logical replication slot (pgoutput) that keeps changes until the
- *   copy has them. Slot names are unique per cluster: the name covers authority, copy and table;
+ *   copy has them. Slot names are unique per cluster: the name covers authority and copy;
  * - on the copy, a subscription to that publication through that slot, with copy_data = false
  *   (copies already hold their rows: an initial copy would fail on duplicate keys) and, from
  *   PostgreSQL 16, origin = none: changes that themselves arrived by replication are not taken,
  *   so two routes on one table in opposite directions do not echo forever. Before 16 they would
  *   (measured: WAL grows on both sides until one is disabled), so such a pair is refused.
+ *
+ * A route is its table in that publication and in the subscription's tables (pg_subscription_rel).
+ * The first route of a pair creates the shared objects, the last one to go drops them; in between
+ * a route adds or drops its table (ALTER PUBLICATION, then REFRESH PUBLICATION on the copy). Routes
+ * of one pair may be applied at once, by one terraform run or by several domains' runs, so each
+ * change to a pair holds an advisory lock on the copy's database.
  *
  * The provider creates the slot on the authority before the subscription (create_slot = false):
  * the subscription can then be created in one transaction with its comment, authority and copy may
@@ -26,8 +34,9 @@
  *
  * The subscription's connection string holds the authority's password: logical replication keeps
  * it in pg_subscription.subconninfo on the copy (readable by superusers only). The provider never
- * reads it back, logs it or returns it; error text is scrubbed of it, and the statements carrying
- * it are kept out of the copy's server log when the provider's user may say so.
+ * reads it back, logs it or returns it (it only asks the copy whether it is unchanged); error text
+ * is scrubbed of it, and the statements carrying it are kept out of the copy's server log when the
+ * provider's user may say so.
  */
 import { createHash } from 'node:crypto';
 import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
@@ -48,19 +57,16 @@ const ORIGIN_NONE_SINCE = 160000;
 type Side = 'authority' | 'copy';
 
 /**
- * The name of a route's publication, subscription and slot: `authority_<authority>_<table>_to_<copy>_<hash>`
- * when the names are plain and short (the schema joins the table when it is not "public"; the
- * hash keeps "a_b"+"c" apart from "a"+"b_c"), otherwise `authority_route_<hash>`. At most 63 bytes,
- * only a-z, 0-9 and "_" (what slot names allow).
+ * The name of the publication, subscription and slot every route from `authority` to `copy`
+ * shares: `authority_<authority>_to_<copy>_<hash>` when the names are plain and short (the hash
+ * keeps "a_to_b"+"c" apart from "a"+"to_b_c"), otherwise `authority_pair_<hash>`. At most 63
+ * bytes, only a-z, 0-9 and "_" (what slot names allow).
  */
-export function syncRouteName(r: SyncRouteIdentity): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([r.authority, r.copy, r.location.namespace, r.location.container]))
-    .digest('hex');
-  const table = r.location.namespace === 'public' ? r.location.container : `${r.location.namespace}_${r.location.container}`;
-  const readable = `${NAME_PREFIX}${r.authority}_${table}_to_${r.copy}`.replace(/-/g, '_');
+export function syncPairName(r: { readonly authority: string; readonly copy: string }): string {
+  const hash = createHash('sha256').update(JSON.stringify([r.authority, r.copy])).digest('hex');
+  const readable = `${NAME_PREFIX}${r.authority}_to_${r.copy}`.replace(/-/g, '_');
   if (/^[a-z0-9_]+$/.test(readable) && readable.length + 7 <= MAX_NAME_BYTES) return `${readable}_${hash.slice(0, 6)}`;
-  return `${NAME_PREFIX}route_${hash.slice(0, 16)}`;
+  return `${NAME_PREFIX}pair_${hash.slice(0, 16)}`;
 }
 
 /** Whether a subscription on a copy of this version can ignore replicated changes (origin = none). */
@@ -112,12 +118,25 @@ interface TableFacts {
   readonly owned: boolean;
 }
 
+interface PublicationFacts {
+  readonly allTables: boolean;
+  /** What it publishes, e.g. "insert, update, delete". */
+  readonly actions: string;
+  /** The route's table in it, if there: the columns sent (table order) and any row filter. */
+  readonly here?: { columns: string[]; rowFilter: string | null };
+  /** How many other tables it holds: other routes of the pair. */
+  readonly others: number;
+}
+
 interface SubscriptionFacts {
   readonly enabled: boolean;
   readonly slot: string | null;
   readonly publications: string[];
   readonly origin: string | null;
+  /** The route's table is among the tables it receives (pg_subscription_rel). */
   readonly hasTable: boolean;
+  /** How many other tables it receives. */
+  readonly others: number;
 }
 
 export class PostgresSyncRouter implements SyncRouter {
@@ -129,7 +148,7 @@ export class PostgresSyncRouter implements SyncRouter {
   ) {}
 
   public names(r: SyncRouteIdentity): SyncRouteNames {
-    const name = syncRouteName(r);
+    const name = syncPairName(r);
     return { publication: name, subscription: name };
   }
 
@@ -270,7 +289,7 @@ export class PostgresSyncRouter implements SyncRouter {
     diags.push(...loopRefusals({
       authority: route.authority, copy: route.copy, table, authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute,
     }));
-    const name = syncRouteName(route);
+    const name = syncPairName(route);
     const [slot, subscription] = await Promise.all([this.slot(name), this.subscription(name, loc)]);
     if (slot && (!slot.ours || (slot.active && !subscription))) {
       diags.push({
@@ -286,19 +305,20 @@ export class PostgresSyncRouter implements SyncRouter {
   }
 
   public async readRoute(r: SyncRouteIdentity): Promise<SyncRouteReadBack | null> {
-    const name = syncRouteName(r);
+    const name = syncPairName(r);
     const loc = r.location;
     const [publication, slot, subscription, copyVersion] = await Promise.all([
-      this.publication(name), this.slot(name), this.subscription(name, loc), this.version('copy'),
+      this.on('authority', 'read its publications', () => findPublication((sql, params) => this.authority.query(sql, params), name, loc)),
+      this.slot(name), this.subscription(name, loc), this.version('copy'),
     ]);
-    if (!publication && !subscription) return null;
+    // The route is its table in the pair's publication or subscription; other tables are other routes.
+    const here = publication?.here;
+    if (!here && !subscription?.hasTable) return null;
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
     const keyFields = source?.key ?? [];
-    const here = publication?.tables.filter((t) => t.schema === loc.namespace && t.table === loc.container) ?? [];
-    const fields = here[0]?.columns ?? [];
-    const published = !!publication && !publication.allTables && publication.tables.length === 1 && here.length === 1 &&
-      here[0].rowFilter === null && publication.actions === PUBLISHED_ACTIONS &&
-      keyFields.length > 0 && keyFields.every((k) => fields.includes(k));
+    const fields = here?.columns ?? [];
+    const published = !!publication && !publication.allTables && !!here && here.rowFilter === null &&
+      publication.actions === PUBLISHED_ACTIONS && keyFields.length > 0 && keyFields.every((k) => fields.includes(k));
     const sent = !!slot && slot.ours;
     const received = !!subscription && subscription.enabled && subscription.slot === name &&
       subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
@@ -307,95 +327,147 @@ export class PostgresSyncRouter implements SyncRouter {
   }
 
   public async applyRoute(route: SyncRoute): Promise<string[]> {
-    const name = syncRouteName(route);
+    const name = syncPairName(route);
     const loc = route.location;
     const q = escapeIdentifier(name);
+    const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
     if (!source || source.key.length === 0) {
       throw new DiagnosticError(source ? noKey(`${loc.namespace}.${loc.container}`, `on ${this.authority.describe()}`, source.replicaIdentity)
         : await missingTable(this.authority, loc, `on ${this.authority.describe()}, the authority`, 'Fix the table name, or create the table first.'));
     }
     const sent = [...new Set([...source.key, ...route.fields])];
-    const target = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)} (${sent.map(escapeIdentifier).join(', ')})`;
-
-    // 1. The authority publishes the key and the governed columns; 2. a slot keeps its changes.
-    await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
-      const exists = ((await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount ?? 0) > 0;
-      await inTransaction(db, [
-        exists ? `ALTER PUBLICATION ${q} SET TABLE ${target}` : `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (publish = '${PUBLISHED_ACTIONS}')`,
-        ...(exists ? [`ALTER PUBLICATION ${q} SET (publish = '${PUBLISHED_ACTIONS}')`] : []),
-        `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends ${loc.namespace}.${loc.container} (${sent.join(', ')}) from ${route.authority} to ${route.copy}.`)}`,
-      ]);
-    }));
-    await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
-      const slot = await findSlot(runOn(db), name);
-      if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
-      // Waits for transactions open on the authority to finish (a consistent starting point).
-      if (!slot) await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
-    }));
-
-    // 3. The copy subscribes through that slot.
+    const target = `${table} (${sent.map(escapeIdentifier).join(', ')})`;
     const copyVersion = await this.version('copy');
     const originNone = ignoresReplicatedChanges(copyVersion);
-    await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
-      const found = await findSubscription(runOn(db), name, loc, copyVersion);
-      const connection = escapeLiteral(this.authority.connectionString());
-      const quiet = await quietStatements(db, copyVersion);
-      if (!found) {
-        const options = ['copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`, ...(originNone ? ['origin = none'] : [])];
-        await inTransaction(db, [
-          ...quiet,
-          `CREATE SUBSCRIPTION ${q} CONNECTION ${connection} PUBLICATION ${q} WITH (${options.join(', ')})`,
-          `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives ${loc.namespace}.${loc.container} from ${route.authority}.`)}`,
-        ]);
-        return;
-      }
-      await inTransaction(db, [
-        ...quiet,
+
+    await this.exclusively(name, async () => {
+      // 1. The authority publishes the key and the governed columns of the table, beside the
+      //    pair's other tables.
+      await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
+        const found = await findPublication(runOn(db), name, loc);
+        if (found?.allTables) {
+          throw new Error(`publication "${name}" was changed to publish all tables; drop it (DROP PUBLICATION ${q}) and apply again to recreate it`);
+        }
+        const statements = !found
+          ? [
+            `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (publish = '${PUBLISHED_ACTIONS}')`,
+            `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends the governed columns of each routed table from ${route.authority} to ${route.copy}.`)}`,
+          ]
+          : [
+            ...(found.actions === PUBLISHED_ACTIONS ? [] : [`ALTER PUBLICATION ${q} SET (publish = '${PUBLISHED_ACTIONS}')`]),
+            // A table's column list or row filter changes by dropping and adding it in one transaction.
+            ...(found.here && (found.here.rowFilter !== null || !sameSet(found.here.columns, sent)) ? [`ALTER PUBLICATION ${q} DROP TABLE ${table}`] : []),
+            ...(found.here && found.here.rowFilter === null && sameSet(found.here.columns, sent) ? [] : [`ALTER PUBLICATION ${q} ADD TABLE ${target}`]),
+          ];
+        if (statements.length) await inTransaction(db, statements);
+      }));
+
+      // 2. A slot keeps the authority's changes until the copy has them.
+      await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
+        const slot = await findSlot(runOn(db), name);
+        if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
+        // Waits for transactions open on the authority to finish (a consistent starting point).
+        if (!slot) await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+      }));
+
+      // 3. The copy subscribes through that slot, and takes the table in.
+      await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
+        const found = await findSubscription(runOn(db), name, loc, copyVersion);
+        const connection = this.authority.connectionString();
+        const quiet = await quietStatements(db, copyVersion);
+        if (!found) {
+          // Takes every table the publication holds now, this one included, without copying rows.
+          const options = ['copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`, ...(originNone ? ['origin = none'] : [])];
+          await inTransaction(db, [
+            ...quiet,
+            `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
+            `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives the governed columns of each routed table from ${route.authority}.`)}`,
+          ]);
+          return;
+        }
         // The authority's connection settings may have changed since (a new password, a new host).
-        `ALTER SUBSCRIPTION ${q} CONNECTION ${connection}`,
-        ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
-        ...(found.slot === name ? [] : [`ALTER SUBSCRIPTION ${q} SET (slot_name = ${escapeLiteral(name)})`]),
-        ...(originNone && found.origin !== 'none' ? [`ALTER SUBSCRIPTION ${q} SET (origin = none)`] : []),
-        ...(found.enabled ? [] : [`ALTER SUBSCRIPTION ${q} ENABLE`]),
-      ]);
-      // The table is missing from what the subscription receives (e.g. the publication was dropped
-      // and created again): take it in, without copying rows. Refuses a transaction block.
-      if (!found.hasTable) await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
-    }));
+        // Altering the connection restarts the pair's apply worker, so only when it did change.
+        const reconnect = !(await sameConnection(db, name, connection, quiet));
+        const repairs = [
+          ...(reconnect ? [`ALTER SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)}`] : []),
+          ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
+          ...(found.slot === name ? [] : [`ALTER SUBSCRIPTION ${q} SET (slot_name = ${escapeLiteral(name)})`]),
+          ...(originNone && found.origin !== 'none' ? [`ALTER SUBSCRIPTION ${q} SET (origin = none)`] : []),
+          ...(found.enabled ? [] : [`ALTER SUBSCRIPTION ${q} ENABLE`]),
+        ];
+        if (repairs.length) await inTransaction(db, [...quiet, ...repairs]);
+        // Take the table in without copying rows. Refuses a transaction block.
+        if (!found.hasTable) await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+      }));
+    });
     return source.key;
   }
 
   public async removeRoute(r: SyncRouteIdentity): Promise<void> {
-    const name = syncRouteName(r);
+    const name = syncPairName(r);
+    const loc = r.location;
     const q = escapeIdentifier(name);
-    // The copy stops receiving first: DROP SUBSCRIPTION also drops its slot on the authority.
-    await this.on('copy', 'drop the subscription', () => this.copy.withConnection(async (db) => {
-      const found = await db.query(
-        'SELECT 1 FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())', [name]);
-      if (!found.rowCount) return;
-      try {
-        await db.query(`DROP SUBSCRIPTION ${q}`);
-      } catch {
-        // The copy could not drop the slot on the authority (unreachable from the copy, or the
-        // slot is gone): detach the slot, drop the subscription, and drop the slot from here below.
-        await db.query(`ALTER SUBSCRIPTION ${q} DISABLE`);
-        await db.query(`ALTER SUBSCRIPTION ${q} SET (slot_name = NONE)`);
-        await db.query(`DROP SUBSCRIPTION ${q}`);
-      }
-    }));
-    await this.on('authority', 'drop the replication slot and the publication', () => this.authority.withConnection(async (db) => {
-      for (let attempt = 0; ; attempt++) {
-        const slot = await findSlot(runOn(db), name);
-        if (!slot?.ours) break;
-        // The copy's sender may take a moment to exit after its subscription went.
-        if (!slot.active || attempt >= 50) {
-          await db.query('SELECT pg_drop_replication_slot($1)', [name]);
-          break;
+    const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
+    await this.exclusively(name, async () => {
+      // 1. The authority stops sending the table: from its commit on, no change of it flows.
+      const publication = await this.on('authority', 'stop publishing the table', () => this.authority.withConnection(async (db) => {
+        const found = await findPublication(runOn(db), name, loc);
+        if (found?.here && !found.allTables) await db.query(`ALTER PUBLICATION ${q} DROP TABLE ${table}`);
+        return found;
+      }));
+      const subscription = await this.subscription(name, loc);
+      // 2. Other routes of the pair remain: the copy only forgets the table. A subscription
+      //    disabled by hand cannot refresh; its stale entry receives nothing and goes at the next refresh.
+      const others = (publication && !publication.allTables ? publication.others : 0) + (subscription?.others ?? 0);
+      if (others > 0) {
+        if (subscription?.hasTable && subscription.enabled && publication && !publication.allTables) {
+          await this.on('copy', 'stop receiving the table', () => this.copy.withConnection((db) => db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`)));
         }
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        return;
       }
-      await db.query(`DROP PUBLICATION IF EXISTS ${q}`);
+      // 3. The last route of the pair: the copy stops receiving first (DROP SUBSCRIPTION also
+      //    drops its slot on the authority), then the slot and the publication go.
+      if (subscription) {
+        await this.on('copy', 'drop the subscription', () => this.copy.withConnection(async (db) => {
+          try {
+            await db.query(`DROP SUBSCRIPTION ${q}`);
+          } catch {
+            // The copy could not drop the slot on the authority (unreachable from the copy, or the
+            // slot is gone): detach the slot, drop the subscription, and drop the slot from here below.
+            await db.query(`ALTER SUBSCRIPTION ${q} DISABLE`);
+            await db.query(`ALTER SUBSCRIPTION ${q} SET (slot_name = NONE)`);
+            await db.query(`DROP SUBSCRIPTION ${q}`);
+          }
+        }));
+      }
+      await this.on('authority', 'drop the replication slot and the publication', () => this.authority.withConnection(async (db) => {
+        for (let attempt = 0; ; attempt++) {
+          const slot = await findSlot(runOn(db), name);
+          if (!slot?.ours) break;
+          // The copy's sender may take a moment to exit after its subscription went.
+          if (!slot.active || attempt >= 50) {
+            await db.query('SELECT pg_drop_replication_slot($1)', [name]);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        await db.query(`DROP PUBLICATION IF EXISTS ${q}`);
+      }));
+    });
+  }
+
+  /**
+   * Runs a change to the pair's shared objects while holding the pair's advisory lock on the
+   * copy's database: routes of one pair applied at once (one run's parallel resources, or several
+   * domains' runs) would otherwise both create the subscription, or one would drop it under the other.
+   */
+  private async exclusively(name: string, work: () => Promise<void>): Promise<void> {
+    await this.on('copy', 'lock the sync routes to it', () => this.copy.withConnection(async (db) => {
+      // Session-level: released when this connection ends, also if the provider dies.
+      await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [name]);
+      // The steps raise diagnostics naming their own side.
+      await work();
     }));
   }
 
@@ -412,20 +484,6 @@ export class PostgresSyncRouter implements SyncRouter {
     const onCopy = await this.on('copy', 'read its replication slots', () => this.copy.query<{ slot_name: string }>(
       'SELECT slot_name FROM pg_replication_slots WHERE database = current_database() AND slot_name = ANY($1::text[])', [slots]));
     return subs.rows.find((s) => onCopy.rows.some((o) => o.slot_name === s.subslotname))?.subname;
-  }
-
-  private async publication(name: string) {
-    const found = await this.on('authority', 'read its publications', () => this.authority.query<{
-      puballtables: boolean; actions: string; tables: { schema: string; table: string; columns: string[]; rowFilter: string | null }[];
-    }>(
-      `SELECT p.puballtables,
-              concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
-                        CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
-              COALESCE((SELECT json_agg(json_build_object('schema', t.schemaname, 'table', t.tablename, 'columns', t.attnames, 'rowFilter', t.rowfilter))
-                          FROM pg_publication_tables t WHERE t.pubname = p.pubname), '[]'::json) AS tables
-         FROM pg_publication p WHERE p.pubname = $1`, [name]));
-    const row = found.rows[0];
-    return row ? { allTables: row.puballtables, actions: row.actions, tables: row.tables } : undefined;
   }
 
   private async slot(name: string) {
@@ -530,17 +588,59 @@ async function findSlot(query: Run, name: string): Promise<{ ours: boolean; acti
   return found.rows[0];
 }
 
+async function findPublication(query: Run, name: string, loc: FieldLocation): Promise<PublicationFacts | undefined> {
+  const found = await query<{ allTables: boolean; actions: string; here: { columns: string[]; rowFilter: string | null } | null; others: number }>(
+    `SELECT p.puballtables AS "allTables",
+            concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
+                      CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
+            (SELECT json_build_object('columns', t.attnames, 'rowFilter', t.rowfilter) FROM pg_publication_tables t
+              WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3) AS here,
+            (SELECT count(*)::int FROM pg_publication_tables t
+              WHERE t.pubname = p.pubname AND NOT (t.schemaname = $2 AND t.tablename = $3)) AS others
+       FROM pg_publication p WHERE p.pubname = $1`, [name, loc.namespace, loc.container]);
+  const row = found.rows[0];
+  return row ? { allTables: row.allTables, actions: row.actions, here: row.here ?? undefined, others: row.others } : undefined;
+}
+
 async function findSubscription(query: Run, name: string, loc: FieldLocation, version: number): Promise<SubscriptionFacts | undefined> {
   // Never subconninfo: it holds the authority's password.
   const found = await query<SubscriptionFacts & QueryResultRow>(
     `SELECT s.subenabled AS enabled, s.subslotname AS slot, s.subpublications AS publications,
             ${ignoresReplicatedChanges(version) ? 's.suborigin' : 'NULL::text'} AS origin,
-            EXISTS (SELECT 1 FROM pg_subscription_rel r JOIN pg_class c ON c.oid = r.srrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE r.srsubid = s.oid AND n.nspname = $2 AND c.relname = $3) AS "hasTable"
+            count(*) FILTER (WHERE n.nspname = $2 AND c.relname = $3) > 0 AS "hasTable",
+            count(r.srrelid) FILTER (WHERE NOT (n.nspname = $2 AND c.relname = $3))::int AS others
        FROM pg_subscription s
-      WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+       LEFT JOIN pg_subscription_rel r ON r.srsubid = s.oid
+       LEFT JOIN pg_class c ON c.oid = r.srrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      GROUP BY s.oid`,
     [name, loc.namespace, loc.container]);
   return found.rows[0];
+}
+
+/**
+ * Whether the copy's subscription still connects with `connection`. The copy compares; the stored
+ * string (with its password) never leaves it. Unknown (false) when the provider's user may not
+ * read subconninfo (it is for superusers): then the connection is set again.
+ */
+async function sameConnection(db: Client, name: string, connection: string, quiet: string[]): Promise<boolean> {
+  const may = await db.query<{ may: boolean }>("SELECT has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT') AS may");
+  if (!may.rows[0]?.may) return false;
+  await db.query('BEGIN');
+  try {
+    // The parameter holds the password: keep it out of the server log as the statements that set it.
+    for (const sql of quiet) await db.query(sql);
+    const same = await db.query<{ same: boolean }>(
+      `SELECT subconninfo = $2 AS same FROM pg_subscription
+        WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name, connection]);
+    return same.rows[0]?.same === true;
+  } finally {
+    await db.query('COMMIT').catch(() => undefined);
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /**

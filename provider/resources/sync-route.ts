@@ -58,11 +58,20 @@ const schema: BlockSchema = {
     enabled: {
       type: 'bool', computed: true,
       description: 'True when every part of the route is in place: the authority publishes exactly the key and governed columns of the ' +
-        'table, the copy\'s subscription exists and is enabled, and its replication slot exists on the authority. False when someone ' +
+        'table, the copy\'s subscription exists, is enabled and receives the table, and its replication slot exists on the authority. False when someone ' +
         'disabled, dropped or altered a part by hand (drift); apply repairs it.',
     },
-    publication: { type: 'string', computed: true, description: 'The authority\'s name for what it sends (a PostgreSQL publication): readable when the names are plain and short, hashed otherwise; at most 63 bytes.' },
-    subscription: { type: 'string', computed: true, description: 'The copy\'s name for what it receives through (a PostgreSQL subscription), and of its replication slot on the authority; unique per authority, copy and table.' },
+    publication: {
+      type: 'string', computed: true,
+      description: 'The authority\'s name for what it sends (a PostgreSQL publication), shared by every route from this authority to ' +
+        'this copy: each route is its table in it, with its own column list. Readable when the names are plain and short, hashed otherwise; at most 63 bytes.',
+    },
+    subscription: {
+      type: 'string', computed: true,
+      description: 'The copy\'s name for what it receives through (a PostgreSQL subscription, and its replication slot on the authority), ' +
+        'shared like the publication: one slot and one apply worker per authority and copy, however many tables flow. The first route ' +
+        'creates them, the last one removed drops them.',
+    },
   },
 };
 
@@ -216,7 +225,8 @@ function flowChanges(prior: ObjectValue, planned: ObjectValue | null): Diagnosti
     const reversed = from === text(prior.copy) && to === text(prior.authority);
     changes.push(warn(
       `${table}: the route ${text(prior.authority)} -> ${text(prior.copy)} ${reversed ? 'reverses' : 'moves'} to ${from} -> ${to}`,
-      'The old route is removed completely (subscription, slot, publication) before the new one is created, so values never flow ' +
+      'The old route is removed completely (the table leaves its publication and subscription; the last route of a pair takes the ' +
+        'subscription, slot and publication with it) before the new one is created, so values never flow ' +
         'both ways at once. Changes made in between are not carried over: the new route starts from its creation.',
     ));
   }
