@@ -33,7 +33,7 @@ async function prepare(server: LocalPostgres, tables: number): Promise<void> {
 function timed(dir: string, args: string[]): number {
   const started = process.hrtime.bigint();
   const r = spawnSync('terraform', args, { cwd: dir, env: terraformEnv(), encoding: 'utf8' });
-  if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 

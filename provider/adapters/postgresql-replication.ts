@@ -290,13 +290,15 @@ export class PostgresSyncRouter implements SyncRouter {
       authority: route.authority, copy: route.copy, table, authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute,
     }));
     const name = syncPairName(route);
-    const [slot, subscription] = await Promise.all([this.slot(name), this.subscription(name, loc)]);
-    if (slot && (!slot.ours || (slot.active && !subscription))) {
+    // A subscription's sender names itself after the subscription; the slot is someone else's when
+    // another one streams from it. (A backend creating the slot for another route holds it too.)
+    const slot = await this.slot(name);
+    if (slot && (!slot.ours || (slot.consumer !== null && slot.consumer !== name))) {
       diags.push({
         severity: 'error',
         summary: `The replication slot "${name}" on "${route.authority}" belongs to something else`,
         detail: slot.ours
-          ? 'Another copy receives changes through it. Two provider configurations may give different servers the same platform name: rename one of them.'
+          ? `"${slot.consumer}" receives changes through it. Two provider configurations may give different servers the same platform name: rename one of them.`
           : 'It is not a logical (pgoutput) slot of the authority\'s database. Drop it (pg_drop_replication_slot) if it is a leftover.',
         attribute: ['copy'],
       });
@@ -581,10 +583,11 @@ function noKey(table: string, where: string, replicaIdentity: string): Diagnosti
   };
 }
 
-async function findSlot(query: Run, name: string): Promise<{ ours: boolean; active: boolean } | undefined> {
-  const found = await query<{ ours: boolean; active: boolean }>(
-    `SELECT (slot_type = 'logical' AND plugin = 'pgoutput' AND database = current_database()) AS ours, active
-       FROM pg_replication_slots WHERE slot_name = $1`, [name]);
+async function findSlot(query: Run, name: string): Promise<{ ours: boolean; active: boolean; consumer: string | null } | undefined> {
+  const found = await query<{ ours: boolean; active: boolean; consumer: string | null }>(
+    `SELECT (s.slot_type = 'logical' AND s.plugin = 'pgoutput' AND s.database = current_database()) AS ours, s.active,
+            (SELECT r.application_name FROM pg_stat_replication r WHERE r.pid = s.active_pid) AS consumer
+       FROM pg_replication_slots s WHERE s.slot_name = $1`, [name]);
   return found.rows[0];
 }
 

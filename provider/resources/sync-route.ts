@@ -55,6 +55,13 @@ const schema: BlockSchema = {
         'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way, and refuse any route whose ' +
         'reverse already exists on the same table. Default false.',
     },
+    max_lag: {
+      type: 'string', optional: true,
+      description: 'How far the copy may lag behind the authority: a number and a unit, "90s", "5m", "2h" or "1d" (the policy\'s ' +
+        'propagation). Every plan checks the running route against it and warns, without changing anything, when the copy is behind ' +
+        'by more, when its receiver is not connected to the authority, or when the copy stopped after failing to apply a change. ' +
+        'Default: no limit (those last two are still reported).',
+    },
     enabled: {
       type: 'bool', computed: true,
       description: 'True when every part of the route is in place: the authority publishes exactly the key and governed columns of the ' +
@@ -271,6 +278,12 @@ function routeOf(s: ObjectValue): SyncRoute {
   return { ...identityOf(s), fields: s.columns as string[], twoWay: s.two_way === true };
 }
 
+/** Seconds in a duration like "90s", "5m", "2h", "1d"; undefined when it is not one. */
+export function parseLag(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h|d)$/.exec(text);
+  return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'] : undefined;
+}
+
 function hasUnknown(v: Value): boolean {
   if (isUnknown(v)) return true;
   if (Array.isArray(v)) return v.some(hasUnknown);
@@ -291,6 +304,14 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
       summary: `A sync route needs two platforms: authority and copy are both "${config.copy}"`,
       detail: 'Name the platform that holds the copy in `copy`.',
       attribute: ['copy'],
+    });
+  }
+  if (typeof config.max_lag === 'string' && parseLag(config.max_lag) === undefined) {
+    diags.push({
+      severity: 'error',
+      summary: `max_lag "${config.max_lag}" is not a duration`,
+      detail: 'Write a whole number and a unit: "90s", "5m", "2h" or "1d".',
+      attribute: ['max_lag'],
     });
   }
   const columns = config.columns;

@@ -17,6 +17,8 @@ export interface SyncRouteConfig {
   readonly columns: string[];
   /** This route is one half of a declared two-way split (needs PostgreSQL 16+ on both platforms). @default false */
   readonly twoWay?: boolean;
+  /** How far the copy may lag behind the authority, e.g. "5m", "90s", "1h", "1d"; plan warns when the route is behind by more. @default no limit */
+  readonly maxLag?: string;
   /** @default none */
   readonly dependsOn?: ITerraformDependable[];
   /** @default none */
@@ -62,6 +64,7 @@ export class SyncRoute extends TerraformResource {
       table: c.table,
       columns: c.columns,
       two_way: c.twoWay,
+      max_lag: c.maxLag,
     };
   }
 }
