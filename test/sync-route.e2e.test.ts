@@ -104,6 +104,22 @@ async function receivedTables(db: Client): Promise<string[]> {
   return found.rows.map((r) => r.t);
 }
 
+/** Replication connections to the CRM until it refuses one: no WAL sender is left for a copy. */
+async function takeWalSenders(): Promise<Client[]> {
+  const senders: Client[] = [];
+  for (let i = 0; i < 30; i++) {
+    const sender = new Client({ ...platforms.crm.clientConfig('crm'), replication: 'database' } as ConstructorParameters<typeof Client>[0]);
+    sender.on('error', () => undefined);
+    try {
+      await sender.connect();
+    } catch {
+      break;
+    }
+    senders.push(sender);
+  }
+  return senders;
+}
+
 const campaign = async (db: Client, id: number) => (await db.query('SELECT * FROM campaigns WHERE id = $1', [id])).rows[0];
 const words = (s: string) => s.replace(/\s+/g, ' ');
 
@@ -226,6 +242,64 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     expect(tf.plan().code).toBe(0);
   });
 
+  test('a change the copy cannot apply: plan warns that the route keeps failing; once the cause is fixed, the change arrives by itself', async () => {
+    await ops.query('ALTER TABLE campaigns ADD CONSTRAINT no_shouting CHECK (name <> upper(name))');
+    try {
+      await crm.query("UPDATE campaigns SET name = 'LOUD LAUNCH' WHERE id = 2");
+      const plan = tf.plan();
+      expect(plan.code).toBe(0); // nothing to change: the route is as declared, the copy refuses a value
+      expect(words(plan.output)).toMatch(/Warning: public\.campaigns: ops receiving from crm keeps failing to apply a change \(\d+ failures so far\): values on ops are going stale/);
+      expect(words(plan.output)).toContain("The copy's server log says which change fails and why");
+    } finally {
+      await ops.query('ALTER TABLE campaigns DROP CONSTRAINT no_shouting');
+    }
+    expect((await eventually(() => campaign(ops, 2), (r) => r.name === 'LOUD LAUNCH')).name).toBe('LOUD LAUNCH');
+    const plan = tf.plan();
+    expect(plan.code).toBe(0);
+    expect(plan.output).not.toContain('Warning');
+  });
+
+  test('a copy that cannot connect to the authority: plan warns that its values go stale, and is quiet again once it connects', async () => {
+    const name = (await ops.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].subname;
+    // The route's sender goes, and every WAL sender the CRM has is taken before the copy retries.
+    await crm.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1', [name]);
+    const senders = await takeWalSenders();
+    try {
+      const plan = tf.plan();
+      expect(plan.code).toBe(0);
+      expect(words(plan.output)).toContain('Warning: public.campaigns: ops receiving from crm is not connected: values on ops are going stale');
+    } finally {
+      await Promise.all(senders.map((c) => c.end().catch(() => undefined)));
+    }
+    await eventually(async () => (await crm.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active, (a) => a);
+    const plan = tf.plan();
+    expect(plan.code).toBe(0);
+    expect(plan.output).not.toContain('Warning');
+  });
+
+  test('a new password for the authority: plan shows the copy still connecting with the old one, apply gives it the new one', async () => {
+    const user = platforms.crm.clientConfig().user;
+    const rotated = `${crmPassword}-rotated`;
+    await crm.query(`ALTER ROLE ${user} PASSWORD '${rotated}'`);
+    try {
+      const withRotated = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: rotated });
+      const plan = withRotated.plan();
+      expect(plan.code).toBe(2);
+      expect(plan.output).toMatch(/~ enabled\s+= false -> true/);
+      expect(words(plan.output)).toContain('Warning: public.campaigns: ops receiving from crm still connects with earlier settings for crm');
+      withRotated.apply();
+      expect(withRotated.plan().code).toBe(0);
+      // The copy reconnected with the new password: a change still arrives.
+      await crm.query("UPDATE campaigns SET name = 'After the rotation' WHERE id = 2");
+      expect((await eventually(() => campaign(ops, 2), (r) => r.name === 'After the rotation')).name).toBe('After the rotation');
+      expect(plan.output + withRotated.stateText()).not.toContain(rotated);
+    } finally {
+      await crm.query(`ALTER ROLE ${user} PASSWORD '${crmPassword}'`);
+    }
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+  });
+
   test('import by id gives a clean plan', () => {
     tf.ok('state', 'rm', address);
     expect(tf.plan().code).toBe(2);
@@ -239,18 +313,8 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     // The route is created again while every WAL sender of the CRM is taken: the CRM's
     // publication and slot get created (they need none), the copy's subscription cannot connect.
     tf.ok('apply', '-destroy', '-auto-approve', '-input=false', '-no-color', `-target=${address}`);
-    const senders: Client[] = [];
+    const senders = await takeWalSenders();
     try {
-      for (let i = 0; i < 30; i++) {
-        const sender = new Client({ ...platforms.crm.clientConfig('crm'), replication: 'database' } as ConstructorParameters<typeof Client>[0]);
-        sender.on('error', () => undefined);
-        try {
-          await sender.connect();
-        } catch {
-          break;
-        }
-        senders.push(sender);
-      }
       const traced = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: crmPassword, TF_LOG: 'trace' });
       const failed = traced.run('apply', '-auto-approve', '-input=false', '-no-color');
       expect(failed.code).toBe(1);

@@ -82,6 +82,22 @@ export interface SyncRouteReadBack {
   readonly reverseRoute: boolean;
 }
 
+/** How a route runs now, as the platforms report it: for plan-time warnings, never for drift. */
+export interface RouteHealth {
+  /** The copy's receiver is switched on. */
+  readonly enabled: boolean;
+  /** The copy's receiver is connected to the authority and streaming. */
+  readonly connected: boolean;
+  /** The receiver failed again while the provider watched it: it keeps failing on a change. */
+  readonly failing: boolean;
+  /** Changes the copy failed to apply, counted since its statistics were last reset. */
+  readonly applyErrors: number;
+  /** The receiver connects with the authority's address and credentials of this configuration. */
+  readonly connectionCurrent: boolean;
+  /** How long the copy took to apply the latest changes, in seconds, when connected (0 when caught up). */
+  readonly lagSeconds?: number;
+}
+
 /** The platforms' own names for the parts of a route: shared by every route of one authority and copy. */
 export interface SyncRouteNames {
   /** What the authority sends (a PostgreSQL publication). */
@@ -101,4 +117,9 @@ export interface SyncRouter {
   applyRoute(route: SyncRoute): Promise<string[]>;
   /** Removes every part of the route and nothing else; converges when parts are already gone. */
   removeRoute(route: SyncRouteIdentity): Promise<void>;
+  /**
+   * How the route runs now; undefined when it does not exist. Without `watch`, only what the
+   * catalogs say at once (enabled, connection settings), not whether it streams.
+   */
+  health(route: SyncRouteIdentity, watch?: boolean): Promise<RouteHealth | undefined>;
 }

@@ -41,7 +41,7 @@
 import { createHash } from 'node:crypto';
 import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic, DiagnosticError } from '../framework';
-import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter } from './adapter';
+import { FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter } from './adapter';
 import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
 
 /** PostgreSQL's NAMEDATALEN - 1. */
@@ -51,10 +51,21 @@ const NAME_PREFIX = 'authority_';
 const PUBLISHED_ACTIONS = 'insert, update, delete';
 /** Publication column lists. */
 const COLUMN_LISTS_SINCE = 150000;
+/** pg_stat_subscription_stats. */
+const SUBSCRIPTION_STATS_SINCE = 150000;
 /** CREATE SUBSCRIPTION ... WITH (origin = none); also pg_create_subscription. */
 const ORIGIN_NONE_SINCE = 160000;
 
 type Side = 'authority' | 'copy';
+
+/**
+ * How long a plan watches a pair whose receiver is not streaming: longer than the 5 s a failed
+ * receiver waits before it retries (wal_retrieve_retry_interval), so a retry shows.
+ */
+const WATCH_MS = 6500;
+const WATCH_STEP_MS = 250;
+/** Each pair is watched once per provider process (one terraform command), however many routes it carries. */
+const healthChecks = new WeakMap<PostgresAdapter, Map<string, Promise<RouteHealth | undefined>>>();
 
 /**
  * The name of the publication, subscription and slot every route from `authority` to `copy`
@@ -324,7 +335,8 @@ export class PostgresSyncRouter implements SyncRouter {
     const sent = !!slot && slot.ours;
     const received = !!subscription && subscription.enabled && subscription.slot === name &&
       subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
-      (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none');
+      (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
+      await this.connectsAsConfigured(name);
     return { fields, keyFields, enabled: published && sent && received, reverseRoute: (await this.reverseRoute(loc)) !== undefined };
   }
 
@@ -380,7 +392,10 @@ export class PostgresSyncRouter implements SyncRouter {
         const quiet = await quietStatements(db, copyVersion);
         if (!found) {
           // Takes every table the publication holds now, this one included, without copying rows.
-          const options = ['copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`, ...(originNone ? ['origin = none'] : [])];
+          const options = [
+            'copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`,
+            ...(originNone ? ['origin = none'] : []),
+          ];
           await inTransaction(db, [
             ...quiet,
             `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
@@ -390,7 +405,7 @@ export class PostgresSyncRouter implements SyncRouter {
         }
         // The authority's connection settings may have changed since (a new password, a new host).
         // Altering the connection restarts the pair's apply worker, so only when it did change.
-        const reconnect = !(await sameConnection(db, name, connection, quiet));
+        const reconnect = (await connectionDigest(runOn(db), name)) !== digestOf(connection);
         const repairs = [
           ...(reconnect ? [`ALTER SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)}`] : []),
           ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
@@ -471,6 +486,62 @@ export class PostgresSyncRouter implements SyncRouter {
       // The steps raise diagnostics naming their own side.
       await work();
     }));
+  }
+
+  /** Whether the pair's subscription connects with the authority's settings of this configuration (true when that cannot be read). */
+  private async connectsAsConfigured(name: string): Promise<boolean> {
+    const digest = await this.on('copy', 'read its subscription', () => connectionDigest((sql, params) => this.copy.query(sql, params), name));
+    return digest === undefined || digest === digestOf(this.authority.connectionString());
+  }
+
+  /**
+   * How the pair's receiver runs. Not disable_on_error: it also stops the route for good when the
+   * authority merely restarts (a lost stream counts as an error), so a failing change is retried
+   * every few seconds instead (wal_retrieve_retry_interval), and this tells the two apart.
+   */
+  public async health(r: SyncRouteIdentity, watch = true): Promise<RouteHealth | undefined> {
+    const name = syncPairName(r);
+    if (!watch) return this.watch(name, false);
+    let found = healthChecks.get(this.copy)?.get(name);
+    if (!found) {
+      found = this.watch(name, true);
+      if (!healthChecks.has(this.copy)) healthChecks.set(this.copy, new Map());
+      healthChecks.get(this.copy)!.set(name, found);
+    }
+    return found;
+  }
+
+  private async watch(name: string, watch: boolean): Promise<RouteHealth | undefined> {
+    const copyVersion = await this.version('copy');
+    const stats = copyVersion >= SUBSCRIPTION_STATS_SINCE
+      ? 'COALESCE((SELECT t.apply_error_count FROM pg_stat_subscription_stats t WHERE t.subid = s.oid), 0)'
+      : '0';
+    const subscription = () => this.on('copy', 'read its subscription', async () => (await this.copy.query<{ enabled: boolean; errors: number }>(
+      `SELECT s.subenabled AS enabled, ${stats}::int AS errors FROM pg_subscription s
+        WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name])).rows[0]);
+    // The copy's receiver streams from the slot under the subscription's name; replay_lag is how
+    // long the copy took to apply the latest changes (null once it has caught up and is idle).
+    const sender = () => this.on('authority', 'read its replication statistics', async () => (await this.authority.query<{ consumer: string | null; lag: number | null }>(
+      `SELECT r.application_name AS consumer, EXTRACT(epoch FROM r.replay_lag)::float8 AS lag
+         FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1`, [name])).rows[0]);
+    const first = await subscription();
+    if (!first) return undefined;
+    const connectionCurrent = await this.connectsAsConfigured(name);
+    const report = (connected: boolean, errors: number, lag?: number | null): RouteHealth => ({
+      enabled: first.enabled, connected, failing: errors > first.errors, applyErrors: errors, connectionCurrent,
+      lagSeconds: connected ? Number(lag ?? 0) : undefined,
+    });
+    if (!first.enabled || !watch) return report(false, first.errors);
+    // Connected on two reads in a row: a receiver that fails on a change connects for a moment
+    // every few seconds; one that restarts after an apply connects within a moment and stays.
+    let streak = 0;
+    for (let watched = 0; watched <= WATCH_MS; watched += WATCH_STEP_MS) {
+      const now = await sender();
+      streak = now?.consumer === name ? streak + 1 : 0;
+      if (streak >= 2) return report(true, first.errors, now?.lag);
+      await new Promise((resolve) => setTimeout(resolve, WATCH_STEP_MS));
+    }
+    return report(false, (await subscription())?.errors ?? first.errors);
   }
 
   /** The subscription on the authority that writes this table and whose slot is on the copy: the reverse route. */
@@ -622,24 +693,21 @@ async function findSubscription(query: Run, name: string, loc: FieldLocation, ve
 }
 
 /**
- * Whether the copy's subscription still connects with `connection`. The copy compares; the stored
- * string (with its password) never leaves it. Unknown (false) when the provider's user may not
- * read subconninfo (it is for superusers): then the connection is set again.
+ * A digest of the connection string the copy's subscription uses, computed on the copy: the string
+ * itself (with the authority's password) never leaves it. Undefined when the provider's user may
+ * not read subconninfo (superusers only): then apply sets the connection every time.
  */
-async function sameConnection(db: Client, name: string, connection: string, quiet: string[]): Promise<boolean> {
-  const may = await db.query<{ may: boolean }>("SELECT has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT') AS may");
-  if (!may.rows[0]?.may) return false;
-  await db.query('BEGIN');
-  try {
-    // The parameter holds the password: keep it out of the server log as the statements that set it.
-    for (const sql of quiet) await db.query(sql);
-    const same = await db.query<{ same: boolean }>(
-      `SELECT subconninfo = $2 AS same FROM pg_subscription
-        WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name, connection]);
-    return same.rows[0]?.same === true;
-  } finally {
-    await db.query('COMMIT').catch(() => undefined);
-  }
+async function connectionDigest(query: Run, name: string): Promise<string | undefined> {
+  const may = await query<{ may: boolean }>("SELECT has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT') AS may");
+  if (!may.rows[0]?.may) return undefined;
+  const found = await query<{ digest: string }>(
+    `SELECT encode(sha256(convert_to(subconninfo, 'UTF8')), 'hex') AS digest FROM pg_subscription
+      WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name]);
+  return found.rows[0]?.digest;
+}
+
+function digestOf(connection: string): string {
+  return createHash('sha256').update(connection, 'utf8').digest('hex');
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

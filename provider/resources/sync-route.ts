@@ -8,7 +8,7 @@
  * reverses a route). Every apply step converges from any partial state, so an apply that fails
  * part-way is finished by the next one.
  */
-import { FieldLocation, SyncRoute, SyncRouteIdentity, SyncRouter } from '../adapters/adapter';
+import { FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter } from '../adapters/adapter';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, isUnknown,
 } from '../framework';
@@ -125,8 +125,14 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const samePlace = prior && IDENTITY.every((k) => prior[k] === planned[k]) && Array.isArray(prior.key_columns);
       planned.key_columns = samePlace ? prior.key_columns : UNKNOWN;
       let diagnostics: Diagnostic[] = [];
+      let health: RouteHealth | undefined;
       if (known) {
         const router = routerFor(planned);
+        // How the existing route runs, for the reviewer; a route that moves is checked after. One
+        // that was altered by hand is repaired by this apply: no need to watch it stream.
+        if (prior && prior.authority === planned.authority && prior.copy === planned.copy) {
+          health = await router.health(identityOf(planned), prior.enabled !== false);
+        }
         const names = router.names(identityOf(planned));
         planned.publication = names.publication;
         planned.subscription = names.subscription;
@@ -139,7 +145,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       return {
         planned,
         requiresReplace: prior ? [['schema'], ['table']] : [],
-        diagnostics: [...diagnostics, ...(prior ? flowChanges(prior, planned) : [])],
+        diagnostics: [...diagnostics, ...(prior ? flowChanges(prior, planned, health) : [])],
       };
     },
 
@@ -212,9 +218,10 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
 
 /**
  * Warnings that say in words what a plan changes about where values flow, for the reviewer: a
- * route that stops, one that moves or reverses, columns that stop flowing, a route repaired.
+ * route that stops, one that moves or reverses, columns that stop flowing, a route repaired; and
+ * how the route runs now: stopped by an error, not connected, behind its max_lag.
  */
-function flowChanges(prior: ObjectValue, planned: ObjectValue | null): Diagnostic[] {
+function flowChanges(prior: ObjectValue, planned: ObjectValue | null, health?: RouteHealth): Diagnostic[] {
   const text = (v: Value) => (typeof v === 'string' ? v : '(known after apply)');
   const list = (v: Value) => (Array.isArray(v) ? v.map(text) : []);
   const table = `${text(prior.schema ?? 'public')}.${text(prior.table)}`;
@@ -244,11 +251,39 @@ function flowChanges(prior: ObjectValue, planned: ObjectValue | null): Diagnosti
       `The copy keeps the values it has; later changes on ${text(prior.authority)} stay there.`,
     ));
   }
-  if (prior.enabled === false) {
+  const route = `${table}: ${text(prior.copy)} receiving from ${text(prior.authority)}`;
+  if (health && health.enabled && health.failing) {
+    changes.push(warn(
+      `${route} keeps failing to apply a change (${health.applyErrors} failures so far): values on ${text(prior.copy)} are going stale`,
+      `The copy's server log says which change fails and why (a constraint, trigger or missing column on the copy's table, or a ` +
+        'row changed there by other means). Every later change waits behind it. Fix the cause on the copy: the route retries every ' +
+        'few seconds and resumes from that change by itself.',
+    ));
+  } else if (health && health.enabled && !health.connectionCurrent) {
+    changes.push(warn(
+      `${route} still connects with earlier settings for ${text(prior.authority)}`,
+      `The provider configuration of ${text(prior.authority)} changed (a new password, host or port?) since the route was set up. ` +
+        'This apply gives the copy\'s subscription the current settings.',
+    ));
+  } else if (prior.enabled === false) {
     changes.push(warn(
       `${table}: the route from ${text(prior.authority)} to ${text(prior.copy)} was disabled, dropped or altered by hand`,
       'This apply repairs it. Changes the authority made meanwhile still arrive if its replication slot survived; if the slot was dropped, they are lost.',
     ));
+  } else if (health && health.enabled && !health.connected) {
+    changes.push(warn(
+      `${route} is not connected: values on ${text(prior.copy)} are going stale`,
+      `The copy's server cannot reach or log in to ${text(prior.authority)} with the settings it was given; its server log says why. ` +
+        `Changes wait on ${text(prior.authority)} (its replication slot keeps them, and its disk fills meanwhile) and arrive once the copy connects.`,
+    ));
+  } else if (health?.lagSeconds !== undefined && typeof planned.max_lag === 'string') {
+    const limit = parseLag(planned.max_lag);
+    if (limit !== undefined && health.lagSeconds > limit) {
+      changes.push(warn(
+        `${route} is ${Math.round(health.lagSeconds)}s behind, more than its max_lag ${planned.max_lag}`,
+        `The copy applies changes slower than they arrive. Check the load on ${text(prior.copy)} and long transactions on ${text(prior.authority)}.`,
+      ));
+    }
   }
   return changes;
 }
