@@ -434,6 +434,52 @@ describe('routes of one authority and copy', () => {
   });
 });
 
+describe('values that differ before a route starts', () => {
+  test('authority_wins replaces them once, through the copy\'s guard, and plan says how many; manual_review leaves them; missing rows are reported', async () => {
+    await crm.query(`CREATE TABLE plans (id int PRIMARY KEY, title text, tier text);
+                     INSERT INTO plans VALUES (1, 'Basic', 'a'), (2, 'Pro', 'b'), (3, 'Team', 'c');
+                     CREATE TABLE addons (id int PRIMARY KEY, label text); INSERT INTO addons VALUES (1, 'SSO')`);
+    await ops.query(`CREATE TABLE plans (id int PRIMARY KEY, title text, tier text);
+                     INSERT INTO plans VALUES (1, 'Basic', 'x'), (2, 'Pro (old name)', 'y');
+                     CREATE TABLE addons (id int PRIMARY KEY, label text); INSERT INTO addons VALUES (1, 'Single sign-on');
+                     GRANT SELECT, UPDATE ON plans TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    const { tf } = stackWith('diverged', (domain) => {
+      const guard = new FieldProtection(domain, 'plan-titles-guard', {
+        platform: 'ops', table: 'plans', columns: ['title'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: 'Rename plans in the CRM.',
+      });
+      new SyncRoute(domain, 'plan-titles', { authority: 'crm', copy: 'ops', table: 'plans', columns: ['title'], dependsOn: [guard] });
+      new SyncRoute(domain, 'addon-labels', { authority: 'crm', copy: 'ops', table: 'addons', columns: ['label'], divergence: 'manual_review' });
+    });
+    try {
+      await divergedRoutes(tf);
+    } finally {
+      tf.destroy();
+    }
+  });
+});
+
+async function divergedRoutes(tf: Terraform): Promise<void> {
+  const plan = words(tf.plan().output);
+  expect(plan).toContain("Warning: public.plans: 1 row on ops differs from crm in title; this apply replaces it with crm's values");
+  expect(plan).toContain('Warning: public.plans: 1 row of crm is missing on ops');
+  expect(plan).toContain('Warning: public.addons: 1 row on ops differs from crm in label and stays as it is');
+  expect(plan).toContain('divergence = manual_review');
+
+  const applied = tf.apply();
+  expect(words(applied.output)).toContain("Warning: public.plans: replaced title in 1 row on ops with crm's values");
+  expect((await ops.query('SELECT * FROM plans ORDER BY id')).rows).toEqual([
+    { id: 1, title: 'Basic', tier: 'x' }, { id: 2, title: 'Pro', tier: 'y' },
+  ]);
+  expect((await ops.query('SELECT label FROM addons')).rows).toEqual([{ label: 'Single sign-on' }]);
+  // The guard still refuses people; the route runs on.
+  expect((await tryAs(ops, OPERATOR_ROLE, "UPDATE plans SET title = 'Mine' WHERE id = 1"))?.message).toContain('Rename plans in the CRM.');
+  await crm.query("UPDATE plans SET title = 'Basic 2026' WHERE id = 1");
+  expect((await eventually(async () => (await ops.query('SELECT title FROM plans WHERE id = 1')).rows[0].title, (t) => t === 'Basic 2026'))).toBe('Basic 2026');
+  const again = tf.plan();
+  expect(again.code).toBe(0);
+  expect(again.output).not.toContain('Warning');
+}
+
 test('bad configuration: a column the copy lacks, a table without a key, an unreachable copy: diagnostics name the attribute', async () => {
   for (const db of [crm, ops]) await db.query('CREATE TABLE notes (id int, body text)');
   const o = platforms.ops.connection;

@@ -229,6 +229,7 @@ export class AuthorityPolicy extends Construct {
         table: r.table,
         columns: r.columns,
         twoWay: twoWay || undefined,
+        divergence: this.divergence,
         maxLag: this.propagation.maxLag?.toString(),
         dependsOn: this.protections,
       }));

@@ -52,6 +52,24 @@ export interface PlatformAdapter {
   close(): Promise<void>;
 }
 
+/** What wins when a copy's value differs from the authority's (the policy's divergence rule). */
+export type Divergence = 'authority_wins' | 'authority_unless_blank' | 'newest_wins' | 'manual_review';
+
+export const DIVERGENCE_RULES: readonly Divergence[] = ['authority_wins', 'authority_unless_blank', 'newest_wins', 'manual_review'];
+
+/** Whether a route with this rule replaces the copy's diverged values as it starts. */
+export function settlesAtStart(rule: Divergence): boolean {
+  return rule === 'authority_wins' || rule === 'authority_unless_blank';
+}
+
+/** A copy's rows against the authority's, in the governed columns. */
+export interface Comparison {
+  /** Rows both hold whose governed values differ (for authority_unless_blank: where the authority's is not blank). */
+  readonly differing: number;
+  /** Rows the authority holds and the copy does not. */
+  readonly missing: number;
+}
+
 /** Which route: values of one table flow from the authority to the same table on a copy. */
 export interface SyncRouteIdentity {
   /** The authoritative platform's name (it publishes). */
@@ -68,6 +86,8 @@ export interface SyncRoute extends SyncRouteIdentity {
   readonly fields: string[];
   /** The route is one half of a declared two-way split: the other half runs from the copy back. */
   readonly twoWay: boolean;
+  /** What wins when the copy's value differs: authority_wins settles diverged values as the route starts. */
+  readonly divergence: Divergence;
 }
 
 /** A sync route as read back from both platforms. */
@@ -114,7 +134,9 @@ export interface SyncRouter {
   /** What both platforms have now, or null when neither part of the route exists. */
   readRoute(route: SyncRouteIdentity): Promise<SyncRouteReadBack | null>;
   /** Creates or repairs every part of the route; each step converges from any partial state. Returns the key. */
-  applyRoute(route: SyncRoute): Promise<string[]>;
+  applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }>;
+  /** How many of the copy's rows differ from the authority's in the governed columns, and how many it lacks. */
+  compareRoute(route: SyncRoute): Promise<Comparison | undefined>;
   /** Removes every part of the route and nothing else; converges when parts are already gone. */
   removeRoute(route: SyncRouteIdentity): Promise<void>;
   /**

@@ -41,8 +41,9 @@
 import { createHash } from 'node:crypto';
 import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic, DiagnosticError } from '../framework';
-import { FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter } from './adapter';
+import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from './adapter';
 import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
+import { compareRows } from './postgresql-reconcile';
 
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_NAME_BYTES = 63;
@@ -340,7 +341,7 @@ export class PostgresSyncRouter implements SyncRouter {
     return { fields, keyFields, enabled: published && sent && received, reverseRoute: (await this.reverseRoute(loc)) !== undefined };
   }
 
-  public async applyRoute(route: SyncRoute): Promise<string[]> {
+  public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }> {
     const name = syncPairName(route);
     const loc = route.location;
     const q = escapeIdentifier(name);
@@ -354,6 +355,8 @@ export class PostgresSyncRouter implements SyncRouter {
     const target = `${table} (${sent.map(escapeIdentifier).join(', ')})`;
     const copyVersion = await this.version('copy');
     const originNone = ignoresReplicatedChanges(copyVersion);
+    const settles = settlesAtStart(route.divergence);
+    let settled: Comparison | undefined;
 
     await this.exclusively(name, async () => {
       // 1. The authority publishes the key and the governed columns of the table, beside the
@@ -385,7 +388,9 @@ export class PostgresSyncRouter implements SyncRouter {
         if (!slot) await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
       }));
 
-      // 3. The copy subscribes through that slot, and takes the table in.
+      // 3. The copy subscribes through that slot, and takes the table in; a table that joins
+      //    with divergence authority_wins is settled first (see settle).
+      let joined = false;
       await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
         const found = await findSubscription(runOn(db), name, loc, copyVersion);
         const connection = this.authority.connectionString();
@@ -394,13 +399,14 @@ export class PostgresSyncRouter implements SyncRouter {
           // Takes every table the publication holds now, this one included, without copying rows.
           const options = [
             'copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`,
-            ...(originNone ? ['origin = none'] : []),
+            ...(originNone ? ['origin = none'] : []), ...(settles ? ['enabled = false'] : []),
           ];
           await inTransaction(db, [
             ...quiet,
             `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
             `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives the governed columns of each routed table from ${route.authority}.`)}`,
           ]);
+          joined = true;
           return;
         }
         // The authority's connection settings may have changed since (a new password, a new host).
@@ -415,10 +421,48 @@ export class PostgresSyncRouter implements SyncRouter {
         ];
         if (repairs.length) await inTransaction(db, [...quiet, ...repairs]);
         // Take the table in without copying rows. Refuses a transaction block.
-        if (!found.hasTable) await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+        if (!found.hasTable) {
+          await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+          joined = true;
+          if (settles) await pause(db, name);
+        }
       }));
+      if (joined && settles) settled = await this.settle(route, source.key);
+      if (joined && settles) await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
     });
-    return source.key;
+    return { key: source.key, settled };
+  }
+
+  /**
+   * Settles the values of a table that just joined the route, while the pair's receiver is paused:
+   * the authority's values are read after the pause, so the changes the receiver replays when it
+   * resumes are either already in them (and rewrite the same values) or newer. Nothing is lost,
+   * and nothing older overwrites something newer.
+   */
+  private async settle(route: SyncRoute, key: string[]): Promise<Comparison> {
+    return this.on('copy', 'settle the copy\'s diverged values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection(async (copyDb) => {
+      await copyDb.query('BEGIN');
+      try {
+        // As the replication apply worker writes: triggers, the copy's guard among them, stay off.
+        await copyDb.query('SET LOCAL session_replication_role = replica').catch((e: Error) => {
+          throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
+            'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
+        });
+        const result = await compareRows({ authorityDb, copyDb, location: route.location, key, fields: route.fields, rule: route.divergence, settle: true });
+        await copyDb.query('COMMIT');
+        return result;
+      } catch (e) {
+        await copyDb.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    })));
+  }
+
+  public async compareRoute(route: SyncRoute): Promise<Comparison | undefined> {
+    const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, route.location));
+    if (!source || source.key.length === 0) return undefined;
+    return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
+      compareRows({ authorityDb, copyDb, location: route.location, key: source.key, fields: route.fields, rule: route.divergence, settle: false }))));
   }
 
   public async removeRoute(r: SyncRouteIdentity): Promise<void> {
@@ -708,6 +752,16 @@ async function connectionDigest(query: Run, name: string): Promise<string | unde
 
 function digestOf(connection: string): string {
   return createHash('sha256').update(connection, 'utf8').digest('hex');
+}
+
+/** Switches the subscription off and waits until its receiver has stopped applying changes. */
+async function pause(db: Client, name: string): Promise<void> {
+  await db.query(`ALTER SUBSCRIPTION ${escapeIdentifier(name)} DISABLE`);
+  for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const running = await db.query('SELECT 1 FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL', [name]);
+    if (!running.rowCount) return;
+    if (Date.now() - started > 30_000) throw new Error(`the receiver of subscription "${name}" did not stop within 30 s of ALTER SUBSCRIPTION ... DISABLE`);
+  }
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

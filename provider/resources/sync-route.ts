@@ -8,7 +8,9 @@
  * reverses a route). Every apply step converges from any partial state, so an apply that fails
  * part-way is finished by the next one.
  */
-import { FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter } from '../adapters/adapter';
+import {
+  Comparison, DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter, settlesAtStart,
+} from '../adapters/adapter';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, isUnknown,
 } from '../framework';
@@ -54,6 +56,13 @@ const schema: BlockSchema = {
         'PostgreSQL 16 or later on both platforms, where a route ignores changes that themselves arrived by replication (origin = none, ' +
         'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way, and refuse any route whose ' +
         'reverse already exists on the same table. Default false.',
+    },
+    divergence: {
+      type: 'string', optional: true, computed: true,
+      description: 'What wins when the copy\'s value differs from the authority\'s (the policy\'s divergence rule), as the route ' +
+        'starts: "authority_wins" (default) and "authority_unless_blank" replace the copy\'s differing values once, when the route is ' +
+        'created or moved (the plan says how many rows); "newest_wins" and "manual_review" leave them for review. From then on every ' +
+        'change at the authority flows. Changing it alone changes nothing on the platforms.',
     },
     max_lag: {
       type: 'string', optional: true,
@@ -117,7 +126,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
 
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? flowChanges(prior, null) : [] };
-      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', two_way: proposed.two_way ?? false, enabled: true };
+      const planned: ObjectValue = {
+        ...proposed, schema: proposed.schema ?? 'public', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
+      };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.publication = UNKNOWN;
@@ -140,6 +151,13 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           const check = await router.checkRoute(routeOf(planned));
           diagnostics = check.diagnostics;
           if (check.keyFields) planned.key_columns = check.keyFields;
+          // A route that starts (created, or moved to other platforms) says what it does with the
+          // values that already differ.
+          const starts = !prior || prior.authority !== planned.authority || prior.copy !== planned.copy;
+          if (starts && !isUnknown(planned.divergence) && !diagnostics.some((d) => d.severity === 'error')) {
+            const compared = await router.compareRoute(routeOf(planned));
+            if (compared) diagnostics.push(...divergenceAtStart(planned, compared));
+          }
         }
       }
       return {
@@ -164,8 +182,15 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         }
       }
       try {
-        const key = await routerFor(planned).applyRoute(routeOf(planned));
-        return { state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true } };
+        const { key, settled } = await routerFor(planned).applyRoute(routeOf(planned));
+        return {
+          state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
+          diagnostics: settled?.differing ? [{
+            severity: 'warning',
+            summary: `${tableOf(planned)}: replaced ${list(planned.columns)} in ${rows(settled.differing)} on ${String(planned.copy)} with ${String(planned.authority)}'s values`,
+            detail: `The route started with divergence ${String(planned.divergence)}: values that differed before it existed were settled once; from now on changes at ${String(planned.authority)} flow.`,
+          }] : [],
+        };
       } catch (e) {
         // Some parts may exist now: keep the route in state (read tells what exists), so the next
         // apply finishes it or a destroy removes it.
@@ -195,6 +220,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           key_columns: found.keyFields,
           // Imported: whether the route is half of a split shows in the catalogs as its reverse.
           two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
+          // Only what a route does as it starts: imported, it takes the default.
+          divergence: typeof state.divergence === 'string' ? state.divergence : 'authority_wins',
           enabled: found.enabled,
           publication: names.publication,
           subscription: names.subscription,
@@ -209,7 +236,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         state: {
           id: syncRouteId(authority, copy, ns, table),
           authority, copy, schema: ns, table,
-          columns: null, key_columns: null, two_way: null, enabled: null, publication: null, subscription: null,
+          columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, publication: null, subscription: null,
         },
       };
     },
@@ -310,7 +337,43 @@ function identityOf(s: ObjectValue): SyncRouteIdentity {
 }
 
 function routeOf(s: ObjectValue): SyncRoute {
-  return { ...identityOf(s), fields: s.columns as string[], twoWay: s.two_way === true };
+  return { ...identityOf(s), fields: s.columns as string[], twoWay: s.two_way === true, divergence: (s.divergence as Divergence | null) ?? 'authority_wins' };
+}
+
+function tableOf(s: ObjectValue): string {
+  return `${(s.schema as string | null) ?? 'public'}.${s.table as string}`;
+}
+
+const list = (v: Value) => (Array.isArray(v) ? v.join(', ') : String(v));
+const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+
+/** What a starting route does with the copy's values that already differ, and rows the copy lacks. */
+function divergenceAtStart(planned: ObjectValue, c: Comparison): Diagnostic[] {
+  const [table, from, to, rule] = [tableOf(planned), planned.authority as string, planned.copy as string, planned.divergence as Divergence];
+  const warnings: Diagnostic[] = [];
+  if (c.differing > 0) {
+    warnings.push(settlesAtStart(rule)
+      ? {
+        severity: 'warning',
+        summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)}; this apply replaces ${c.differing === 1 ? 'it' : 'them'} with ${from}'s values`,
+        detail: `divergence = ${rule}: the route settles values that differ once, as it starts (the receiver from ${from} pauses meanwhile), ` +
+          `then carries every change made at ${from}.`,
+      }
+      : {
+        severity: 'warning',
+        summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)} and ${c.differing === 1 ? 'stays as it is' : 'stay as they are'}`,
+        detail: `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
+      });
+  }
+  if (c.missing > 0) {
+    warnings.push({
+      severity: 'warning',
+      summary: `${table}: ${rows(c.missing)} of ${from} ${c.missing === 1 ? 'is' : 'are'} missing on ${to}`,
+      detail: `The route does not insert them (their other columns on ${to} are not ${from}'s to fill); changes to them at ${from} are ` +
+        `skipped on ${to} until the rows exist there. Rows inserted at ${from} from now on arrive.`,
+    });
+  }
+  return warnings;
 }
 
 /** Seconds in a duration like "90s", "5m", "2h", "1d"; undefined when it is not one. */
@@ -339,6 +402,14 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
       summary: `A sync route needs two platforms: authority and copy are both "${config.copy}"`,
       detail: 'Name the platform that holds the copy in `copy`.',
       attribute: ['copy'],
+    });
+  }
+  if (typeof config.divergence === 'string' && !DIVERGENCE_RULES.includes(config.divergence as Divergence)) {
+    diags.push({
+      severity: 'error',
+      summary: `divergence "${config.divergence}" is not a divergence rule`,
+      detail: `Use one of ${DIVERGENCE_RULES.map((r) => `"${r}"`).join(', ')}.`,
+      attribute: ['divergence'],
     });
   }
   if (typeof config.max_lag === 'string' && parseLag(config.max_lag) === undefined) {

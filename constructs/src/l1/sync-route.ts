@@ -17,6 +17,8 @@ export interface SyncRouteConfig {
   readonly columns: string[];
   /** This route is one half of a declared two-way split (needs PostgreSQL 16+ on both platforms). @default false */
   readonly twoWay?: boolean;
+  /** What wins when the copy's value differs as the route starts: "authority_wins", "authority_unless_blank", "newest_wins" or "manual_review". @default "authority_wins" */
+  readonly divergence?: string;
   /** How far the copy may lag behind the authority, e.g. "5m", "90s", "1h", "1d"; plan warns when the route is behind by more. @default no limit */
   readonly maxLag?: string;
   /** @default none */
@@ -64,6 +66,7 @@ export class SyncRoute extends TerraformResource {
       table: c.table,
       columns: c.columns,
       two_way: c.twoWay,
+      divergence: c.divergence,
       max_lag: c.maxLag,
     };
   }
