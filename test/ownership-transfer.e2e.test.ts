@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import {
   AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Platform, PlatformConnection, PlatformKind,
 } from '../constructs/src';
-import { OPERATOR_ROLE } from '../embedded/example-platforms';
+import { OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
@@ -144,5 +144,87 @@ test('moving campaign.name from the CRM to the operations tool never lets people
   } finally {
     await crm.end();
     await ops.end();
+  }
+});
+
+/** campaign.name on three platforms: the CRM, the CMS (a second database on the CRM's server) and the operations tool. */
+function threePlatformsOwnedBy(owner: 'crm' | 'cms') {
+  return synthDomain((app) => {
+    const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
+    const crm = connected('crm', platforms.crm, PlatformKind.CRM);
+    const ops = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const c = platforms.crm.connection;
+    const cms = new Platform({
+      name: 'cms', kind: PlatformKind.CMS, title: 'the CMS',
+      connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: 'cms', username: c.username, passwordFile: c.passwordFile }),
+    });
+    const [authority, other] = owner === 'crm' ? [crm, cms] : [cms, crm];
+    const campaign = new Concept(domain, 'Campaign');
+    campaign.addField('name', crm.at('campaigns.name'), cms.at('campaigns.name'), ops.at('campaigns.name'));
+    new AuthorityPolicy(domain, 'campaign-naming', {
+      concept: campaign, fields: ['name'], authority, origin: authority, copies: [Copy.readOnly(other), Copy.readOnly(ops)],
+      correction: CorrectionPath.at(authority, { how: 'edit the campaign name' }),
+    });
+    return domain;
+  });
+}
+
+/** How many authority routes deliver campaigns into this database now. */
+async function sources(db: Client): Promise<number> {
+  return (await db.query(`SELECT count(*)::int AS n FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+                           WHERE s.subname LIKE 'authority\\_%' AND r.srrelid = 'public.campaigns'::regclass`)).rows[0].n;
+}
+
+test('moving campaign.name from the CRM to the CMS: the operations tool, a third holder, never receives it from both', async () => {
+  await prepareExamplePlatform('cms', platforms.crm.clientConfig());
+  const before = threePlatformsOwnedBy('crm');
+  const tf = new Terraform(before.dir);
+  tf.init();
+  tf.apply();
+  const [crm, ops] = [await platforms.connect('crm'), await platforms.connect('ops')];
+  const cms = new Client(platforms.crm.clientConfig('cms'));
+  await cms.connect();
+  try {
+    expect([await sources(crm), await sources(cms), await sources(ops)]).toEqual([0, 1, 1]);
+    const after = threePlatformsOwnedBy('cms');
+    after.json.terraform.backend = before.json.terraform.backend;
+    fs.writeFileSync(path.join(before.dir, 'cdk.tf.json'), JSON.stringify(after.json, null, 2));
+
+    const twoSources: number[] = [];
+    const bothEditable: string[] = [];
+    const bothWays: string[] = [];
+    let samples = 0;
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        const n = await sources(ops);
+        if (n > 1) twoSources.push(n);
+        const crmBefore = await personCanEdit(crm);
+        const cmsNow = await personCanEdit(cms);
+        const crmAfter = await personCanEdit(crm);
+        if (crmBefore && cmsNow && crmAfter) bothEditable.push(new Date().toISOString());
+        const [cmsBefore, crmNow, cmsAfter] = [await sources(cms), await sources(crm), await sources(cms)];
+        if (cmsBefore && crmNow && cmsAfter) bothWays.push(new Date().toISOString());
+        samples++;
+      }
+    })();
+    const applied = await tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color');
+    running = false;
+    await probe;
+    expect(applied.code).toBe(0);
+    expect(samples).toBeGreaterThan(10);
+    expect(twoSources).toEqual([]);
+    expect(bothEditable).toEqual([]);
+    expect(bothWays).toEqual([]);
+    expect([await sources(crm), await sources(cms), await sources(ops)]).toEqual([1, 0, 1]);
+    expect(tf.plan().code).toBe(0);
+
+    await cms.query(`SET ROLE ${OPERATOR_ROLE}; UPDATE campaigns SET name = 'Named in the CMS' WHERE id = 1; RESET ROLE`);
+    for (const db of [crm, ops]) {
+      expect(await eventually(async () => (await db.query('SELECT name FROM campaigns WHERE id = 1')).rows[0].name === 'Named in the CMS')).toBe(true);
+    }
+    tf.destroy();
+  } finally {
+    await Promise.all([crm.end(), ops.end(), cms.end()]);
   }
 });
