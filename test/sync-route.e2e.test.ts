@@ -434,6 +434,40 @@ describe('routes of one authority and copy', () => {
   });
 });
 
+describe('a declared two-way split on PostgreSQL 18', () => {
+  test('each side\'s fields reach the other, and nothing echoes back', async () => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE tasks (id int PRIMARY KEY, title text, state text);
+                      INSERT INTO tasks VALUES (1, 'Draft brief', 'open');
+                      CREATE TABLE task_writes (at timestamptz DEFAULT clock_timestamp(), title text, state text);
+                      CREATE FUNCTION note_task_write() RETURNS trigger LANGUAGE plpgsql AS
+                        $$ BEGIN INSERT INTO public.task_writes (title, state) VALUES (NEW.title, NEW.state); RETURN NEW; END $$;
+                      CREATE TRIGGER note_task_write AFTER UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION note_task_write();
+                      ALTER TABLE tasks ENABLE ALWAYS TRIGGER note_task_write`); // fires for replicated writes too (with an empty search_path)
+    }
+    const { tf } = stackWith('split', (domain) => {
+      new SyncRoute(domain, 'titles', { authority: 'crm', copy: 'ops', table: 'tasks', columns: ['title'], twoWay: true });
+      new SyncRoute(domain, 'states', { authority: 'ops', copy: 'crm', table: 'tasks', columns: ['state'], twoWay: true });
+    });
+    try {
+      tf.apply();
+      await crm.query("UPDATE tasks SET title = 'Final brief' WHERE id = 1");
+      await ops.query("UPDATE tasks SET state = 'done' WHERE id = 1");
+      const task = (db: Client) => db.query('SELECT title, state FROM tasks WHERE id = 1').then((r) => r.rows[0]);
+      const settled = { title: 'Final brief', state: 'done' };
+      expect(await eventually(() => task(ops), (t) => t.state === 'done' && t.title === 'Final brief')).toEqual(settled);
+      expect(await eventually(() => task(crm), (t) => t.state === 'done' && t.title === 'Final brief')).toEqual(settled);
+      // An echo would keep writing the row on both sides; give one a moment to show.
+      await new Promise((r) => setTimeout(r, 1500));
+      const writes = async (db: Client) => (await db.query('SELECT count(*)::int AS n FROM task_writes')).rows[0].n;
+      expect([await writes(crm), await writes(ops)]).toEqual([2, 2]); // each side: its own update and the other's
+      expect(tf.plan().code).toBe(0);
+    } finally {
+      tf.destroy();
+    }
+  });
+});
+
 describe('values that differ before a route starts', () => {
   test('authority_wins replaces them once, through the copy\'s guard, and plan says how many; manual_review leaves them; missing rows are reported', async () => {
     await crm.query(`CREATE TABLE plans (id int PRIMARY KEY, title text, tier text);
