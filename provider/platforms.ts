@@ -36,6 +36,18 @@ export const platformsSchema: BlockSchema = {
                 password_env: { type: 'string', optional: true, description: 'Name of the environment variable that holds the password. The password itself never enters the configuration, plan or state.' },
                 password_file: { type: 'string', optional: true, description: 'Path of a file whose first line is the password (an alternative to password_env).' },
                 connect_timeout: { type: 'number', optional: true, description: 'Seconds to wait for a connection. Default 10.' },
+                wait_timeout: {
+                  type: 'number', optional: true,
+                  description: 'Seconds a step may wait on other sessions before it gives up and names them: a lock another ' +
+                    'transaction holds on a table being protected, or transactions open while a replication slot is created (it ' +
+                    'waits for every transaction open at that moment). Default 60.',
+                },
+                replication_host: {
+                  type: 'string', optional: true,
+                  description: 'Host the servers of this platform\'s copies use to reach it when they receive its values (they ' +
+                    'subscribe there), when it differs from the provider\'s `host` (another network, a proxy, a container name). Default: host.',
+                },
+                replication_port: { type: 'number', optional: true, description: 'Port for replication_host. Default: port.' },
               },
             },
           },
@@ -71,6 +83,19 @@ export class Platforms {
         });
         return;
       }
+      const wrong = [['port', 1, 65535], ['replication_port', 1, 65535], ['connect_timeout', 1, 3600], ['wait_timeout', 1, 86400]]
+        .filter(([key, min, max]) => {
+          const v = pg[key as string];
+          return v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < (min as number) || v > (max as number));
+        });
+      for (const [key, min, max] of wrong) {
+        diags.push({
+          severity: 'error',
+          summary: `${key} of platform "${name}" must be a whole number from ${min} to ${max}; got ${String(pg[key as string])}`,
+          attribute: at('postgresql', 0, key as string),
+        });
+      }
+      if (wrong.length) return;
       try {
         next.set(name, new PostgresAdapter(name, {
           host: pg.host as string,
@@ -79,6 +104,9 @@ export class Platforms {
           username: pg.username as string,
           password: readPassword(name, pg, at('postgresql', 0)),
           connectTimeoutSeconds: (pg.connect_timeout as number | null) ?? undefined,
+          waitTimeoutSeconds: (pg.wait_timeout as number | null) ?? undefined,
+          replicationHost: (pg.replication_host as string | null) ?? undefined,
+          replicationPort: (pg.replication_port as number | null) ?? undefined,
         }));
       } catch (e) {
         if (e instanceof DiagnosticError) diags.push(e.diagnostic);

@@ -34,7 +34,7 @@ beforeAll(() => {
   new AuthorityProvider(stack, 'authority', {
     platform: [{
       name: 'ops',
-      postgresql: [{ host: 'h', port: 1, database: 'd', username: 'u', passwordEnv: 'E', passwordFile: 'f', connectTimeout: 3 }],
+      postgresql: [{ host: 'h', port: 1, database: 'd', username: 'u', passwordEnv: 'E', passwordFile: 'f', connectTimeout: 3, waitTimeout: 5, replicationHost: 'r', replicationPort: 2 }],
     }],
   });
   new FieldProtection(stack, 'every-attribute', {

@@ -28,6 +28,7 @@ interface Options {
   readonly how?: string;
   readonly port?: number;
   readonly passwordEnv?: string;
+  readonly waitTimeout?: number;
 }
 
 /** A one-policy domain: a CRM authority and an ops-tool copy at ops.<table>.<columns>. */
@@ -39,7 +40,7 @@ function stackWith(o: Options = {}) {
     const ops = new Platform({
       name: 'ops', kind: PlatformKind.INTERNAL_TOOL, syncPrincipal: o.syncPrincipal,
       connection: PlatformConnection.postgresql({
-        host: c.host, port: o.port ?? c.port, database: 'ops', username: c.username,
+        host: c.host, port: o.port ?? c.port, database: 'ops', username: c.username, waitTimeout: o.waitTimeout,
         ...(o.passwordEnv ? { passwordEnv: o.passwordEnv } : { passwordFile: c.passwordFile }),
       }),
     });
@@ -102,6 +103,34 @@ test('an unreachable server: the diagnostic says which platform and what to chec
   expect(plan.output).toContain('Platform "ops" is unreachable');
   expect(plan.output).toContain('Check that the server runs');
   expect(plan.output).not.toMatch(/at .*\.js:\d+/); // no stack trace
+});
+
+test('a port out of range is refused at plan, naming the attribute', () => {
+  const { tf } = stackWith({ port: 70000 });
+  const plan = tf.plan();
+  expect(plan.code).toBe(1);
+  expect(plan.output.replace(/\s+/g, ' ')).toContain('Error: port of platform "ops" must be a whole number from 1 to 65535; got 70000');
+  expect(plan.output).toMatch(/"port": 70000/);
+});
+
+test('a transaction holding the table: protecting it gives up after wait_timeout, says what to do, and leaves nothing half-applied', async () => {
+  const { tf } = stackWith({ waitTimeout: 1 });
+  const ops = await platforms.connect('ops');
+  try {
+    await ops.query("BEGIN; UPDATE campaigns SET name = name WHERE id = 1"); // holds a lock CREATE TRIGGER needs
+    const applied = tf.run('apply', '-auto-approve', '-input=false', '-no-color');
+    expect(applied.code).toBe(1);
+    const out = applied.output.replace(/\s+/g, ' ');
+    expect(out).toContain('canceling statement due to lock timeout');
+    expect(out).toContain('Another session held a lock the step needed for longer than wait_timeout (1 s)');
+    await ops.query('ROLLBACK');
+    expect((await ops.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'authority_guard_%'")).rows[0].n).toBe(0);
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+    tf.destroy();
+  } finally {
+    await ops.end();
+  }
 });
 
 test('a password environment variable that is not set is named in the diagnostic', () => {

@@ -434,6 +434,41 @@ describe('routes of one authority and copy', () => {
   });
 });
 
+describe('waits and addresses', () => {
+  test('a transaction left open on the authority: creating the slot gives up after wait_timeout and names it; the next apply finishes', async () => {
+    const c = platforms.crm.connection;
+    const slow = new Platform({
+      name: 'crm-slow', kind: PlatformKind.CRM,
+      connection: PlatformConnection.postgresql({
+        host: c.host, port: c.port, database: 'crm', username: c.username, passwordFile: c.passwordFile, waitTimeout: 2, replicationHost: 'localhost',
+      }),
+    });
+    const { tf } = stackWith('waits', (domain) => {
+      new SyncRoute(domain, 'names', { authority: 'crm-slow', copy: 'ops', table: 'campaigns', columns: ['name'] });
+    }, [slow]);
+    const forgotten = await platforms.connect('crm');
+    try {
+      await forgotten.query("SET application_name = 'forgotten psql'; BEGIN; SELECT txid_current()");
+      const failed = tf.run('apply', '-auto-approve', '-input=false', '-no-color');
+      expect(failed.code).toBe(1);
+      const out = words(failed.output);
+      expect(out).toMatch(/creating replication slot "authority_crm_slow_to_ops_[0-9a-f]{6}" waited wait_timeout \(2 s\) for transactions open on the server to finish: pid \d+, \w+ \(forgotten psql\), idle in transaction since/);
+      expect(out).toContain('the next apply continues from what exists');
+    } finally {
+      await forgotten.query('ROLLBACK');
+      await forgotten.end();
+    }
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+    // The copy reaches the authority at replication_host, not at the provider's host.
+    const conninfo = (await ops.query("SELECT subconninfo FROM pg_subscription WHERE subname LIKE 'authority\\_crm\\_slow%'")).rows[0].subconninfo;
+    expect(conninfo).toContain("host='localhost'");
+    await crm.query("UPDATE campaigns SET name = 'Via localhost' WHERE id = 1");
+    expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'Via localhost')).name).toBe('Via localhost');
+    tf.destroy();
+  });
+});
+
 describe('a declared two-way split on PostgreSQL 18', () => {
   test('each side\'s fields reach the other, and nothing echoes back', async () => {
     for (const db of [crm, ops]) {

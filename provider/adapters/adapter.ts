@@ -47,6 +47,8 @@ export interface PlatformAdapter {
   removeProtection(location: FieldLocation, key: string): Promise<void>;
   /** The platform's name for the mechanism that carries the protection with this key. */
   mechanismName(location: FieldLocation, key: string): string;
+  /** What to do about an error the platform raised, when the adapter knows better than the message. */
+  adviceFor?(e: unknown): string | undefined;
   /** How values flow from this platform (the authority) to `copy`; undefined when the kinds cannot sync. */
   syncRouteTo?(copy: PlatformAdapter): SyncRouter | undefined;
   close(): Promise<void>;

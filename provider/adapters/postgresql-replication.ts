@@ -45,6 +45,8 @@ import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, S
 import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
 import { compareRows } from './postgresql-reconcile';
 
+/** SQLSTATE query_canceled: statement_timeout ran out. */
+const QUERY_CANCELED = '57014';
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_NAME_BYTES = 63;
 const NAME_PREFIX = 'authority_';
@@ -384,8 +386,7 @@ export class PostgresSyncRouter implements SyncRouter {
       await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
         const slot = await findSlot(runOn(db), name);
         if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
-        // Waits for transactions open on the authority to finish (a consistent starting point).
-        if (!slot) await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+        if (!slot) await createSlot(db, name, this.authority.waitSeconds());
       }));
 
       // 3. The copy subscribes through that slot, and takes the table in; a table that joins
@@ -637,10 +638,11 @@ export class PostgresSyncRouter implements SyncRouter {
         throw new DiagnosticError({ severity: 'error', summary: `Platform "${pg.name}" is unreachable`, detail: scrub(e.message), attribute: [side] });
       }
       const err = e as Error & { hint?: string; detail?: string };
+      const advice = pg.adviceFor(e);
       throw new DiagnosticError({
         severity: 'error',
         summary: `Platform "${pg.name}" (the ${side}) refused to ${doing}`,
-        detail: `${scrub(err.message)}${err.detail ? ` (${scrub(err.detail)})` : ''}${err.hint ? ` (hint: ${scrub(err.hint)})` : ''}.`,
+        detail: `${scrub(err.message)}${err.detail ? ` (${scrub(err.detail)})` : ''}${err.hint ? ` (hint: ${scrub(err.hint)})` : ''}.${advice ? ` ${advice}` : ''}`,
         attribute: [side],
       });
     }
@@ -752,6 +754,27 @@ async function connectionDigest(query: Run, name: string): Promise<string | unde
 
 function digestOf(connection: string): string {
   return createHash('sha256').update(connection, 'utf8').digest('hex');
+}
+
+/**
+ * Creates the pair's slot. It waits for every transaction open on the server at that moment to
+ * finish (a consistent starting point): a forgotten one would hold the apply forever, so the wait
+ * is bounded and the failure names the sessions it waited for.
+ */
+async function createSlot(db: Client, name: string, waitSeconds: number): Promise<void> {
+  await db.query(`SET statement_timeout = ${Math.round(waitSeconds * 1000)}`);
+  try {
+    await db.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+  } catch (e) {
+    if ((e as { code?: string }).code !== QUERY_CANCELED) throw e;
+    const open = await db.query<{ pid: number; who: string; state: string; since: string }>(
+      `SELECT pid, coalesce(usename, '?') || coalesce(' (' || nullif(application_name, '') || ')', '') AS who, state,
+              to_char(xact_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS since
+         FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT 5`);
+    const sessions = open.rows.map((r) => `pid ${r.pid}, ${r.who}, ${r.state} since ${r.since}`).join('; ');
+    throw new Error(`creating replication slot "${name}" waited wait_timeout (${waitSeconds} s) for transactions open on the server to ` +
+      `finish${sessions ? `: ${sessions}` : ''}. Let them finish or end them (SELECT pg_terminate_backend(pid)), or raise wait_timeout, and apply again`);
+  }
 }
 
 /** Switches the subscription off and waits until its receiver has stopped applying changes. */

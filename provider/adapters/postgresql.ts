@@ -30,6 +30,26 @@ export interface PostgresConnectionSettings {
   readonly password?: string;
   /** @default 10 */
   readonly connectTimeoutSeconds?: number;
+  /** How long a step waits on other sessions' locks or open transactions. @default 60 */
+  readonly waitTimeoutSeconds?: number;
+  /** Where the servers of this platform's copies reach it (they subscribe there). @default host */
+  readonly replicationHost?: string;
+  /** @default port */
+  readonly replicationPort?: number;
+}
+
+/** The default of PostgresConnectionSettings.waitTimeoutSeconds. */
+export const DEFAULT_WAIT_SECONDS = 60;
+
+/** SQLSTATE lock_not_available: lock_timeout ran out. */
+const LOCK_TIMEOUT = '55P03';
+
+/** What to do when a step gave up waiting on another session's lock; undefined for other errors. */
+export function lockWaitAdvice(e: unknown, seconds: number): string | undefined {
+  if ((e as { code?: string }).code !== LOCK_TIMEOUT) return undefined;
+  return `Another session held a lock the step needed for longer than wait_timeout (${seconds} s): a long or forgotten transaction? ` +
+    'Find it with SELECT pid, usename, state, xact_start FROM pg_stat_activity WHERE xact_start IS NOT NULL ORDER BY xact_start; ' +
+    'let it finish or end it (pg_terminate_backend), or raise wait_timeout, and apply again.';
 }
 
 /** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated, so refuse them. */
@@ -247,6 +267,15 @@ export class PostgresAdapter implements PlatformAdapter {
     }
   }
 
+  public adviceFor(e: unknown): string | undefined {
+    return lockWaitAdvice(e, this.waitSeconds());
+  }
+
+  /** How long a step may wait on other sessions, in seconds. */
+  public waitSeconds(): number {
+    return this.settings.waitTimeoutSeconds ?? DEFAULT_WAIT_SECONDS;
+  }
+
   /** How messages name this platform: no secrets. */
   public describe(): string {
     const s = this.settings;
@@ -261,7 +290,7 @@ export class PostgresAdapter implements PlatformAdapter {
     const s = this.settings;
     const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     const parts: [string, string][] = [
-      ['host', s.host], ['port', String(s.port)], ['dbname', s.database], ['user', s.username],
+      ['host', s.replicationHost ?? s.host], ['port', String(s.replicationPort ?? s.port)], ['dbname', s.database], ['user', s.username],
       ['connect_timeout', String(s.connectTimeoutSeconds ?? 10)],
     ];
     if (s.password !== undefined && s.password !== '') parts.push(['password', s.password]);
@@ -298,6 +327,8 @@ export class PostgresAdapter implements PlatformAdapter {
       user: s.username,
       password: s.password,
       connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
+      // A step that would wait longer on another session's lock fails with the wait named (see waitDetail).
+      lock_timeout: this.waitSeconds() * 1000,
       application_name: 'terraform-provider-authority',
     });
   }

@@ -216,11 +216,12 @@ async function onPlatform<T>(adapter: PlatformAdapter, call: () => Promise<T>): 
       throw new DiagnosticError({ severity: 'error', summary: `Platform "${adapter.name}" is unreachable`, detail: e.message, attribute: ['platform'] });
     }
     const err = e as Error & { hint?: string; code?: string };
+    const waited = adapter.adviceFor?.(e);
     throw new DiagnosticError({
       severity: 'error',
       summary: `Platform "${adapter.name}" refused the change`,
       detail: `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}. Nothing was changed: the platform rolled the step back. ` +
-        'The provider\'s database user must own the table (or be a superuser) to install the protection.',
+        (waited ?? 'The provider\'s database user must own the table (or be a superuser) to install the protection.'),
     });
   }
 }

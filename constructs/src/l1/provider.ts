@@ -31,6 +31,12 @@ export interface AuthorityProviderPostgresql {
   readonly passwordFile?: string;
   /** Seconds to wait for a connection. @default 10 */
   readonly connectTimeout?: number;
+  /** Seconds a step may wait on other sessions (a lock on a table, transactions open while a replication slot is created). @default 60 */
+  readonly waitTimeout?: number;
+  /** Host the servers of this platform's copies use to reach it for replication, when it differs from `host`. @default host */
+  readonly replicationHost?: string;
+  /** Port for replicationHost. @default port */
+  readonly replicationPort?: number;
 }
 
 export interface AuthorityProviderPlatform {
@@ -74,6 +80,9 @@ export class AuthorityProvider extends TerraformProvider {
           password_env: c.passwordEnv,
           password_file: c.passwordFile,
           connect_timeout: c.connectTimeout,
+          wait_timeout: c.waitTimeout,
+          replication_host: c.replicationHost,
+          replication_port: c.replicationPort,
         })),
       })),
     };
