@@ -516,14 +516,49 @@ describe('values that differ before a route starts', () => {
       const guard = new FieldProtection(domain, 'plan-titles-guard', {
         platform: 'ops', table: 'plans', columns: ['title'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: 'Rename plans in the CRM.',
       });
-      new SyncRoute(domain, 'plan-titles', { authority: 'crm', copy: 'ops', table: 'plans', columns: ['title'], dependsOn: [guard] });
-      new SyncRoute(domain, 'addon-labels', { authority: 'crm', copy: 'ops', table: 'addons', columns: ['label'], divergence: 'manual_review' });
+      // Plans join the pair's running subscription after addons created it: the receiver pauses to settle.
+      const addons = new SyncRoute(domain, 'addon-labels', { authority: 'crm', copy: 'ops', table: 'addons', columns: ['label'], divergence: 'manual_review' });
+      new SyncRoute(domain, 'plan-titles', { authority: 'crm', copy: 'ops', table: 'plans', columns: ['title'], dependsOn: [guard, addons] });
     });
     try {
       await divergedRoutes(tf);
     } finally {
       tf.destroy();
     }
+  });
+  test('settling while the authority keeps writing loses nothing: the copy ends equal to the authority', async () => {
+    const rows = 3000;
+    await crm.query(`CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, 0 FROM generate_series(1, ${rows}) g;
+                     CREATE TABLE ledger_notes (id int PRIMARY KEY, note text)`);
+    await ops.query(`CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger SELECT g, -1 FROM generate_series(1, ${rows}) g;
+                     CREATE TABLE ledger_notes (id int PRIMARY KEY, note text)`);
+    const { tf } = stackWith('busy', (domain) => {
+      const notes = new SyncRoute(domain, 'notes', { authority: 'crm', copy: 'ops', table: 'ledger_notes', columns: ['note'] });
+      new SyncRoute(domain, 'amounts', { authority: 'crm', copy: 'ops', table: 'ledger', columns: ['amount'], dependsOn: [notes] });
+    });
+    const writer = await platforms.connect('crm');
+    let writing = true;
+    let writes = 0;
+    const busy = (async () => {
+      while (writing) {
+        await writer.query('UPDATE ledger SET amount = amount + 1 WHERE id = $1', [1 + (writes * 7919) % rows]);
+        writes++;
+      }
+    })();
+    try {
+      const applied = await tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color'); // the writer runs meanwhile
+      expect(applied.code).toBe(0);
+      expect(words(applied.output)).toContain('Warning: public.ledger: replaced amount in');
+    } finally {
+      writing = false;
+      await busy;
+      await writer.end();
+    }
+    expect(writes).toBeGreaterThan(100);
+    const table = async (db: Client) => (await db.query('SELECT id, amount FROM ledger ORDER BY id')).rows;
+    const expected = await table(crm);
+    expect(await eventually(() => table(ops), (t) => JSON.stringify(t) === JSON.stringify(expected))).toEqual(expected);
+    tf.destroy();
   });
 });
 

@@ -391,7 +391,7 @@ export class PostgresSyncRouter implements SyncRouter {
 
       // 3. The copy subscribes through that slot, and takes the table in; a table that joins
       //    with divergence authority_wins is settled first (see settle).
-      let joined = false;
+      let joined: 'created' | 'refreshed' | undefined;
       await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
         const found = await findSubscription(runOn(db), name, loc, copyVersion);
         const connection = this.authority.connectionString();
@@ -407,7 +407,7 @@ export class PostgresSyncRouter implements SyncRouter {
             `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
             `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives the governed columns of each routed table from ${route.authority}.`)}`,
           ]);
-          joined = true;
+          joined = 'created';
           return;
         }
         // The authority's connection settings may have changed since (a new password, a new host).
@@ -424,12 +424,16 @@ export class PostgresSyncRouter implements SyncRouter {
         // Take the table in without copying rows. Refuses a transaction block.
         if (!found.hasTable) {
           await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
-          joined = true;
-          if (settles) await pause(db, name);
+          joined = 'refreshed';
         }
       }));
-      if (joined && settles) settled = await this.settle(route, source.key);
-      if (joined && settles) await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
+      if (!joined || !settles) return;
+      // A new subscription starts switched off. A table joining a running one is compared first;
+      // the receiver pauses only when there is something to settle (usually nothing).
+      const differs = joined === 'created' || (await this.compareRoute(route))?.differing !== 0;
+      if (joined === 'refreshed' && differs) await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
+      if (differs) settled = await this.settle(route, source.key);
+      if (joined === 'created' || differs) await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
     });
     return { key: source.key, settled };
   }
