@@ -268,7 +268,7 @@ function flowChanges(prior: ObjectValue, planned: ObjectValue | null, health?: R
       `${table}: the route ${text(prior.authority)} -> ${text(prior.copy)} ${reversed ? 'reverses' : 'moves'} to ${from} -> ${to}`,
       'The old route is removed completely (the table leaves its publication and subscription; the last route of a pair takes the ' +
         'subscription, slot and publication with it) before the new one is created, so values never flow ' +
-        'both ways at once. Changes made in between are not carried over: the new route starts from its creation.',
+        'both ways at once. Values that differ when the new route starts follow its divergence rule (a warning says how many rows).',
     ));
   }
   const dropped = Array.isArray(planned.columns) ? list(prior.columns).filter((c) => !(planned.columns as Value[]).includes(c)) : [];
