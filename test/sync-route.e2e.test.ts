@@ -560,6 +560,36 @@ describe('values that differ before a route starts', () => {
     expect(await eventually(() => table(ops), (t) => JSON.stringify(t) === JSON.stringify(expected))).toEqual(expected);
     tf.destroy();
   });
+  test('a settle the copy refuses part-way leaves nothing paused or half-joined; once fixed, the next apply settles', async () => {
+    await crm.query(`CREATE TABLE regions2 (id int PRIMARY KEY, label text); INSERT INTO regions2 VALUES (1, 'north'), (2, 'south');
+                     CREATE TABLE sectors (id int PRIMARY KEY, label text); INSERT INTO sectors VALUES (1, 'retail')`);
+    await ops.query(`CREATE TABLE regions2 (id int PRIMARY KEY, label text CONSTRAINT capitalized CHECK (label <> lower(label)));
+                     INSERT INTO regions2 VALUES (1, 'North'), (2, 'South');
+                     CREATE TABLE sectors (id int PRIMARY KEY, label text); INSERT INTO sectors VALUES (1, 'retail')`);
+    const { tf } = stackWith('refused', (domain) => {
+      const sectors = new SyncRoute(domain, 'sectors', { authority: 'crm', copy: 'ops', table: 'sectors', columns: ['label'] });
+      new SyncRoute(domain, 'regions', { authority: 'crm', copy: 'ops', table: 'regions2', columns: ['label'], dependsOn: [sectors] });
+    });
+    try {
+      const failed = tf.run('apply', '-auto-approve', '-input=false', '-no-color');
+      expect(failed.code).toBe(1);
+      expect(words(failed.output)).toContain('refused to settle the copy\'s diverged values');
+      expect(words(failed.output)).toContain('violates check constraint "capitalized"');
+      // Not paused, and regions2 is out of the pair again: the other table still flows.
+      expect(await receivedTables(ops)).toEqual(['sectors']);
+      expect((await ops.query("SELECT subenabled FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows).toEqual([{ subenabled: true }]);
+      await crm.query("UPDATE sectors SET label = 'wholesale' WHERE id = 1");
+      expect((await eventually(async () => (await ops.query('SELECT label FROM sectors')).rows[0].label, (l) => l === 'wholesale'))).toBe('wholesale');
+
+      await ops.query('ALTER TABLE regions2 DROP CONSTRAINT capitalized');
+      const applied = tf.apply();
+      expect(words(applied.output)).toContain("Warning: public.regions2: replaced label in 2 rows on ops with crm's values");
+      expect((await ops.query('SELECT label FROM regions2 ORDER BY id')).rows).toEqual([{ label: 'north' }, { label: 'south' }]);
+      expect(tf.plan().code).toBe(0);
+    } finally {
+      tf.destroy();
+    }
+  });
 });
 
 async function divergedRoutes(tf: Terraform): Promise<void> {

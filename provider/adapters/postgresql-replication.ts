@@ -388,11 +388,31 @@ export class PostgresSyncRouter implements SyncRouter {
       // A new subscription starts switched off. A table joining a running one is compared first;
       // the receiver pauses only when there is something to settle (usually nothing).
       const differs = joined === 'created' || (await this.compareRoute(route))?.differing !== 0;
-      if (joined === 'refreshed' && differs) await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
-      if (differs) settled = await this.settle(route, source.key);
-      if (joined === 'created' || differs) await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
+      if (!differs) return;
+      try {
+        if (joined === 'refreshed') await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
+        settled = await this.settle(route, source.key);
+      } catch (e) {
+        // Nothing stays paused or half-settled: the table leaves the pair again (the pair's other
+        // tables flow on), so the next apply joins it and settles it anew.
+        await this.leave(name, loc).catch(() => undefined);
+        throw e;
+      }
+      await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
     });
     return { key: source.key, settled };
+  }
+
+  /** Takes a table out of the pair's publication and subscription, and lets the receiver run. */
+  private async leave(name: string, loc: FieldLocation): Promise<void> {
+    const q = escapeIdentifier(name);
+    await this.authority.withConnection(async (db) => {
+      if ((await findPublication(runOn(db), name, loc))?.here) await db.query(`ALTER PUBLICATION ${q} DROP TABLE ${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`);
+    });
+    await this.copy.withConnection(async (db) => {
+      await db.query(`ALTER SUBSCRIPTION ${q} ENABLE`);
+      await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+    });
   }
 
   /**

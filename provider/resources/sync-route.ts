@@ -24,9 +24,9 @@ const schema: BlockSchema = {
   description:
     'A sync route: the values of a table\'s governed columns flow from the authority to a copy, through the platforms\' own ' +
     'replication (on PostgreSQL, logical replication: a publication on the authority, a subscription on the copy). The copy holds ' +
-    'the table under the same schema and table name and the columns under the same names. Only changes made after the route ' +
-    'exists flow: it starts without copying rows (copy_data = false), because copies already hold their rows and an initial ' +
-    'copy would fail on duplicate keys; values that already differ are not reconciled by this resource.',
+    'the table under the same schema and table name and the columns under the same names. It starts without copying rows ' +
+    '(copy_data = false): copies already hold their rows, and an initial copy would fail on duplicate keys. Values that already ' +
+    'differ as it starts follow `divergence`; from then on every change at the authority flows.',
   attributes: {
     id: { type: 'string', computed: true, description: 'authority/copy/schema/table, each part URL-encoded. Also the import id.' },
     authority: {
