@@ -50,6 +50,8 @@ import {
 import { compareRows } from './postgresql-reconcile';
 import { watchPair } from './postgresql-route-health';
 
+/** How long an apply waits for another one working on the same pair. */
+const PAIR_LOCK_WAIT = '30min';
 /** SQLSTATE query_canceled: statement_timeout ran out. */
 const QUERY_CANCELED = '57014';
 /** PostgreSQL's NAMEDATALEN - 1. */
@@ -507,7 +509,10 @@ export class PostgresSyncRouter implements SyncRouter {
    */
   private async exclusively(name: string, work: () => Promise<void>): Promise<void> {
     await this.on('copy', 'lock the sync routes to it', () => this.copy.withConnection(async (db) => {
-      // Session-level: released when this connection ends, also if the provider dies.
+      // Session-level: released when this connection ends, also if the provider dies. Its holder is
+      // another apply doing the pair's work (a settle of a large table takes minutes), not a
+      // forgotten transaction: wait for it longer than wait_timeout.
+      await db.query(`SET lock_timeout = '${PAIR_LOCK_WAIT}'`);
       await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [name]);
       // The steps raise diagnostics naming their own side.
       await work();
