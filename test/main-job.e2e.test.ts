@@ -48,6 +48,7 @@ test('npm start applies the example, shows the refusal, and plans no changes whe
   expect(first.output).toContain("A person's edit of the first one is refused with:");
   expect(first.output).toContain('is a read-only copy here.');
   expect(first.output).not.toContain('DISABLED');
+  expect(first.output).not.toContain('NOT RUNNING'); // every copy's receiver is streaming
   expect(first.code).toBe(0);
 
   expect(first.output).toMatch(/ops +receives campaigns from crm\n/);

@@ -61,7 +61,8 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
           WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
       // One subscription per authority; its tables are the routes.
       const subscriptions = await db.query<{ source: string; tables: string[]; enabled: boolean }>(
-        `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from (.+)\\.$'), s.subname) AS source, s.subenabled AS enabled,
+        `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from (.+)\\.$'), s.subname) AS source,
+                s.subenabled AND EXISTS (SELECT 1 FROM pg_stat_subscription w WHERE w.subid = s.oid AND w.pid IS NOT NULL) AS enabled,
                 ARRAY(SELECT r.srrelid::regclass::text FROM pg_subscription_rel r WHERE r.srsubid = s.oid ORDER BY 1) AS tables
            FROM pg_subscription s
           WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.subname LIKE 'authority\\_%' ORDER BY 1`);
@@ -82,7 +83,7 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
   }
   if (proof) say(`\nA person's edit of the first one is refused with:\n  ${proof}`);
   say(`\nSync routes (logical replication from each authority to its copies):`);
-  for (const r of routes) say(`  ${r.platform.padEnd(8)} ${r.what}${r.enabled ? '' : '  (DISABLED)'}`);
+  for (const r of routes) say(`  ${r.platform.padEnd(8)} ${r.what}${r.enabled ? '' : '  (NOT RUNNING)'}`);
   const c = servers.find(([n]) => n === 'ops')?.[1].connection;
   const rows: [string, string][] = [
     ['policies/', 'the policies in code, one file per domain'],
