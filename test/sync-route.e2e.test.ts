@@ -469,6 +469,41 @@ describe('waits and addresses', () => {
   });
 });
 
+describe('tables with more to them', () => {
+  test('a partitioned authority table with a composite key and a json column syncs to a plain copy, settles, and reads back clean', async () => {
+    await crm.query(`CREATE TABLE events (id int, region text, title text, details json, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+                     CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu');
+                     CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us');
+                     INSERT INTO events VALUES (1, 'eu', 'Launch', '{"seats": 10}'), (1, 'us', 'Launch', '{"seats": 20}'), (2, 'eu', 'Meetup', '{}')`);
+    await ops.query(`CREATE TABLE events (id int, region text, title text, details json, PRIMARY KEY (id, region) INCLUDE (title));
+                     INSERT INTO events VALUES (1, 'eu', 'Launch', '{"seats": 10}'), (1, 'us', 'Launch (old)', '{"seats":20}'), (2, 'eu', 'Meetup', '{"x": 1}')`);
+    const { tf } = stackWith('partitioned', (domain) => {
+      new SyncRoute(domain, 'events', { authority: 'crm', copy: 'ops', table: 'events', columns: ['title', 'details'] });
+    });
+    try {
+      // The key is (id, region), not the INCLUDE column; json compares by value ({"seats":20} = {"seats": 20}).
+      const plan = words(tf.plan().output);
+      expect(plan).toContain("Warning: public.events: 2 rows on ops differ from crm in title, details; this apply replaces them with crm's values");
+      tf.apply();
+      const state = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources[0].values;
+      expect(state.key_columns).toEqual(['id', 'region']);
+      const rows = async () => (await ops.query('SELECT id, region, title, details::text FROM events ORDER BY id, region')).rows;
+      expect(await rows()).toEqual([
+        { id: 1, region: 'eu', title: 'Launch', details: '{"seats": 10}' },
+        { id: 1, region: 'us', title: 'Launch', details: '{"seats": 20}' },
+        { id: 2, region: 'eu', title: 'Meetup', details: '{}' },
+      ]);
+      await crm.query("UPDATE events SET title = 'Launch EU' WHERE id = 1 AND region = 'eu'");
+      await crm.query("INSERT INTO events VALUES (3, 'us', 'Webinar', NULL)");
+      const arrived = await eventually(rows, (r) => r.length === 4 && r[0].title === 'Launch EU');
+      expect(arrived.map((r) => r.title)).toEqual(['Launch EU', 'Launch', 'Meetup', 'Webinar']);
+      expect(tf.plan().code).toBe(0);
+    } finally {
+      tf.destroy();
+    }
+  });
+});
+
 describe('a declared two-way split on PostgreSQL 18', () => {
   test('each side\'s fields reach the other, and nothing echoes back', async () => {
     for (const db of [crm, ops]) {

@@ -34,6 +34,8 @@ export interface PublicationFacts {
   readonly allTables: boolean;
   /** What it publishes, e.g. "insert, update, delete". */
   readonly actions: string;
+  /** A partitioned table's changes are sent as its own, not as its partitions' (publish_via_partition_root). */
+  readonly viaRoot: boolean;
   /** The route's table in it, if there: the columns sent (table order) and any row filter. */
   readonly here?: { columns: string[]; rowFilter: string | null };
   /** How many other tables it holds: other routes of the pair. */
@@ -71,6 +73,7 @@ export async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Pro
        CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = $1 AND (CASE WHEN $2 = 'i' THEN i.indisreplident ELSE i.indisprimary END)
+        AND k.ord <= i.indnkeyatts -- not the INCLUDE columns
       ORDER BY k.ord`, [t.oid, t.replident]) : { rows: [] };
   return { columns: columns.rows, kind: t.kind, key: key.rows.map((r) => r.attname), replicaIdentity: t.replident, owned: t.owned };
 }
@@ -111,8 +114,8 @@ export async function findSlot(query: Run, name: string): Promise<{ ours: boolea
 }
 
 export async function findPublication(query: Run, name: string, loc: FieldLocation): Promise<PublicationFacts | undefined> {
-  const found = await query<{ allTables: boolean; actions: string; here: { columns: string[]; rowFilter: string | null } | null; others: number }>(
-    `SELECT p.puballtables AS "allTables",
+  const found = await query<{ allTables: boolean; actions: string; viaRoot: boolean; here: { columns: string[]; rowFilter: string | null } | null; others: number }>(
+    `SELECT p.puballtables AS "allTables", p.pubviaroot AS "viaRoot",
             concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
                       CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
             (SELECT json_build_object('columns', t.attnames, 'rowFilter', t.rowfilter) FROM pg_publication_tables t
@@ -121,7 +124,7 @@ export async function findPublication(query: Run, name: string, loc: FieldLocati
               WHERE t.pubname = p.pubname AND NOT (t.schemaname = $2 AND t.tablename = $3)) AS others
        FROM pg_publication p WHERE p.pubname = $1`, [name, loc.namespace, loc.container]);
   const row = found.rows[0];
-  return row ? { allTables: row.allTables, actions: row.actions, here: row.here ?? undefined, others: row.others } : undefined;
+  return row ? { allTables: row.allTables, actions: row.actions, viaRoot: row.viaRoot, here: row.here ?? undefined, others: row.others } : undefined;
 }
 
 export async function findSubscription(query: Run, name: string, loc: FieldLocation, version: number): Promise<SubscriptionFacts | undefined> {

@@ -29,8 +29,11 @@ export async function compareRows(o: {
   const wanted = (f: string) => (o.rule === 'authority_unless_blank'
     ? `CASE WHEN r.${f} IS NULL OR r.${f}::text = '' THEN t.${f} ELSE r.${f} END`
     : `r.${f}`);
+  if (fields.length === 0) return { differing: 0, missing: 0 }; // only key columns: nothing to differ
   const joined = keys.map((k) => `t.${k} = r.${k}`).join(' AND ');
-  const differs = `(${fields.map((f) => `t.${f}`).join(', ')}) IS DISTINCT FROM (${fields.map(wanted).join(', ')})`;
+  // Compared as jsonb: every type has a jsonb form with equality (json, xml, point ... have no
+  // equality operator of their own), and numbers compare by value (1.0 = 1.00).
+  const differs = `(${fields.map((f) => `to_jsonb(t.${f})`).join(', ')}) IS DISTINCT FROM (${fields.map((f) => `to_jsonb(${wanted(f)})`).join(', ')})`;
   const batchOf = `(SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)) r`;
   let differing = 0;
   let missing = 0;

@@ -59,6 +59,11 @@ const MAX_NAME_BYTES = 63;
 const NAME_PREFIX = 'authority_';
 /** What the publication sends: not TRUNCATE (it would empty the copy, local columns and all). */
 const PUBLISHED_ACTIONS = 'insert, update, delete';
+/**
+ * A partitioned table is published as itself (its column list applies to it, and the copy holds
+ * one table of that name, partitioned or not), not as its partitions.
+ */
+const PUBLICATION_OPTIONS = `publish = '${PUBLISHED_ACTIONS}', publish_via_partition_root = true`;
 type Side = 'authority' | 'copy';
 
 /** Each pair is watched once per provider process (one terraform command), however many routes it carries. */
@@ -293,7 +298,7 @@ export class PostgresSyncRouter implements SyncRouter {
     const keyFields = source?.key ?? [];
     const fields = here?.columns ?? [];
     const published = !!publication && !publication.allTables && !!here && here.rowFilter === null &&
-      publication.actions === PUBLISHED_ACTIONS && keyFields.length > 0 && keyFields.every((k) => fields.includes(k));
+      publication.actions === PUBLISHED_ACTIONS && publication.viaRoot && keyFields.length > 0 && keyFields.every((k) => fields.includes(k));
     const sent = !!slot && slot.ours;
     const received = !!subscription && subscription.enabled && subscription.slot === name &&
       subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
@@ -329,11 +334,11 @@ export class PostgresSyncRouter implements SyncRouter {
         }
         const statements = !found
           ? [
-            `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (publish = '${PUBLISHED_ACTIONS}')`,
+            `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (${PUBLICATION_OPTIONS})`,
             `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends the governed columns of each routed table from ${route.authority} to ${route.copy}.`)}`,
           ]
           : [
-            ...(found.actions === PUBLISHED_ACTIONS ? [] : [`ALTER PUBLICATION ${q} SET (publish = '${PUBLISHED_ACTIONS}')`]),
+            ...(found.actions === PUBLISHED_ACTIONS && found.viaRoot ? [] : [`ALTER PUBLICATION ${q} SET (${PUBLICATION_OPTIONS})`]),
             // A table's column list or row filter changes by dropping and adding it in one transaction.
             ...(found.here && (found.here.rowFilter !== null || !sameSet(found.here.columns, sent)) ? [`ALTER PUBLICATION ${q} DROP TABLE ${table}`] : []),
             ...(found.here && found.here.rowFilter === null && sameSet(found.here.columns, sent) ? [] : [`ALTER PUBLICATION ${q} ADD TABLE ${target}`]),
@@ -397,7 +402,15 @@ export class PostgresSyncRouter implements SyncRouter {
       } catch (e) {
         // Nothing stays paused or half-settled: the table leaves the pair again (the pair's other
         // tables flow on), so the next apply joins it and settles it anew.
-        await this.leave(name, loc).catch(() => undefined);
+        const left = await this.leave(name, loc).then(() => undefined, (l: Error) => l);
+        if (left && e instanceof DiagnosticError) {
+          // Say so: the pair's receiver may still be paused, and the next apply will not settle this table.
+          throw new DiagnosticError({
+            ...e.diagnostic,
+            detail: `${e.diagnostic.detail ?? ''} Taking the table out of the route again failed too (${this.authority.redact(this.copy.redact(left.message))}): ` +
+              `check that subscription "${name}" on "${this.copy.name}" is enabled (ALTER SUBSCRIPTION ... ENABLE) and apply again.`,
+          });
+        }
         throw e;
       }
       await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
@@ -462,9 +475,10 @@ export class PostgresSyncRouter implements SyncRouter {
         return found;
       }));
       const subscription = await this.subscription(name, loc);
-      // 2. Other routes of the pair remain: the copy only forgets the table. A subscription
-      //    disabled by hand cannot refresh; its stale entry receives nothing and goes at the next refresh.
-      const others = (publication && !publication.allTables ? publication.others : 0) + (subscription?.others ?? 0);
+      // 2. Other routes of the pair remain: the copy only forgets the table. The publication is the
+      //    record of the pair's routes (a subscription that cannot refresh keeps stale entries, which
+      //    receive nothing); without it the pair is broken, and its other routes are recreated anyway.
+      const others = publication && !publication.allTables ? publication.others : 0;
       if (others > 0) {
         if (subscription?.hasTable && subscription.enabled && publication && !publication.allTables) {
           await this.on('copy', 'stop receiving the table', () => this.copy.withConnection((db) => db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`)));
