@@ -722,4 +722,27 @@ test('bad configuration: a column the copy lacks, a table without a key, an unre
     expect((await legacyDb.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
     expect((await crm.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'authority\\_%'")).rows[0].n).toBe(0);
   });
+  test('a route and its reverse declared together: one is created, the other refused at apply, so nothing loops', async () => {
+    await legacyDb.query('CREATE TABLE IF NOT EXISTS labels (id int PRIMARY KEY, label text)');
+    await crm.query('CREATE TABLE IF NOT EXISTS labels (id int PRIMARY KEY, label text)');
+    const { stack, tf } = stackWith('both-ways', (domain) => {
+      new SyncRoute(domain, 'there', { authority: 'crm', copy: 'legacy', table: 'labels', columns: ['label'] });
+      new SyncRoute(domain, 'back', { authority: 'legacy', copy: 'crm', table: 'labels', columns: ['label'] });
+    }, [legacy()]);
+    try {
+      expect(tf.plan().code).toBe(2); // neither exists yet: plan cannot tell
+      const applied = tf.run('apply', '-auto-approve', '-input=false', '-no-color');
+      expect(applied.code).toBe(1);
+      expect(words(applied.output)).toMatch(/Error: A route from "(crm|legacy)" back to "(crm|legacy)" on public\.labels already exists/);
+      const receiving = async (db: Client) => (await db.query(`SELECT count(*)::int AS n FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+                                                               WHERE s.subname LIKE 'authority\\_%' AND r.srrelid = 'public.labels'::regclass`)).rows[0].n;
+      expect((await receiving(crm)) + (await receiving(legacyDb))).toBe(1);
+    } finally {
+      // The refusal holds at every plan while both are declared: take both out, and apply removes what exists.
+      rewriteStack(stack, (json) => { delete json.resource; });
+      tf.apply();
+    }
+    expect((await legacyDb.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
+    expect((await crm.query("SELECT count(*)::int AS n FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].n).toBe(0);
+  });
 });

@@ -324,7 +324,7 @@ export class PostgresSyncRouter implements SyncRouter {
     const settles = settlesAtStart(route.divergence);
     let settled: Comparison | undefined;
 
-    await this.exclusively(name, async () => {
+    await this.withoutLoops(route, () => this.exclusively(name, async () => {
       // 1. The authority publishes the key and the governed columns of the table, beside the
       //    pair's other tables.
       await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
@@ -414,7 +414,7 @@ export class PostgresSyncRouter implements SyncRouter {
         throw e;
       }
       await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
-    });
+    }));
     return { key: source.key, settled };
   }
 
@@ -522,16 +522,46 @@ export class PostgresSyncRouter implements SyncRouter {
    * domains' runs) would otherwise both create the subscription, or one would drop it under the other.
    */
   private async exclusively(name: string, work: () => Promise<void>): Promise<void> {
-    await this.on('copy', 'lock the sync routes to it', () => this.copy.withConnection(async (db) => {
-      // Session-level: released when this connection ends, also if the provider dies. Its holder is
-      // another apply doing the pair's work (a settle of a large table takes minutes), not a
-      // forgotten transaction: wait for it longer than wait_timeout.
+    await this.holding('copy', name, work);
+  }
+
+  /**
+   * Before PostgreSQL 16 a route and its reverse on one table would send every change back and
+   * forth forever. Plan refuses a route whose reverse exists, but both may be created in one apply:
+   * routes of either direction on a table take one lock (on the database of the platform whose
+   * name sorts first), and the second finds the first.
+   */
+  private async withoutLoops(route: SyncRoute, work: () => Promise<void>): Promise<void> {
+    const [authorityVersion, copyVersion] = await Promise.all([this.version('authority'), this.version('copy')]);
+    if (authorityVersion >= ORIGIN_NONE_SINCE && copyVersion >= ORIGIN_NONE_SINCE) return work();
+    const loc = route.location;
+    const [first, second] = [route.authority, route.copy].sort();
+    await this.holding(first === route.authority ? 'authority' : 'copy', JSON.stringify([first, second, loc.namespace, loc.container]), async () => {
+      const reverseRoute = await this.reverseRoute(loc);
+      const refused = loopRefusals({
+        authority: route.authority, copy: route.copy, table: `${loc.namespace}.${loc.container}`,
+        authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute,
+      });
+      if (refused.length) throw new DiagnosticError(refused[0]);
+      await work();
+    });
+  }
+
+  /** Runs `work` holding a session-level advisory lock named `key` on one side's database. */
+  private async holding(side: Side, key: string, work: () => Promise<void>): Promise<void> {
+    await this.on(side, 'lock the sync routes', () => this.pg(side).withConnection(async (db) => {
+      // Released when this connection ends, also if the provider dies. Its holder is another
+      // apply doing the same work (a settle of a large table takes minutes), not a forgotten
+      // transaction: wait for it longer than wait_timeout. It sits idle while the work runs on
+      // other connections: a server's idle_session_timeout must not end it in the middle.
       await db.query(`SET lock_timeout = '${PAIR_LOCK_WAIT}'`);
-      await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [name]);
+      await db.query('SET idle_session_timeout = 0').catch(() => undefined); // before 14 there is none
+      await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [key]);
       // The steps raise diagnostics naming their own side.
       await work();
     }));
   }
+
 
   /** Whether the pair's subscription connects with the authority's settings of this configuration (true when that cannot be read). */
   private async connectsAsConfigured(name: string): Promise<boolean> {
