@@ -435,6 +435,29 @@ describe('routes of one authority and copy', () => {
 });
 
 describe('waits and addresses', () => {
+  test('a copy that would log the statement carrying the password is refused at plan, until its user may silence that log', async () => {
+    const secret = 'limited-secret';
+    await ops.query(`CREATE ROLE limited LOGIN PASSWORD '${secret}'; GRANT pg_create_subscription TO limited; GRANT CREATE ON DATABASE ops TO limited`);
+    const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'authority-limited-')), 'password');
+    fs.writeFileSync(passwordFile, secret);
+    const o = platforms.ops.connection;
+    const limited = platform('ops-limited', 'ops', { host: o.host, port: o.port, username: 'limited', passwordFile });
+    const { tf } = stackWith('quiet', (domain) => {
+      new SyncRoute(domain, 'names', { authority: 'crm', copy: 'ops-limited', table: 'campaigns', columns: ['name'] });
+    }, [limited]);
+    try {
+      const refused = tf.plan();
+      expect(refused.code).toBe(1);
+      expect(words(refused.output)).toContain('Error: "ops-limited" would write crm\'s password to its server log');
+      expect(words(refused.output)).toContain('recorded by log_min_error_statement = error');
+      expect(words(refused.output)).toContain('GRANT SET ON PARAMETER log_min_error_statement TO <user>');
+      await ops.query('GRANT SET ON PARAMETER log_min_error_statement TO limited');
+      expect(words(tf.plan().output)).not.toContain('server log');
+    } finally {
+      await ops.query('REVOKE SET ON PARAMETER log_min_error_statement FROM limited; REVOKE CREATE ON DATABASE ops FROM limited; DROP ROLE limited');
+    }
+  });
+
   test('a transaction left open on the authority: creating the slot gives up after wait_timeout and names it; the next apply finishes', async () => {
     const c = platforms.crm.connection;
     const slow = new Platform({

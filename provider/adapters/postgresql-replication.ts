@@ -45,7 +45,7 @@ import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, S
 import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
 import {
   COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
-  findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, runOn, slotSender, subscriptionStats,
+  Run, findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, runOn, slotSender, subscriptionStats,
 } from './postgresql-catalog';
 import { compareRows } from './postgresql-reconcile';
 import { watchPair } from './postgresql-route-health';
@@ -259,6 +259,22 @@ export class PostgresSyncRouter implements SyncRouter {
           : `PostgreSQL ${Math.floor(copyVersion / 10000)} lets only superusers create subscriptions: connect to the copy as a superuser.`,
         attribute: ['copy'],
       });
+    }
+
+    // The statements that set the subscription's connection carry the authority's password.
+    if (this.authority.connectionString().includes('password=')) {
+      const recording = await this.on('copy', 'read its settings', () => unsilenced((sql, params) => this.copy.query(sql, params), copyVersion));
+      if (recording.length) {
+        diags.push({
+          severity: 'error',
+          summary: `"${route.copy}" would write ${route.authority}'s password to its server log`,
+          detail: `The copy keeps the authority's connection string, password included, in its subscription, and the statements that ` +
+            `set it would be recorded by ${recording.map((r) => `${r.name} = ${r.value}`).join(', ')}, which the provider's user there ` +
+            `may not turn off for its own session. Grant it that (GRANT SET ON PARAMETER ${recording.map((r) => r.name).join(', ')} ` +
+            'TO <user>, PostgreSQL 15+), or connect to the copy as a superuser.',
+          attribute: ['copy'],
+        });
+      }
     }
 
     // Loops, and a slot name someone else holds.
@@ -698,6 +714,27 @@ const QUIET: [string, string][] = [
   ['log_min_duration_sample', '-1'],
   ['pg_stat_statements.track_utility', 'off'],
 ];
+
+/**
+ * The QUIET settings that would record a statement carrying the password on this server and that
+ * the provider's user may not turn off for its session (superusers may; others need GRANT SET ON
+ * PARAMETER, PostgreSQL 15+). Defaults count: log_min_error_statement = error logs any statement
+ * that fails.
+ */
+async function unsilenced(query: Run, version: number): Promise<{ name: string; value: string }[]> {
+  const found = await query<{ name: string; value: string }>(
+    `SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name
+      WHERE current_setting(name, true) IS NOT NULL
+        AND NOT ${version >= COLUMN_LISTS_SINCE ? "has_parameter_privilege(name, 'SET')" : "current_setting('is_superuser') = 'on'"}
+        AND CASE name
+              WHEN 'log_statement' THEN current_setting(name) IN ('ddl', 'all')
+              WHEN 'log_min_error_statement' THEN current_setting(name) <> 'panic'
+              WHEN 'pg_stat_statements.track_utility' THEN current_setting(name) = 'on'
+              ELSE current_setting(name) <> '-1' -- log_min_duration_*
+            END
+      ORDER BY name`, [QUIET.map(([name]) => name)]);
+  return found.rows;
+}
 
 /** SET LOCAL statements for the QUIET settings this server has and the provider's user may set. */
 async function quietStatements(db: Client, version: number): Promise<string[]> {
