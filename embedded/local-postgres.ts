@@ -242,7 +242,9 @@ export class LocalPostgres {
       await run(file, args, {
         uid: this.owner?.uid,
         gid: this.owner?.gid,
-        env: { ...process.env, LC_ALL: 'C' },
+        // As another user, HOME must be a folder it may read: libpq in the server (a subscription's
+        // connection) looks for ~/.postgresql/ and fails on a HOME it cannot enter.
+        env: { ...process.env, LC_ALL: 'C', ...(this.owner ? { HOME: this.dir } : {}) },
         cwd: this.dir,
       });
     } catch (e) {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { BlockSchema, Diagnostic, DiagnosticError, ObjectValue, PathStep } from './framework';
 import { PlatformAdapter } from './adapters/adapter';
-import { MAX_IDENTIFIER_BYTES, PostgresAdapter } from './adapters/postgresql';
+import { MAX_IDENTIFIER_BYTES, PostgresAdapter, SSL_MODES, SslMode } from './adapters/postgresql';
 
 export const platformsSchema: BlockSchema = {
   description:
@@ -48,6 +48,18 @@ export const platformsSchema: BlockSchema = {
                     'subscribe there), when it differs from the provider\'s `host` (another network, a proxy, a container name). Default: host.',
                 },
                 replication_port: { type: 'number', optional: true, description: 'Port for replication_host. Default: port.' },
+                sslmode: {
+                  type: 'string', optional: true,
+                  description: 'TLS for the provider\'s connections and for the copies\' subscriptions, as libpq\'s sslmode: "disable", ' +
+                    '"prefer" (TLS when the server offers it), "require" (TLS, certificate not checked), "verify-ca" (the certificate ' +
+                    'chains to sslrootcert) or "verify-full" (and names the host). Default: prefer.',
+                },
+                sslrootcert: { type: 'string', optional: true, description: 'CA certificate file (PEM) where terraform runs, for verify-ca and verify-full. Default: the system\'s CAs.' },
+                replication_sslrootcert: {
+                  type: 'string', optional: true,
+                  description: 'CA certificate file on the servers of this platform\'s copies, for their subscriptions under verify-ca or ' +
+                    'verify-full. Default: libpq\'s, ~/.postgresql/root.crt of the server\'s operating-system user.',
+                },
               },
             },
           },
@@ -95,6 +107,23 @@ export class Platforms {
           attribute: at('postgresql', 0, key as string),
         });
       }
+      if (typeof pg.sslmode === 'string' && !SSL_MODES.includes(pg.sslmode as SslMode)) {
+        diags.push({
+          severity: 'error',
+          summary: `sslmode of platform "${name}" must be one of ${SSL_MODES.join(', ')}; got "${pg.sslmode}"`,
+          attribute: at('postgresql', 0, 'sslmode'),
+        });
+        return;
+      }
+      if (typeof pg.sslrootcert === 'string' && !fs.existsSync(pg.sslrootcert)) {
+        diags.push({
+          severity: 'error',
+          summary: `sslrootcert of platform "${name}" names a file that does not exist here: ${pg.sslrootcert}`,
+          detail: 'It is read where terraform runs. For the file on the copies\' servers, use replication_sslrootcert.',
+          attribute: at('postgresql', 0, 'sslrootcert'),
+        });
+        return;
+      }
       if (wrong.length) return;
       try {
         next.set(name, new PostgresAdapter(name, {
@@ -107,6 +136,9 @@ export class Platforms {
           waitTimeoutSeconds: (pg.wait_timeout as number | null) ?? undefined,
           replicationHost: (pg.replication_host as string | null) ?? undefined,
           replicationPort: (pg.replication_port as number | null) ?? undefined,
+          sslmode: (pg.sslmode as SslMode | null) ?? undefined,
+          sslrootcert: (pg.sslrootcert as string | null) ?? undefined,
+          replicationSslrootcert: (pg.replication_sslrootcert as string | null) ?? undefined,
         }));
       } catch (e) {
         if (e instanceof DiagnosticError) diags.push(e.diagnostic);

@@ -34,7 +34,7 @@ beforeAll(() => {
   new AuthorityProvider(stack, 'authority', {
     platform: [{
       name: 'ops',
-      postgresql: [{ host: 'h', port: 1, database: 'd', username: 'u', passwordEnv: 'E', passwordFile: 'f', connectTimeout: 3, waitTimeout: 5, replicationHost: 'r', replicationPort: 2 }],
+      postgresql: [{ host: 'h', port: 1, database: 'd', username: 'u', passwordEnv: 'E', passwordFile: 'f', connectTimeout: 3, waitTimeout: 5, replicationHost: 'r', replicationPort: 2, sslmode: 'require', sslrootcert: 'ca.pem', replicationSslrootcert: 'ca2.pem' }],
     }],
   });
   new FieldProtection(stack, 'every-attribute', {

@@ -17,6 +17,7 @@ import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
+import { createServerCertificate } from '../provider/protocol/tls';
 
 const CRM_PASSWORD_ENV = 'AUTHORITY_TEST_CRM_PASSWORD';
 const PAIR = 'authority_crm_to_ops_';
@@ -455,6 +456,62 @@ describe('waits and addresses', () => {
       expect(words(tf.plan().output)).not.toContain('server log');
     } finally {
       await ops.query('REVOKE SET ON PARAMETER log_min_error_statement FROM limited; REVOKE CREATE ON DATABASE ops FROM limited; DROP ROLE limited');
+    }
+  });
+
+  test('TLS: verify-full to the authority for the provider and for the copy\'s subscription; a certificate from another CA is refused', async () => {
+    // The CRM's server gets a certificate for "localhost" (it is its own CA).
+    const cert = createServerCertificate();
+    const dataDir = path.join(platforms.crm.dir, 'data');
+    const owner = fs.statSync(dataDir);
+    for (const [file, text] of [['authority-test.crt', cert.certPem], ['authority-test.key', cert.keyPem]]) {
+      fs.writeFileSync(path.join(dataDir, file), text, { mode: 0o600 });
+      fs.chownSync(path.join(dataDir, file), owner.uid, owner.gid);
+    }
+    for (const sql of ["ALTER SYSTEM SET ssl_cert_file = 'authority-test.crt'", "ALTER SYSTEM SET ssl_key_file = 'authority-test.key'", 'ALTER SYSTEM SET ssl = on']) {
+      await crm.query(sql);
+    }
+    await crm.query('SELECT pg_reload_conf()');
+    // Readable by the provider here and by the copy's server (another OS user when tests run as root).
+    const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-ca-'));
+    fs.chmodSync(caDir, 0o755);
+    const ca = path.join(caDir, 'ca.pem');
+    const otherCa = path.join(caDir, 'other-ca.pem');
+    fs.writeFileSync(ca, cert.certPem, { mode: 0o644 });
+    fs.writeFileSync(otherCa, createServerCertificate().certPem, { mode: 0o644 });
+    const c = platforms.crm.connection;
+    const tls = (name: string, rootcert: string) => new Platform({
+      name, kind: PlatformKind.CRM,
+      connection: PlatformConnection.postgresql({
+        host: 'localhost', port: c.port, database: 'crm', username: c.username, passwordFile: c.passwordFile,
+        sslmode: 'verify-full', sslrootcert: rootcert, replicationSslrootcert: rootcert,
+      }),
+    });
+    const { tf } = stackWith('tls', (domain) => {
+      new SyncRoute(domain, 'names', { authority: 'crm-tls', copy: 'ops', table: 'campaigns', columns: ['name'] });
+    }, [tls('crm-tls', ca), tls('crm-other-ca', otherCa)]);
+    try {
+      tf.apply();
+      const name = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources[0].values.subscription;
+      // The copy's receiver streams over TLS.
+      const streams = await eventually(async () => (await crm.query(
+        'SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = $1', [name])).rows, (r) => r.length > 0);
+      expect(streams).toEqual([{ ssl: true }]);
+      const conninfo = (await ops.query('SELECT subconninfo FROM pg_subscription WHERE subname = $1', [name])).rows[0].subconninfo;
+      expect(conninfo).toContain(`sslmode='verify-full' sslrootcert='${ca}'`); // the copy checks the CRM's certificate too
+      await crm.query("UPDATE campaigns SET name = 'Over TLS' WHERE id = 1");
+      expect((await eventually(() => campaign(ops, 1), (r) => r.name === 'Over TLS')).name).toBe('Over TLS');
+
+      const { tf: wrong } = stackWith('tls-wrong', (domain) => {
+        new SyncRoute(domain, 'names', { authority: 'crm-other-ca', copy: 'ops', table: 'campaigns', columns: ['name'] });
+      }, [tls('crm-tls', ca), tls('crm-other-ca', otherCa)]);
+      const refused = wrong.plan();
+      expect(refused.code).toBe(1);
+      expect(words(refused.output)).toMatch(/Error: Platform "crm-other-ca" is unreachable .*(self[- ]signed|unable to verify|certificate)/i);
+    } finally {
+      tf.destroy();
+      for (const setting of ['ssl', 'ssl_cert_file', 'ssl_key_file']) await crm.query(`ALTER SYSTEM RESET ${setting}`);
+      await crm.query('SELECT pg_reload_conf()');
     }
   });
 

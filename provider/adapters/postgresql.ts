@@ -16,6 +16,8 @@
  * the configuration is spliced into SQL as is.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { ConnectionOptions } from 'node:tls';
 import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic } from '../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, SyncRouter } from './adapter';
@@ -36,7 +38,16 @@ export interface PostgresConnectionSettings {
   readonly replicationHost?: string;
   /** @default port */
   readonly replicationPort?: number;
+  /** TLS, as libpq's sslmode. @default "prefer" */
+  readonly sslmode?: SslMode;
+  /** CA certificate file where the provider runs, for verify-ca and verify-full. @default the system's CAs */
+  readonly sslrootcert?: string;
+  /** CA certificate file on the copies' servers, for their subscriptions. @default libpq's (~/.postgresql/root.crt of the server's user) */
+  readonly replicationSslrootcert?: string;
 }
+
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** The default of PostgresConnectionSettings.waitTimeoutSeconds. */
 export const DEFAULT_WAIT_SECONDS = 60;
@@ -253,13 +264,7 @@ export class PostgresAdapter implements PlatformAdapter {
    * session with other resources' transactions (some replication commands refuse a transaction block).
    */
   public async withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
-    const db = this.newClient();
-    db.on('error', () => undefined);
-    try {
-      await db.connect();
-    } catch (e) {
-      throw new UnreachablePlatformError(this.name, this.settings, e as Error);
-    }
+    const db = await this.open();
     try {
       return await work(db);
     } finally {
@@ -292,6 +297,8 @@ export class PostgresAdapter implements PlatformAdapter {
     const parts: [string, string][] = [
       ['host', s.replicationHost ?? s.host], ['port', String(s.replicationPort ?? s.port)], ['dbname', s.database], ['user', s.username],
       ['connect_timeout', String(s.connectTimeoutSeconds ?? 10)],
+      ...(s.sslmode ? [['sslmode', s.sslmode] as [string, string]] : []),
+      ...(s.replicationSslrootcert ? [['sslrootcert', s.replicationSslrootcert] as [string, string]] : []),
     ];
     if (s.password !== undefined && s.password !== '') parts.push(['password', s.password]);
     return parts.map(([k, v]) => `${k}=${quote(v)}`).join(' ');
@@ -318,30 +325,58 @@ export class PostgresAdapter implements PlatformAdapter {
     await this.withConnection((db) => inTransaction(db, statements));
   }
 
-  private newClient(): Client {
+  /** A new connection, with TLS as sslmode says ("prefer": TLS when the server offers it). */
+  private async open(): Promise<Client> {
     const s = this.settings;
-    return new Client({
-      host: s.host,
-      port: s.port,
-      database: s.database,
-      user: s.username,
-      password: s.password,
-      connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
-      // A step that would wait longer on another session's lock fails with the wait named (see waitDetail).
-      lock_timeout: this.waitSeconds() * 1000,
-      application_name: 'terraform-provider-authority',
-    });
+    const mode = s.sslmode ?? 'prefer';
+    const attempt = async (tls: boolean): Promise<Client> => {
+      const client = new Client({
+        host: s.host,
+        port: s.port,
+        database: s.database,
+        user: s.username,
+        password: s.password,
+        connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
+        // A step that would wait longer on another session's lock fails with the wait named (lockWaitAdvice).
+        lock_timeout: this.waitSeconds() * 1000,
+        application_name: 'terraform-provider-authority',
+        ssl: tls ? this.tlsOptions(mode) : false,
+      });
+      // A dropped connection must not crash the provider.
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    };
+    try {
+      if (mode === 'disable') return await attempt(false);
+      try {
+        return await attempt(true);
+      } catch (e) {
+        if (mode !== 'prefer' || !/does not support SSL/i.test((e as Error).message)) throw e;
+        return await attempt(false);
+      }
+    } catch (e) {
+      throw new UnreachablePlatformError(this.name, s, e as Error);
+    }
+  }
+
+  private tlsOptions(mode: SslMode): ConnectionOptions {
+    const s = this.settings;
+    if (mode === 'prefer' || mode === 'require') return { rejectUnauthorized: false };
+    const ca = s.sslrootcert ? fs.readFileSync(s.sslrootcert, 'utf8') : undefined;
+    // verify-ca checks the chain only; verify-full also the host name.
+    return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }
 
   private connect(): Promise<Client> {
     if (!this.client) {
-      const s = this.settings;
-      const client = this.newClient();
-      // A dropped connection must not crash the provider; the next call reconnects.
-      client.on('error', () => { this.client = undefined; });
-      this.client = client.connect().then(() => client, (e: Error) => {
+      this.client = this.open().then((client) => {
+        // The next call reconnects.
+        client.on('error', () => { this.client = undefined; });
+        return client;
+      }, (e: Error) => {
         this.client = undefined;
-        throw new UnreachablePlatformError(this.name, s, e);
+        throw e;
       });
     }
     return this.client;

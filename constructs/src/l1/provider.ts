@@ -37,6 +37,12 @@ export interface AuthorityProviderPostgresql {
   readonly replicationHost?: string;
   /** Port for replicationHost. @default port */
   readonly replicationPort?: number;
+  /** TLS, as libpq's sslmode: "disable", "prefer", "require", "verify-ca" or "verify-full". @default "prefer" */
+  readonly sslmode?: string;
+  /** CA certificate file (PEM) where terraform runs, for verify-ca and verify-full. @default the system's CAs */
+  readonly sslrootcert?: string;
+  /** CA certificate file on the copies' servers, for their subscriptions. @default libpq's */
+  readonly replicationSslrootcert?: string;
 }
 
 export interface AuthorityProviderPlatform {
@@ -83,6 +89,9 @@ export class AuthorityProvider extends TerraformProvider {
           wait_timeout: c.waitTimeout,
           replication_host: c.replicationHost,
           replication_port: c.replicationPort,
+          sslmode: c.sslmode,
+          sslrootcert: c.sslrootcert,
+          replication_sslrootcert: c.replicationSslrootcert,
         })),
       })),
     };
