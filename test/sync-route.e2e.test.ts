@@ -436,7 +436,7 @@ describe('routes of one authority and copy', () => {
 });
 
 describe('waits and addresses', () => {
-  test('a copy that would log the statement carrying the password is refused at plan, until its user may silence that log', async () => {
+  test('a copy user who would log the statement carrying the password, or cannot act as the table\'s owner, is refused at plan', async () => {
     const secret = 'limited-secret';
     await ops.query(`CREATE ROLE limited LOGIN PASSWORD '${secret}'; GRANT pg_create_subscription TO limited; GRANT CREATE ON DATABASE ops TO limited`);
     const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'authority-limited-')), 'password');
@@ -453,7 +453,13 @@ describe('waits and addresses', () => {
       expect(words(refused.output)).toContain('recorded by log_min_error_statement = error');
       expect(words(refused.output)).toContain('GRANT SET ON PARAMETER log_min_error_statement TO <user>');
       await ops.query('GRANT SET ON PARAMETER log_min_error_statement TO limited');
-      expect(words(tf.plan().output)).not.toContain('server log');
+      const owner = (await ops.query("SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.campaigns'::regclass")).rows[0].owner;
+      const notOwner = tf.plan();
+      expect(words(notOwner.output)).not.toContain('server log');
+      // From 16 the copy applies changes as the table's owner: the subscription's owner must be able to become it.
+      expect(words(notOwner.output)).toContain(`Error: The provider's user on "ops-limited" cannot act as ${owner}, the owner of public.campaigns there`);
+      await ops.query(`GRANT ${owner} TO limited`);
+      expect(tf.plan().code).toBe(2);
     } finally {
       await ops.query('REVOKE SET ON PARAMETER log_min_error_statement FROM limited; REVOKE CREATE ON DATABASE ops FROM limited; DROP ROLE limited');
     }

@@ -28,6 +28,9 @@ export interface TableFacts {
   readonly key: string[];
   readonly replicaIdentity: string;
   readonly owned: boolean;
+  /** The table's owner, and whether the current user may act as it (SET ROLE; superusers may). */
+  readonly owner: string;
+  readonly mayActAsOwner: boolean;
 }
 
 export interface PublicationFacts {
@@ -58,8 +61,10 @@ export type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, param
 export const runOn = (db: Client): Run => (sql, params) => db.query(sql, params);
 
 export async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Promise<TableFacts | undefined> {
-  const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean }>(
-    `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned
+  const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean; owner: string; mayActAsOwner: boolean }>(
+    `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned,
+            pg_get_userbyid(c.relowner) AS owner,
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, c.relowner, 'MEMBER') AS "mayActAsOwner"
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [loc.namespace, loc.container]);
   const t = table.rows[0];
@@ -75,7 +80,10 @@ export async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Pro
       WHERE i.indrelid = $1 AND (CASE WHEN $2 = 'i' THEN i.indisreplident ELSE i.indisprimary END)
         AND k.ord <= i.indnkeyatts -- not the INCLUDE columns
       ORDER BY k.ord`, [t.oid, t.replident]) : { rows: [] };
-  return { columns: columns.rows, kind: t.kind, key: key.rows.map((r) => r.attname), replicaIdentity: t.replident, owned: t.owned };
+  return {
+    columns: columns.rows, kind: t.kind, key: key.rows.map((r) => r.attname), replicaIdentity: t.replident,
+    owned: t.owned, owner: t.owner, mayActAsOwner: t.mayActAsOwner,
+  };
 }
 
 export async function missingTable(pg: PostgresAdapter, loc: FieldLocation, where: string, advice: string): Promise<Diagnostic> {

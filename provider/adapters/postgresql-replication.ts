@@ -245,6 +245,18 @@ export class PostgresSyncRouter implements SyncRouter {
         }
       }
     }
+    // From 16 the copy applies each table's changes as that table's owner (run_as_owner = false),
+    // so the subscription's owner, the provider's user, must be able to become it.
+    if (target && copyVersion >= ORIGIN_NONE_SINCE && !target.mayActAsOwner) {
+      diags.push({
+        severity: 'error',
+        summary: `The provider's user on "${route.copy}" cannot act as ${target.owner}, the owner of ${table} there`,
+        detail: 'From PostgreSQL 16 a subscription applies changes to a table as the table\'s owner, and the subscription\'s owner ' +
+          `(the provider's user) must be able to become it: GRANT ${target.owner} TO <user>, make the provider's user the table's ` +
+          'owner, or connect to the copy as a superuser.',
+        attribute: ['copy'],
+      });
+    }
     const mayCreate = await this.on('copy', 'read its settings', () => this.copy.query<{ may: boolean }>(
       copyVersion >= ORIGIN_NONE_SINCE
         ? `SELECT rolsuper OR (pg_has_role(current_user, 'pg_create_subscription', 'USAGE') AND has_database_privilege(current_database(), 'CREATE')) AS may
