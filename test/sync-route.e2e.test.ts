@@ -278,6 +278,26 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     expect(plan.output).not.toContain('Warning');
   });
 
+  test('a copy slower than its max_lag: plan says how far behind it was', async () => {
+    // Each applied change of campaigns takes the copy 3 s (a trigger that fires for replicated writes).
+    await ops.query(`CREATE FUNCTION public.slow_copy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;
+                     CREATE TRIGGER slow_copy BEFORE UPDATE ON campaigns FOR EACH ROW EXECUTE FUNCTION public.slow_copy();
+                     ALTER TABLE campaigns ENABLE ALWAYS TRIGGER slow_copy`);
+    try {
+      rewriteStack(stack, (json) => { for (const r of Object.values<any>(json.resource.authority_sync_route)) r.max_lag = '1s'; });
+      tf.apply();
+      await crm.query("UPDATE campaigns SET name = 'Slowly there' WHERE id = 2");
+      expect((await eventually(() => campaign(ops, 2), (r) => r.name === 'Slowly there')).name).toBe('Slowly there');
+      const plan = tf.plan();
+      expect(plan.code).toBe(0);
+      expect(words(plan.output)).toMatch(/Warning: public\.campaigns: ops receiving from crm is \ds behind, more than its max_lag 1s/);
+    } finally {
+      await ops.query('DROP TRIGGER slow_copy ON campaigns; DROP FUNCTION public.slow_copy()');
+      rewriteStack(stack, (json) => { for (const r of Object.values<any>(json.resource.authority_sync_route)) delete r.max_lag; });
+      tf.apply();
+    }
+  });
+
   test('a new password for the authority: plan shows the copy still connecting with the old one, apply gives it the new one', async () => {
     const user = platforms.crm.clientConfig().user;
     const rotated = `${crmPassword}-rotated`;
