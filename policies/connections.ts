@@ -1,8 +1,8 @@
 /**
  * How this organization's platforms are reached. Each platform takes its PostgreSQL connection
- * from the environment (AUTHORITY_<NAME>_PGHOST, _PGPORT, _PGDATABASE, _PGUSER, and the password
- * in AUTHORITY_<NAME>_PGPASSWORD, read by the provider only), or else from the embedded default
- * that `npm start` runs (.authority/embedded/connections.json).
+ * from the environment (AUTHORITY_<NAME>_PGHOST, _PGPORT, _PGDATABASE, _PGUSER, _PGSSLMODE,
+ * _PGSSLROOTCERT, and the password in AUTHORITY_<NAME>_PGPASSWORD, read by the provider only), or
+ * else from the embedded default that `npm start` runs (.authority/embedded/connections.json).
  */
 import * as fs from 'node:fs';
 import { PlatformConnection } from '../constructs/src';
@@ -17,7 +17,6 @@ export interface EmbeddedConnection {
   readonly passwordFile: string;
 }
 
-
 export function connectionFor(platform: string): PlatformConnection {
   const env = (key: string) => process.env[`AUTHORITY_${platform.toUpperCase().replace(/-/g, '_')}_${key}`];
   const host = env('PGHOST');
@@ -28,6 +27,8 @@ export function connectionFor(platform: string): PlatformConnection {
       port: env('PGPORT') ? Number(env('PGPORT')) : undefined,
       database,
       username: env('PGUSER') ?? 'postgres',
+      sslmode: env('PGSSLMODE'),
+      sslrootcert: env('PGSSLROOTCERT'),
       passwordEnv: `AUTHORITY_${platform.toUpperCase().replace(/-/g, '_')}_PGPASSWORD`,
     });
   }

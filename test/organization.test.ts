@@ -17,6 +17,8 @@ function synthOrganization(): Record<string, any> {
     process.env[`AUTHORITY_${p.toUpperCase()}_PGHOST`] = `${p}.db.example.internal`;
     process.env[`AUTHORITY_${p.toUpperCase()}_PGUSER`] = `${p}_owner`;
   }
+  process.env.AUTHORITY_CRM_PGSSLMODE = 'verify-full';
+  process.env.AUTHORITY_CRM_PGSSLROOTCERT = '/etc/ssl/crm-ca.pem';
   try {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-org-'));
     const app = new App({ outdir });
@@ -35,6 +37,14 @@ function synthOrganization(): Record<string, any> {
 
 const stacks = synthOrganization();
 const protections = (stack: string) => Object.values<any>(stacks[stack].resource?.authority_field_protection ?? {});
+
+test('connections come from the environment: TLS settings included, the password only by the name of its variable', () => {
+  const crm = stacks.campaigns.provider.authority[0].platform.find((p: any) => p.name === 'crm').postgresql[0];
+  expect(crm).toEqual({
+    host: 'crm.db.example.internal', database: 'crm', username: 'crm_owner',
+    sslmode: 'verify-full', sslrootcert: '/etc/ssl/crm-ca.pem', password_env: 'AUTHORITY_CRM_PGPASSWORD',
+  });
+});
 
 test('one stack per domain', () => {
   expect(Object.keys(stacks).sort()).toEqual(['accounts', 'billing', 'campaigns', 'content', 'operations', 'support']);
