@@ -4,6 +4,7 @@
  * when this machine has one. Values must actually arrive, and destroy must leave the replication
  * catalogs exactly as they were.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
 import { createServerCertificate } from '../provider/protocol/tls';
+import { terraformEnv } from '../tooling/terraform-env';
 
 const CRM_PASSWORD_ENV = 'AUTHORITY_TEST_CRM_PASSWORD';
 const PAIR = 'authority_crm_to_ops_';
@@ -729,6 +731,54 @@ describe('values that differ before a route starts', () => {
       expect(tf.plan().code).toBe(0);
     } finally {
       tf.destroy();
+    }
+  });
+  test('a provider killed in the middle of a settle: the next apply finishes the settle and the pair runs again', async () => {
+    await crm.query(`CREATE TABLE zones (id int PRIMARY KEY, label text); INSERT INTO zones VALUES (1, 'north'), (2, 'south');
+                     CREATE TABLE zone_notes (id int PRIMARY KEY, note text); INSERT INTO zone_notes VALUES (1, 'x')`);
+    await ops.query(`CREATE TABLE zones (id int PRIMARY KEY, label text); INSERT INTO zones VALUES (1, 'North'), (2, 'South');
+                     CREATE TABLE zone_notes (id int PRIMARY KEY, note text); INSERT INTO zone_notes VALUES (1, 'x');
+                     CREATE FUNCTION public.slow_zone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(5); RETURN NEW; END $$;
+                     CREATE TRIGGER slow_zone BEFORE UPDATE ON zones FOR EACH ROW EXECUTE FUNCTION public.slow_zone();
+                     ALTER TABLE zones ENABLE ALWAYS TRIGGER slow_zone`); // fires for the settle's writes too
+    const { stack, tf } = stackWith('killed', (domain) => {
+      const notes = new SyncRoute(domain, 'notes', { authority: 'crm', copy: 'ops', table: 'zone_notes', columns: ['note'] });
+      new SyncRoute(domain, 'zones', { authority: 'crm', copy: 'ops', table: 'zones', columns: ['label'], dependsOn: [notes] });
+    });
+    const subscription = async () => (await ops.query(
+      "SELECT subenabled AS enabled, obj_description(oid, 'pg_subscription') AS comment FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0];
+    try {
+      const apply = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
+        cwd: stack.dir, env: terraformEnv({ TF_IN_AUTOMATION: '1', [CRM_PASSWORD_ENV]: crmPassword }), stdio: 'ignore',
+      });
+      const exited = new Promise((resolve) => apply.on('exit', resolve));
+      // The settle is under way: its UPDATE sleeps in the copy's trigger.
+      const settling = await eventually(async () => (await ops.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'UPDATE %json_populate_recordset%' AND state = 'active'")).rows[0].n, (n) => n > 0, 30_000);
+      expect(settling).toBe(1);
+      // Kill the provider (terraform's child) and terraform, as a crashed CI runner would.
+      for (const pid of execFileSync('ps', ['-o', 'pid=', '--ppid', String(apply.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)) {
+        process.kill(pid, 'SIGKILL');
+      }
+      apply.kill('SIGKILL');
+      await exited;
+      await ops.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terraform-provider-authority'");
+      const cutShort = await subscription();
+      expect(cutShort.enabled).toBe(false);
+      expect(cutShort.comment).toContain('Settling');
+      expect((await ops.query('SELECT label FROM zones ORDER BY id')).rows).toEqual([{ label: 'North' }, { label: 'South' }]);
+
+      await ops.query('DROP TRIGGER slow_zone ON zones; DROP FUNCTION public.slow_zone()');
+      const resumed = tf.run('apply', '-auto-approve', '-input=false', '-no-color', '-lock=false'); // the killed run left its lock
+      expect(resumed.code).toBe(0);
+      expect((await ops.query('SELECT label FROM zones ORDER BY id')).rows).toEqual([{ label: 'north' }, { label: 'south' }]);
+      const after = await subscription();
+      expect([after.enabled, after.comment.includes('Settling')]).toEqual([true, false]);
+      await crm.query("UPDATE zone_notes SET note = 'flows again' WHERE id = 1");
+      expect((await eventually(async () => (await ops.query('SELECT note FROM zone_notes')).rows[0].note, (n) => n === 'flows again'))).toBe('flows again');
+      expect(tf.run('plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false').code).toBe(0);
+    } finally {
+      tf.ok('destroy', '-auto-approve', '-input=false', '-no-color', '-lock=false');
     }
   });
 });

@@ -61,7 +61,7 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
           WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
       // One subscription per authority; its tables are the routes.
       const subscriptions = await db.query<{ source: string; tables: string[]; enabled: boolean }>(
-        `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from (.+)\\.$'), s.subname) AS source,
+        `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from ([^ ]+)\\.'), s.subname) AS source,
                 s.subenabled AND EXISTS (SELECT 1 FROM pg_stat_subscription w WHERE w.subid = s.oid AND w.pid IS NOT NULL) AS enabled,
                 ARRAY(SELECT r.srrelid::regclass::text FROM pg_subscription_rel r WHERE r.srsubid = s.oid ORDER BY 1) AS tables
            FROM pg_subscription s

@@ -41,7 +41,7 @@
 import { createHash } from 'node:crypto';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic, DiagnosticError } from '../framework';
-import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from './adapter';
+import { Comparison, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from './adapter';
 import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
 import {
   COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
@@ -350,9 +350,12 @@ export class PostgresSyncRouter implements SyncRouter {
     const copyVersion = await this.version('copy');
     const originNone = ignoresReplicatedChanges(copyVersion);
     const settles = settlesAtStart(route.divergence);
+    const spec: SettleSpec = { location: loc, key: source.key, fields: route.fields, divergence: route.divergence };
     let settled: Comparison | undefined;
 
     await this.withoutLoops(route, () => this.exclusively(name, async () => {
+      await this.finishSettle(name, route.authority);
+
       // 1. The authority publishes the key and the governed columns of the table, beside the
       //    pair's other tables.
       await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
@@ -397,7 +400,7 @@ export class PostgresSyncRouter implements SyncRouter {
           await inTransaction(db, [
             ...quiet,
             `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
-            `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(`Managed by authority: receives the governed columns of each routed table from ${route.authority}.`)}`,
+            `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(route.authority, settles ? spec : undefined))}`,
           ]);
           joined = 'created';
           return;
@@ -422,38 +425,67 @@ export class PostgresSyncRouter implements SyncRouter {
       if (!joined || !settles) return;
       // A new subscription starts switched off. A table joining a running one is compared first;
       // the receiver pauses only when there is something to settle (usually nothing).
-      const differs = joined === 'created' || (await this.compareRoute(route))?.differing !== 0;
-      if (!differs) return;
-      try {
-        if (joined === 'refreshed') await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
-        settled = await this.settle(route, source.key);
-      } catch (e) {
-        // Nothing stays paused or half-settled: the table leaves the pair again (the pair's other
-        // tables flow on), so the next apply joins it and settles it anew.
-        const left = await this.leave(name, loc).then(() => undefined, (l: Error) => l);
-        if (left && e instanceof DiagnosticError) {
-          // Say so: the pair's receiver may still be paused, and the next apply will not settle this table.
-          throw new DiagnosticError({
-            ...e.diagnostic,
-            detail: `${e.diagnostic.detail ?? ''} Taking the table out of the route again failed too (${this.authority.redact(this.copy.redact(left.message))}): ` +
-              `check that subscription "${name}" on "${this.copy.name}" is enabled (ALTER SUBSCRIPTION ... ENABLE) and apply again.`,
-          });
-        }
-        throw e;
+      if (joined === 'refreshed') {
+        if ((await this.compareRoute(route))?.differing === 0) return;
+        await this.on('copy', 'pause the route', () => this.copy.withConnection(async (db) => {
+          await db.query(`COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(route.authority, spec))}`);
+          await pause(db, name);
+        }));
       }
-      await this.on('copy', 'resume the route', () => this.copy.query(`ALTER SUBSCRIPTION ${q} ENABLE`));
+      settled = await this.settleAndResume(name, route.authority, spec);
     }));
     return { key: source.key, settled };
   }
 
+  /**
+   * Settles a table that joined the pair while its receiver is paused, then resumes it. The
+   * subscription's comment names the table until then, so a settle cut short (the provider killed,
+   * the copy refusing) is finished by the next apply of any route of the pair (finishSettle).
+   * If the settle fails, the table leaves the pair again and the receiver resumes: the pair's other
+   * tables flow on, and the next apply joins the table and settles it anew.
+   */
+  private async settleAndResume(name: string, authority: string, spec: SettleSpec): Promise<Comparison> {
+    const q = escapeIdentifier(name);
+    let settled: Comparison;
+    try {
+      settled = await this.settle(spec);
+    } catch (e) {
+      const left = await this.leave(name, authority, spec.location).then(() => undefined, (l: Error) => l);
+      if (left && e instanceof DiagnosticError) {
+        throw new DiagnosticError({
+          ...e.diagnostic,
+          detail: `${e.diagnostic.detail ?? ''} Taking the table out of the route again failed too (${this.authority.redact(this.copy.redact(left.message))}); ` +
+            'the next apply finishes the settle.',
+        });
+      }
+      throw e;
+    }
+    await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => inTransaction(db, [
+      `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
+      `ALTER SUBSCRIPTION ${q} ENABLE`,
+    ])));
+    return settled;
+  }
+
+  /** Finishes a settle the subscription's comment says was cut short, before anything else changes the pair. */
+  private async finishSettle(name: string, authority: string): Promise<void> {
+    const pending = await this.on('copy', 'read its subscription', () => pendingSettle((sql, params) => this.copy.query(sql, params), name));
+    if (!pending) return;
+    await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
+    await this.settleAndResume(name, authority, pending);
+  }
+
   /** Takes a table out of the pair's publication and subscription, and lets the receiver run. */
-  private async leave(name: string, loc: FieldLocation): Promise<void> {
+  private async leave(name: string, authority: string, loc: FieldLocation): Promise<void> {
     const q = escapeIdentifier(name);
     await this.authority.withConnection(async (db) => {
       if ((await findPublication(runOn(db), name, loc))?.here) await db.query(`ALTER PUBLICATION ${q} DROP TABLE ${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`);
     });
     await this.copy.withConnection(async (db) => {
-      await db.query(`ALTER SUBSCRIPTION ${q} ENABLE`);
+      await inTransaction(db, [
+        `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
+        `ALTER SUBSCRIPTION ${q} ENABLE`,
+      ]);
       await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
     });
   }
@@ -464,7 +496,7 @@ export class PostgresSyncRouter implements SyncRouter {
    * resumes are either already in them (and rewrite the same values) or newer. Nothing is lost,
    * and nothing older overwrites something newer.
    */
-  private async settle(route: SyncRoute, key: string[]): Promise<Comparison> {
+  private async settle(spec: SettleSpec): Promise<Comparison> {
     return this.on('copy', 'settle the copy\'s diverged values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection(async (copyDb) => {
       await copyDb.query('BEGIN');
       try {
@@ -473,7 +505,7 @@ export class PostgresSyncRouter implements SyncRouter {
           throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
             'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
         });
-        const result = await compareRows({ authorityDb, copyDb, location: route.location, key, fields: route.fields, rule: route.divergence, settle: true });
+        const result = await compareRows({ authorityDb, copyDb, location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true });
         await copyDb.query('COMMIT');
         return result;
       } catch (e) {
@@ -496,6 +528,16 @@ export class PostgresSyncRouter implements SyncRouter {
     const q = escapeIdentifier(name);
     const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
     await this.exclusively(name, async () => {
+      // A settle cut short: of this table, it is moot now; of another, it is finished first.
+      const pending = await this.on('copy', 'read its subscription', () => pendingSettle((sql, params) => this.copy.query(sql, params), name));
+      if (pending && pending.location.namespace === loc.namespace && pending.location.container === loc.container) {
+        await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => inTransaction(db, [
+          `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(r.authority))}`,
+          `ALTER SUBSCRIPTION ${q} ENABLE`,
+        ])));
+      } else if (pending) {
+        await this.finishSettle(name, r.authority);
+      }
       // 1. The authority stops sending the table: from its commit on, no change of it flows.
       const publication = await this.on('authority', 'stop publishing the table', () => this.authority.withConnection(async (db) => {
         const found = await findPublication(runOn(db), name, loc);
@@ -698,6 +740,30 @@ async function createSlot(db: Client, name: string, waitSeconds: number): Promis
     throw new Error(`creating replication slot "${name}" waited wait_timeout (${waitSeconds} s) for transactions open on the server to ` +
       `finish${sessions ? `: ${sessions}` : ''}. Let them finish or end them (SELECT pg_terminate_backend(pid)), or raise wait_timeout, and apply again`);
   }
+}
+
+/** What a settle needs, kept in the subscription's comment while it runs. */
+interface SettleSpec {
+  readonly location: FieldLocation;
+  readonly key: string[];
+  readonly fields: string[];
+  readonly divergence: Divergence;
+}
+
+const SETTLING = ' Settling: ';
+
+function subscriptionComment(authority: string, settling?: SettleSpec): string {
+  return `Managed by authority: receives the governed columns of each routed table from ${authority}.${settling ? `${SETTLING}${JSON.stringify(settling)}` : ''}`;
+}
+
+/** The settle the subscription's comment says is under way, if any. */
+async function pendingSettle(query: Run, name: string): Promise<SettleSpec | undefined> {
+  const found = await query<{ comment: string | null }>(
+    `SELECT obj_description(oid, 'pg_subscription') AS comment FROM pg_subscription
+      WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name]);
+  const comment = found.rows[0]?.comment ?? '';
+  const at = comment.indexOf(SETTLING);
+  return at < 0 ? undefined : JSON.parse(comment.slice(at + SETTLING.length)) as SettleSpec;
 }
 
 /** Switches the subscription off and waits until its receiver has stopped applying changes. */
