@@ -325,6 +325,9 @@ export class PostgresAdapter implements PlatformAdapter {
     await this.withConnection((db) => inTransaction(db, statements));
   }
 
+  /** The server answered "prefer" with no TLS. */
+  private offersNoTls = false;
+
   /** A new connection, with TLS as sslmode says ("prefer": TLS when the server offers it). */
   private async open(): Promise<Client> {
     const s = this.settings;
@@ -348,11 +351,13 @@ export class PostgresAdapter implements PlatformAdapter {
       return client;
     };
     try {
-      if (mode === 'disable') return await attempt(false);
+      if (mode === 'disable' || (mode === 'prefer' && this.offersNoTls)) return await attempt(false);
       try {
         return await attempt(true);
       } catch (e) {
         if (mode !== 'prefer' || !/does not support SSL/i.test((e as Error).message)) throw e;
+        // Asked once per provider process: the next connections go straight to plain.
+        this.offersNoTls = true;
         return await attempt(false);
       }
     } catch (e) {
