@@ -781,6 +781,41 @@ describe('values that differ before a route starts', () => {
       tf.ok('destroy', '-auto-approve', '-input=false', '-no-color', '-lock=false');
     }
   });
+  test('authority_unless_blank: a blank value from the authority leaves the copy\'s own, a real one wins, and the rule shows as drift when its trigger goes', async () => {
+    await crm.query("CREATE TABLE contacts (id int PRIMARY KEY, phone text); INSERT INTO contacts VALUES (1, ''), (2, '555-0102')");
+    await ops.query("CREATE TABLE contacts (id int PRIMARY KEY, phone text); INSERT INTO contacts VALUES (1, '555-0101'), (2, '555-0000')");
+    const before = await ops.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'authority\\_%'");
+    const { stack, tf } = stackWith('blank', (domain) => {
+      new SyncRoute(domain, 'phones', { authority: 'crm', copy: 'ops', table: 'contacts', columns: ['phone'], divergence: 'authority_unless_blank' });
+    });
+    const phones = async () => (await ops.query('SELECT id, phone FROM contacts ORDER BY id')).rows.map((r) => r.phone);
+    try {
+      expect(words(tf.plan().output)).toContain('1 row on ops differs from crm in phone'); // row 1 is blank at the CRM: not counted
+      tf.apply();
+      expect(await phones()).toEqual(['555-0101', '555-0102']);
+      await crm.query("UPDATE contacts SET phone = NULL WHERE id = 2");
+      await crm.query("UPDATE contacts SET phone = '555-0199' WHERE id = 1");
+      // Changes arrive in commit order: once row 1's has, row 2's blank was applied (and kept out).
+      expect(await eventually(phones, (p) => p[0] === '555-0199')).toEqual(['555-0199', '555-0102']);
+
+      const name = (await ops.query("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'authority\\_keep\\_%'")).rows[0].tgname;
+      await ops.query(`ALTER TABLE contacts DISABLE TRIGGER ${name}`);
+      const drift = tf.plan();
+      expect(drift.output).toMatch(/~ enabled\s+= false -> true/);
+      tf.apply();
+      expect((await ops.query('SELECT tgenabled FROM pg_trigger WHERE tgname = $1', [name])).rows).toEqual([{ tgenabled: 'R' }]);
+
+      // Another rule takes the trigger away; so does destroy.
+      rewriteStack(stack, (json) => { for (const r of Object.values<any>(json.resource.authority_sync_route)) r.divergence = 'authority_wins'; });
+      tf.apply();
+      expect((await ops.query('SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = $1', [name])).rows[0].n).toBe(0);
+      expect(tf.plan().code).toBe(0);
+    } finally {
+      tf.destroy();
+    }
+    expect((await ops.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'authority\\_%'")).rows).toEqual(before.rows);
+    expect((await ops.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'authority\\_keep\\_%'")).rows[0].n).toBe(0);
+  });
 });
 
 async function divergedRoutes(tf: Terraform): Promise<void> {

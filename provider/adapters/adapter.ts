@@ -100,6 +100,8 @@ export interface SyncRouteReadBack {
   readonly keyFields: string[];
   /** False when any part of the route was disabled, dropped or altered by hand. */
   readonly enabled: boolean;
+  /** The copy keeps its own value where the authority's is blank (divergence authority_unless_blank). */
+  readonly keepsAgainstBlank: boolean;
   /** A route from the copy back to the authority on the same table exists. */
   readonly reverseRoute: boolean;
 }

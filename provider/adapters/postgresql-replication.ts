@@ -47,6 +47,7 @@ import {
   COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
   Run, findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, runOn, slotSender, subscriptionStats,
 } from './postgresql-catalog';
+import { hasBlankGuard, installBlankGuard, removeBlankGuard } from './postgresql-blank-guard';
 import { compareRows } from './postgresql-reconcile';
 import { watchPair } from './postgresql-route-health';
 
@@ -332,7 +333,8 @@ export class PostgresSyncRouter implements SyncRouter {
       subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
       (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
       await this.connectsAsConfigured(name);
-    return { fields, keyFields, enabled: published && sent && received, reverseRoute: (await this.reverseRoute(loc)) !== undefined };
+    const keepsBlank = await this.on('copy', 'read its triggers', () => hasBlankGuard((sql, params) => this.copy.query(sql, params), r.authority, loc));
+    return { fields, keyFields, enabled: published && sent && received, keepsAgainstBlank: keepsBlank, reverseRoute: (await this.reverseRoute(loc)) !== undefined };
   }
 
   public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }> {
@@ -382,6 +384,12 @@ export class PostgresSyncRouter implements SyncRouter {
         const slot = await findSlot(runOn(db), name);
         if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
         if (!slot) await createSlot(db, name, this.authority.waitSeconds());
+      }));
+
+      // 2b. On the copy, authority_unless_blank keeps the copy's value against blank incoming ones.
+      await this.on('copy', 'keep its values against blank ones', () => this.copy.withConnection(async (db) => {
+        if (route.divergence === 'authority_unless_blank') await inTransaction(db, installBlankGuard(route.authority, loc, route.fields));
+        else await removeBlankGuard(db, route.authority, loc);
       }));
 
       // 3. The copy subscribes through that slot, and takes the table in; a table that joins
@@ -544,6 +552,7 @@ export class PostgresSyncRouter implements SyncRouter {
         if (found?.here && !found.allTables) await db.query(`ALTER PUBLICATION ${q} DROP TABLE ${table}`);
         return found;
       }));
+      await this.on('copy', 'drop what keeps its values against blank ones', () => this.copy.withConnection((db) => removeBlankGuard(db, r.authority, loc)));
       const subscription = await this.subscription(name, loc);
       // 2. Other routes of the pair remain: the copy only forgets the table. The publication is the
       //    record of the pair's routes (a subscription that cannot refresh keeps stale entries, which

@@ -62,7 +62,8 @@ const schema: BlockSchema = {
       description: 'What wins when the copy\'s value differs from the authority\'s (the policy\'s divergence rule), as the route ' +
         'starts: "authority_wins" (default) and "authority_unless_blank" replace the copy\'s differing values once, when the route is ' +
         'created or moved (the plan says how many rows); "newest_wins" and "manual_review" leave them for review. From then on every ' +
-        'change at the authority flows. Changing it alone changes nothing on the platforms.',
+        'change at the authority flows; with "authority_unless_blank" a trigger on the copy (firing for replicated writes only) ' +
+        'keeps the copy\'s value where the incoming one is NULL or empty.',
     },
     max_lag: {
       type: 'string', optional: true,
@@ -222,7 +223,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
           // Only what a route does as it starts: imported, it takes the default.
           divergence: typeof state.divergence === 'string' ? state.divergence : 'authority_wins',
-          enabled: found.enabled,
+          // authority_unless_blank is kept on the copy: its guard there, present exactly when declared, is part of the route.
+          enabled: found.enabled && found.keepsAgainstBlank === (state.divergence === 'authority_unless_blank'),
           publication: names.publication,
           subscription: names.subscription,
         },
