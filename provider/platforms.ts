@@ -54,7 +54,11 @@ export const platformsSchema: BlockSchema = {
                     '"prefer" (TLS when the server offers it), "require" (TLS, certificate not checked), "verify-ca" (the certificate ' +
                     'chains to sslrootcert) or "verify-full" (and names the host). Default: prefer.',
                 },
-                sslrootcert: { type: 'string', optional: true, description: 'CA certificate file (PEM) where terraform runs, for verify-ca and verify-full. Default: the system\'s CAs.' },
+                sslrootcert: {
+                  type: 'string', optional: true,
+                  description: 'CA certificate file (PEM) where terraform runs, which the server\'s certificate must chain to; "system" for the ' +
+                    'CAs built into Node.js. Needed for verify-ca and verify-full; with require it makes require check the chain, as libpq does.',
+                },
                 replication_sslrootcert: {
                   type: 'string', optional: true,
                   description: 'CA certificate file on the servers of this platform\'s copies, for their subscriptions under verify-ca or ' +
@@ -115,7 +119,16 @@ export class Platforms {
         });
         return;
       }
-      if (typeof pg.sslrootcert === 'string' && !fs.existsSync(pg.sslrootcert)) {
+      if ((pg.sslmode === 'verify-ca' || pg.sslmode === 'verify-full') && typeof pg.sslrootcert !== 'string') {
+        diags.push({
+          severity: 'error',
+          summary: `sslmode ${pg.sslmode} of platform "${name}" needs sslrootcert`,
+          detail: 'Name the CA certificate file (PEM) the server\'s certificate must chain to, or "system" for the CAs built into Node.js (public CAs).',
+          attribute: at('postgresql', 0, 'sslrootcert'),
+        });
+        return;
+      }
+      if (typeof pg.sslrootcert === 'string' && pg.sslrootcert !== 'system' && !fs.existsSync(pg.sslrootcert)) {
         diags.push({
           severity: 'error',
           summary: `sslrootcert of platform "${name}" names a file that does not exist here: ${pg.sslrootcert}`,
@@ -195,7 +208,7 @@ function readPassword(platform: string, pg: ObjectValue, at: PathStep[]): string
   }
   if (file) {
     try {
-      return fs.readFileSync(file, 'utf8').split('\n')[0];
+      return fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]; // a file written on Windows ends lines with \r\n
     } catch (e) {
       throw new DiagnosticError({
         severity: 'error',

@@ -3,7 +3,7 @@
  * real terraform -> the real provider process -> real PostgreSQL servers started here.
  */
 import { Client } from 'pg';
-import { PlatformConnection, Platform, PlatformKind } from '../constructs/src';
+import { Domain, FieldProtection, PlatformConnection, Platform, PlatformKind } from '../constructs/src';
 import { CampaignsDomain } from '../policies/campaigns';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
@@ -121,9 +121,10 @@ describe('field protection on real PostgreSQL, through terraform and the provide
   });
 
   test('a column list edited by hand shows which columns changed', async () => {
+    const fn = (await ops.query('SELECT tgfoid::regproc::text AS fn FROM pg_trigger WHERE tgname = $1', [GUARD])).rows[0].fn;
     await ops.query(`DROP TRIGGER ${GUARD} ON campaigns;
       CREATE TRIGGER ${GUARD} BEFORE INSERT OR UPDATE OF assignee ON campaigns
-      FOR EACH ROW EXECUTE FUNCTION ${GUARD}('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
+      FOR EACH ROW EXECUTE FUNCTION ${fn}('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ "assignee" -> "name"/);
@@ -177,4 +178,38 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     expect(await catalogSnapshot(ops)).toEqual(before);
     expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'free again' WHERE id = 2")).toBeUndefined();
   });
+});
+
+test('one policy key on two tables: both are created at once, and removing one leaves the other enforced', async () => {
+  const platforms = await startTestPlatforms();
+  const ops = await platforms.connect('ops');
+  try {
+    await ops.query(`CREATE TABLE regions (id int PRIMARY KEY, label text); INSERT INTO regions VALUES (1, 'north');
+                     GRANT SELECT, UPDATE ON regions TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    const c = platforms.ops.connection;
+    const stack = synthDomain((app) => {
+      const domain = new Domain(app, 'shared', { governedBy: 'Test team' });
+      domain.usePlatform(new Platform({ name: 'ops', kind: PlatformKind.INTERNAL_TOOL, connection: PlatformConnection.postgresql({ ...c, database: 'ops' }) }));
+      for (const table of ['campaigns', 'regions']) {
+        new FieldProtection(domain, `guard-${table}`, {
+          platform: 'ops', table, columns: table === 'campaigns' ? ['name'] : ['label'], authority: 'crm', key: 'shared_policy',
+          syncPrincipal: SYNC_ROLE, correctionHint: 'Correct it in the CRM.',
+        });
+      }
+      return domain;
+    });
+    const tf = new Terraform(stack.dir);
+    tf.init();
+    tf.apply(); // both in parallel
+    expect((await tryAs(ops, OPERATOR_ROLE, "UPDATE regions SET label = 'x' WHERE id = 1"))?.message).toContain('Correct it in the CRM.');
+    rewriteStack(stack, (json) => { delete json.resource.authority_field_protection[Object.keys(json.resource.authority_field_protection).find((k) => k.includes('campaigns'))!]; });
+    tf.apply();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE campaigns SET name = 'free' WHERE id = 1")).toBeUndefined();
+    expect((await tryAs(ops, OPERATOR_ROLE, "UPDATE regions SET label = 'x' WHERE id = 1"))?.message).toContain('Correct it in the CRM.');
+    expect(tf.plan().code).toBe(0);
+    tf.destroy();
+  } finally {
+    await ops.end();
+    await platforms.stop();
+  }
 });

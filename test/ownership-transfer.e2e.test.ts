@@ -141,8 +141,8 @@ test('moving campaign.name from the CRM to the operations tool never lets people
     expect([await receives(crm), await receives(ops)]).toEqual([true, false]);
     await ops.query(`SET ROLE ${OPERATOR_ROLE}; UPDATE campaigns SET name = 'Renamed in ops' WHERE id = 2; RESET ROLE`);
     expect(await eventually(async () => (await crm.query('SELECT name FROM campaigns WHERE id = 2')).rows[0].name === 'Renamed in ops')).toBe(true);
-    tf.destroy(); // the next test starts from bare platforms
   } finally {
+    tf.destroy(); // the next test starts from bare platforms
     await crm.end();
     await ops.end();
   }

@@ -23,8 +23,12 @@ export async function hasBlankGuard(query: Run, authority: string, loc: FieldLoc
   return found.rows[0]?.enabled === 'R';
 }
 
-/** Statements that install (or refresh, for other columns) the guard, in one transaction. */
-export function installBlankGuard(authority: string, loc: FieldLocation, fields: string[]): string[] {
+/**
+ * Statements that install the guard, or refresh its function for other columns, in one
+ * transaction. Trigger DDL locks the copy's table against everything: only when it is missing or
+ * switched off.
+ */
+export function installBlankGuard(authority: string, loc: FieldLocation, fields: string[], installed: boolean): string[] {
   const name = escapeIdentifier(blankGuardName(authority, loc));
   const schema = escapeIdentifier(loc.namespace);
   const table = `${schema}.${escapeIdentifier(loc.container)}`;
@@ -37,9 +41,11 @@ BEGIN
 END
 $authority$`,
     `COMMENT ON FUNCTION ${schema}.${name}() IS ${escapeLiteral(`Managed by authority: ${authority}'s values win on ${loc.namespace}.${loc.container} unless blank.`)}`,
-    `DROP TRIGGER IF EXISTS ${name} ON ${table}`,
-    `CREATE TRIGGER ${name} BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${name}()`,
-    `ALTER TABLE ${table} ENABLE REPLICA TRIGGER ${name}`,
+    ...(installed ? [] : [
+      `DROP TRIGGER IF EXISTS ${name} ON ${table}`,
+      `CREATE TRIGGER ${name} BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${name}()`,
+      `ALTER TABLE ${table} ENABLE REPLICA TRIGGER ${name}`,
+    ]),
   ];
 }
 
@@ -47,10 +53,13 @@ $authority$`,
 export async function removeBlankGuard(db: Client, authority: string, loc: FieldLocation): Promise<void> {
   const name = escapeIdentifier(blankGuardName(authority, loc));
   const schema = escapeIdentifier(loc.namespace);
-  const exists = await db.query('SELECT to_regclass($1) AS t', [`${schema}.${escapeIdentifier(loc.container)}`]);
+  const trigger = await db.query(
+    `SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`, [loc.namespace, loc.container, blankGuardName(authority, loc)]);
   await db.query('BEGIN');
   try {
-    if (exists.rows[0].t) await db.query(`DROP TRIGGER IF EXISTS ${name} ON ${schema}.${escapeIdentifier(loc.container)}`);
+    // DROP TRIGGER locks the table against everything: only when there is one.
+    if (trigger.rowCount) await db.query(`DROP TRIGGER ${name} ON ${schema}.${escapeIdentifier(loc.container)}`);
     await db.query(`DROP FUNCTION IF EXISTS ${schema}.${name}()`);
     await db.query('COMMIT');
   } catch (e) {

@@ -388,7 +388,9 @@ export class PostgresSyncRouter implements SyncRouter {
 
       // 2b. On the copy, authority_unless_blank keeps the copy's value against blank incoming ones.
       await this.on('copy', 'keep its values against blank ones', () => this.copy.withConnection(async (db) => {
-        if (route.divergence === 'authority_unless_blank') await inTransaction(db, installBlankGuard(route.authority, loc, route.fields));
+        if (route.divergence === 'authority_unless_blank') {
+          await inTransaction(db, installBlankGuard(route.authority, loc, route.fields, await hasBlankGuard(runOn(db), route.authority, loc)));
+        }
         else await removeBlankGuard(db, route.authority, loc);
       }));
 

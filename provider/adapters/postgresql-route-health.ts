@@ -8,9 +8,11 @@
  */
 import { RouteHealth } from './adapter';
 
-/** Longer than the 5 s a failed receiver waits before it retries, so a retry shows. */
-const WATCH_MS = 6500;
-const WATCH_STEP_MS = 250;
+/** Two of the 5 s a failed receiver waits before it retries, so a retry shows even on a slow machine. */
+const WATCH_MS = 11_000;
+const WATCH_STEP_MS = 200;
+/** Reads in a row that find the receiver streaming: longer than a failing one stays connected. */
+const STREAMING_READS = 4;
 
 export interface PairReads {
   subscription(): Promise<{ enabled: boolean; errors: number } | undefined>;
@@ -32,13 +34,18 @@ export async function watchPair(name: string, watch: boolean, reads: PairReads):
     lagSeconds: connected ? Number(lag ?? 0) : undefined,
   });
   if (!first.enabled || !watch) return report(false, first.errors);
-  // Connected on two reads in a row: a receiver that fails on a change connects for a moment
-  // every few seconds; one that restarts after an apply connects within a moment and stays.
+  // Connected on several reads in a row, with no new error: a receiver that fails on a change
+  // connects for a moment every few seconds; one that restarts after an apply connects within a
+  // moment and stays.
   let streak = 0;
   for (let watched = 0; watched <= WATCH_MS; watched += WATCH_STEP_MS) {
     const now = await reads.sender();
     streak = now?.consumer === name ? streak + 1 : 0;
-    if (streak >= 2) return report(true, first.errors, now?.lag);
+    if (streak >= STREAMING_READS) {
+      const errors = (await reads.subscription())?.errors ?? first.errors;
+      if (errors === first.errors) return report(true, errors, now?.lag);
+      return report(false, errors);
+    }
     await new Promise((resolve) => setTimeout(resolve, WATCH_STEP_MS));
   }
   return report(false, (await reads.subscription())?.errors ?? first.errors);

@@ -40,7 +40,7 @@ export interface PostgresConnectionSettings {
   readonly replicationPort?: number;
   /** TLS, as libpq's sslmode. @default "prefer" */
   readonly sslmode?: SslMode;
-  /** CA certificate file where the provider runs, for verify-ca and verify-full. @default the system's CAs */
+  /** CA certificate file where the provider runs ("system": Node's built-in CAs), for verify-ca and verify-full. @default none */
   readonly sslrootcert?: string;
   /** CA certificate file on the copies' servers, for their subscriptions. @default libpq's (~/.postgresql/root.crt of the server's user) */
   readonly replicationSslrootcert?: string;
@@ -111,10 +111,21 @@ export class PostgresAdapter implements PlatformAdapter {
     private readonly settings: PostgresConnectionSettings,
   ) {}
 
-  /** The trigger (and its function) name: readable when the key allows it. */
+  /** The trigger's name: readable when the key allows it. Trigger names are per table. */
   public mechanismName(_location: FieldLocation, key: string): string {
     const readable = /^[a-z0-9_]+$/.test(key) && GUARD_PREFIX.length + key.length <= MAX_IDENTIFIER_BYTES;
     return GUARD_PREFIX + (readable ? key : createHash('sha256').update(key).digest('hex').slice(0, 16));
+  }
+
+  /**
+   * Its function's name: functions are per schema, so the table is in it. (One function for a
+   * key's tables made removing one protection fail on the others' triggers, and parallel creates
+   * collide.)
+   */
+  private functionName(location: FieldLocation, key: string): string {
+    const trigger = this.mechanismName(location, key);
+    const table = createHash('sha256').update(JSON.stringify([location.namespace, location.container, key])).digest('hex');
+    return trigger.length + 9 <= MAX_IDENTIFIER_BYTES ? `${trigger}_${table.slice(0, 8)}` : `${GUARD_PREFIX}fn_${table.slice(0, 16)}`;
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
@@ -219,7 +230,7 @@ export class PostgresAdapter implements PlatformAdapter {
       row.tgtype === GUARD_TGTYPE &&
       row.prosrc === GUARD_BODY &&
       row.fn_schema === location.namespace &&
-      row.proname === name &&
+      row.proname === this.functionName(location, key) &&
       sameSet(fields, row.columns);
     return { location, key, authority, fields, syncPrincipal, correctionHint, fact: fact || undefined, enforced, mechanism: name };
   }
@@ -227,7 +238,7 @@ export class PostgresAdapter implements PlatformAdapter {
   public async applyProtection(p: FieldProtection): Promise<void> {
     const name = this.mechanismName(p.location, p.key);
     const schema = escapeIdentifier(p.location.namespace);
-    const fn = `${schema}.${escapeIdentifier(name)}`;
+    const fn = `${schema}.${escapeIdentifier(this.functionName(p.location, p.key))}`;
     const args = [p.syncPrincipal, p.authority, p.correctionHint, p.fact ?? '', ...p.fields].map(escapeLiteral).join(', ');
     await this.transaction([
       `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $authority_guard$${GUARD_BODY}$authority_guard$`,
@@ -245,7 +256,7 @@ export class PostgresAdapter implements PlatformAdapter {
     const table = await db.query('SELECT to_regclass($1) AS t', [`${schema}.${escapeIdentifier(location.container)}`]);
     await this.transaction([
       ...(table.rows[0].t ? [`DROP TRIGGER IF EXISTS ${escapeIdentifier(name)} ON ${schema}.${escapeIdentifier(location.container)}`] : []),
-      `DROP FUNCTION IF EXISTS ${schema}.${escapeIdentifier(name)}()`,
+      `DROP FUNCTION IF EXISTS ${schema}.${escapeIdentifier(this.functionName(location, key))}()`,
     ]);
   }
 
@@ -340,14 +351,15 @@ export class PostgresAdapter implements PlatformAdapter {
         user: s.username,
         password: s.password,
         connectionTimeoutMillis: (s.connectTimeoutSeconds ?? 10) * 1000,
-        // A step that would wait longer on another session's lock fails with the wait named (lockWaitAdvice).
-        lock_timeout: this.waitSeconds() * 1000,
         application_name: 'terraform-provider-authority',
         ssl: tls ? this.tlsOptions(mode) : false,
       });
       // A dropped connection must not crash the provider.
       client.on('error', () => undefined);
       await client.connect();
+      // A step that would wait longer on another session's lock fails with the wait named
+      // (lockWaitAdvice). Set after connecting: poolers such as PgBouncer refuse unknown startup parameters.
+      await client.query(`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`);
       return client;
     };
     try {
@@ -367,8 +379,10 @@ export class PostgresAdapter implements PlatformAdapter {
 
   private tlsOptions(mode: SslMode): ConnectionOptions {
     const s = this.settings;
-    if (mode === 'prefer' || mode === 'require') return { rejectUnauthorized: false };
-    const ca = s.sslrootcert ? fs.readFileSync(s.sslrootcert, 'utf8') : undefined;
+    // As libpq: require with a root certificate checks the chain (verify-ca).
+    if (mode === 'prefer' || (mode === 'require' && !s.sslrootcert)) return { rejectUnauthorized: false };
+    if (mode === 'require') mode = 'verify-ca';
+    const ca = s.sslrootcert && s.sslrootcert !== 'system' ? fs.readFileSync(s.sslrootcert, 'utf8') : undefined;
     // verify-ca checks the chain only; verify-full also the host name.
     return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }

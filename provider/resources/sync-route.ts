@@ -70,7 +70,8 @@ const schema: BlockSchema = {
       description: 'How far the copy may lag behind the authority: a number and a unit, "90s", "5m", "2h" or "1d" (the policy\'s ' +
         'propagation). Every plan checks the running route against it and warns, without changing anything, when the copy is behind ' +
         'by more, when its receiver is not connected to the authority, or when the copy stopped after failing to apply a change. ' +
-        'Default: no limit (those last two are still reported).',
+        'Default: no limit (those last two are still reported). Kept in state only: an imported route takes it from the ' +
+        'configuration at the next apply, which changes nothing on the platforms.',
     },
     enabled: {
       type: 'bool', computed: true,
@@ -206,6 +207,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const found = await router.readRoute(identity);
       if (!found) return { state: null };
       const names = router.names(identity);
+      // Imported: the copy's blank guard tells authority_unless_blank; the other rules leave no trace.
+      const divergence = typeof state.divergence === 'string' ? state.divergence : found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins';
       // Declared columns keep their order; columns someone added by hand follow, in table order.
       const declared = Array.isArray(state.columns) ? (state.columns as string[]) : [];
       const columns = [
@@ -221,10 +224,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           key_columns: found.keyFields,
           // Imported: whether the route is half of a split shows in the catalogs as its reverse.
           two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
-          // Only what a route does as it starts: imported, it takes the default.
-          divergence: typeof state.divergence === 'string' ? state.divergence : 'authority_wins',
+          divergence,
           // authority_unless_blank is kept on the copy: its guard there, present exactly when declared, is part of the route.
-          enabled: found.enabled && found.keepsAgainstBlank === (state.divergence === 'authority_unless_blank'),
+          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank'),
           publication: names.publication,
           subscription: names.subscription,
         },
