@@ -340,111 +340,122 @@ export class PostgresSyncRouter implements SyncRouter {
   public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }> {
     const name = syncPairName(route);
     const loc = route.location;
-    const q = escapeIdentifier(name);
-    const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
     if (!source || source.key.length === 0) {
       throw new DiagnosticError(source ? noKey(`${loc.namespace}.${loc.container}`, `on ${this.authority.describe()}`, source.replicaIdentity)
         : await missingTable(this.authority, loc, `on ${this.authority.describe()}, the authority`, 'Fix the table name, or create the table first.'));
     }
-    const sent = [...new Set([...source.key, ...route.fields])];
-    const target = `${table} (${sent.map(escapeIdentifier).join(', ')})`;
-    const copyVersion = await this.version('copy');
-    const originNone = ignoresReplicatedChanges(copyVersion);
-    const settles = settlesAtStart(route.divergence);
     const spec: SettleSpec = { location: loc, key: source.key, fields: route.fields, divergence: route.divergence };
     let settled: Comparison | undefined;
-
     await this.withoutLoops(route, () => this.exclusively(name, async () => {
       await this.finishSettle(name, route.authority);
-
-      // 1. The authority publishes the key and the governed columns of the table, beside the
-      //    pair's other tables.
-      await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
-        const found = await findPublication(runOn(db), name, loc);
-        if (found?.allTables) {
-          throw new Error(`publication "${name}" was changed to publish all tables; drop it (DROP PUBLICATION ${q}) and apply again to recreate it`);
-        }
-        const statements = !found
-          ? [
-            `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (${PUBLICATION_OPTIONS})`,
-            `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends the governed columns of each routed table from ${route.authority} to ${route.copy}.`)}`,
-          ]
-          : [
-            ...(found.actions === PUBLISHED_ACTIONS && found.viaRoot ? [] : [`ALTER PUBLICATION ${q} SET (${PUBLICATION_OPTIONS})`]),
-            // A table's column list or row filter changes by dropping and adding it in one transaction.
-            ...(found.here && (found.here.rowFilter !== null || !sameSet(found.here.columns, sent)) ? [`ALTER PUBLICATION ${q} DROP TABLE ${table}`] : []),
-            ...(found.here && found.here.rowFilter === null && sameSet(found.here.columns, sent) ? [] : [`ALTER PUBLICATION ${q} ADD TABLE ${target}`]),
-          ];
-        if (statements.length) await inTransaction(db, statements);
-      }));
-
-      // 2. A slot keeps the authority's changes until the copy has them.
-      await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
-        const slot = await findSlot(runOn(db), name);
-        if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
-        if (!slot) await createSlot(db, name, this.authority.waitSeconds());
-      }));
-
-      // 2b. On the copy, authority_unless_blank keeps the copy's value against blank incoming ones.
-      await this.on('copy', 'keep its values against blank ones', () => this.copy.withConnection(async (db) => {
-        if (route.divergence === 'authority_unless_blank') {
-          await inTransaction(db, installBlankGuard(route.authority, loc, route.fields, await hasBlankGuard(runOn(db), route.authority, loc)));
-        }
-        else await removeBlankGuard(db, route.authority, loc);
-      }));
-
-      // 3. The copy subscribes through that slot, and takes the table in; a table that joins
-      //    with divergence authority_wins is settled first (see settle).
-      let joined: 'created' | 'refreshed' | undefined;
-      await this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
-        const found = await findSubscription(runOn(db), name, loc, copyVersion);
-        const connection = this.authority.connectionString();
-        const quiet = await quietStatements(db, copyVersion);
-        if (!found) {
-          // Takes every table the publication holds now, this one included, without copying rows.
-          const options = [
-            'copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`,
-            ...(originNone ? ['origin = none'] : []), ...(settles ? ['enabled = false'] : []),
-          ];
-          await inTransaction(db, [
-            ...quiet,
-            `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
-            `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(route.authority, settles ? spec : undefined))}`,
-          ]);
-          joined = 'created';
-          return;
-        }
-        // The authority's connection settings may have changed since (a new password, a new host).
-        // Altering the connection restarts the pair's apply worker, so only when it did change.
-        const reconnect = (await connectionDigest(runOn(db), name)) !== digestOf(connection);
-        const repairs = [
-          ...(reconnect ? [`ALTER SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)}`] : []),
-          ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
-          ...(found.slot === name ? [] : [`ALTER SUBSCRIPTION ${q} SET (slot_name = ${escapeLiteral(name)})`]),
-          ...(originNone && found.origin !== 'none' ? [`ALTER SUBSCRIPTION ${q} SET (origin = none)`] : []),
-          ...(found.enabled ? [] : [`ALTER SUBSCRIPTION ${q} ENABLE`]),
-        ];
-        if (repairs.length) await inTransaction(db, [...quiet, ...repairs]);
-        // Take the table in without copying rows. Refuses a transaction block.
-        if (!found.hasTable) {
-          await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
-          joined = 'refreshed';
-        }
-      }));
-      if (!joined || !settles) return;
+      await this.publish(name, route, source.key);
+      await this.keepSlot(name);
+      await this.keepAgainstBlank(route);
+      const joined = await this.subscribe(name, route, spec);
+      if (!joined || !settlesAtStart(route.divergence)) return;
       // A new subscription starts switched off. A table joining a running one is compared first;
       // the receiver pauses only when there is something to settle (usually nothing).
       if (joined === 'refreshed') {
         if ((await this.compareRoute(route))?.differing === 0) return;
         await this.on('copy', 'pause the route', () => this.copy.withConnection(async (db) => {
-          await db.query(`COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(route.authority, spec))}`);
+          await db.query(`COMMENT ON SUBSCRIPTION ${escapeIdentifier(name)} IS ${escapeLiteral(subscriptionComment(route.authority, spec))}`);
           await pause(db, name);
         }));
       }
       settled = await this.settleAndResume(name, route.authority, spec);
     }));
     return { key: source.key, settled };
+  }
+
+  /** 1. The authority publishes the key and the governed columns of the table, beside the pair's other tables. */
+  private async publish(name: string, route: SyncRoute, key: string[]): Promise<void> {
+    const q = escapeIdentifier(name);
+    const loc = route.location;
+    const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
+    const sent = [...new Set([...key, ...route.fields])];
+    const target = `${table} (${sent.map(escapeIdentifier).join(', ')})`;
+    await this.on('authority', 'publish the table', () => this.authority.withConnection(async (db) => {
+      const found = await findPublication(runOn(db), name, loc);
+      if (found?.allTables) {
+        throw new Error(`publication "${name}" was changed to publish all tables; drop it (DROP PUBLICATION ${q}) and apply again to recreate it`);
+      }
+      const same = !!found?.here && found.here.rowFilter === null && sameSet(found.here.columns, sent);
+      const statements = !found
+        ? [
+          `CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (${PUBLICATION_OPTIONS})`,
+          `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(`Managed by authority: sends the governed columns of each routed table from ${route.authority} to ${route.copy}.`)}`,
+        ]
+        : [
+          ...(found.actions === PUBLISHED_ACTIONS && found.viaRoot ? [] : [`ALTER PUBLICATION ${q} SET (${PUBLICATION_OPTIONS})`]),
+          // A table's column list or row filter changes by dropping and adding it in one transaction.
+          ...(found.here && !same ? [`ALTER PUBLICATION ${q} DROP TABLE ${table}`] : []),
+          ...(same ? [] : [`ALTER PUBLICATION ${q} ADD TABLE ${target}`]),
+        ];
+      if (statements.length) await inTransaction(db, statements);
+    }));
+  }
+
+  /** 2. A slot keeps the authority's changes until the copy has them. */
+  private async keepSlot(name: string): Promise<void> {
+    await this.on('authority', 'create the replication slot', () => this.authority.withConnection(async (db) => {
+      const slot = await findSlot(runOn(db), name);
+      if (slot && !slot.ours) throw new Error(`replication slot "${name}" exists but is not a logical pgoutput slot of this database`);
+      if (!slot) await createSlot(db, name, this.authority.waitSeconds());
+    }));
+  }
+
+  /** 3. On the copy, authority_unless_blank keeps the copy's value against blank incoming ones. */
+  private async keepAgainstBlank(route: SyncRoute): Promise<void> {
+    await this.on('copy', 'keep its values against blank ones', () => this.copy.withConnection(async (db) => {
+      if (route.divergence !== 'authority_unless_blank') return removeBlankGuard(db, route.authority, route.location);
+      const installed = await hasBlankGuard(runOn(db), route.authority, route.location);
+      await inTransaction(db, installBlankGuard(route.authority, route.location, route.fields, installed));
+    }));
+  }
+
+  /**
+   * 4. The copy subscribes through the slot and takes the table in. Says whether the table just
+   * joined, and how: a new subscription (switched off when the route settles), or a refresh.
+   */
+  private async subscribe(name: string, route: SyncRoute, spec: SettleSpec): Promise<'created' | 'refreshed' | undefined> {
+    const q = escapeIdentifier(name);
+    const copyVersion = await this.version('copy');
+    const originNone = ignoresReplicatedChanges(copyVersion);
+    const settles = settlesAtStart(route.divergence);
+    return this.on('copy', 'subscribe to the authority', () => this.copy.withConnection(async (db) => {
+      const found = await findSubscription(runOn(db), name, route.location, copyVersion);
+      const connection = this.authority.connectionString();
+      const quiet = await quietStatements(db, copyVersion);
+      if (!found) {
+        // Takes every table the publication holds now, this one included, without copying rows.
+        const options = [
+          'copy_data = false', 'create_slot = false', `slot_name = ${escapeLiteral(name)}`,
+          ...(originNone ? ['origin = none'] : []), ...(settles ? ['enabled = false'] : []),
+        ];
+        await inTransaction(db, [
+          ...quiet,
+          `CREATE SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)} PUBLICATION ${q} WITH (${options.join(', ')})`,
+          `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(route.authority, settles ? spec : undefined))}`,
+        ]);
+        return 'created';
+      }
+      // The authority's connection settings may have changed since (a new password, a new host).
+      // Altering the connection restarts the pair's apply worker, so only when it did change.
+      const reconnect = (await connectionDigest(runOn(db), name)) !== digestOf(connection);
+      const repairs = [
+        ...(reconnect ? [`ALTER SUBSCRIPTION ${q} CONNECTION ${escapeLiteral(connection)}`] : []),
+        ...(found.publications.length === 1 && found.publications[0] === name ? [] : [`ALTER SUBSCRIPTION ${q} SET PUBLICATION ${q} WITH (refresh = false)`]),
+        ...(found.slot === name ? [] : [`ALTER SUBSCRIPTION ${q} SET (slot_name = ${escapeLiteral(name)})`]),
+        ...(originNone && found.origin !== 'none' ? [`ALTER SUBSCRIPTION ${q} SET (origin = none)`] : []),
+        ...(found.enabled ? [] : [`ALTER SUBSCRIPTION ${q} ENABLE`]),
+      ];
+      if (repairs.length) await inTransaction(db, [...quiet, ...repairs]);
+      if (found.hasTable) return undefined;
+      // Take the table in without copying rows. Refuses a transaction block.
+      await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
+      return 'refreshed';
+    }));
   }
 
   /**
