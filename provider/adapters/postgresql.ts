@@ -367,9 +367,13 @@ export class PostgresAdapter implements PlatformAdapter {
       try {
         return await attempt(true);
       } catch (e) {
-        if (mode !== 'prefer' || !/does not support SSL/i.test((e as Error).message)) throw e;
-        // Asked once per provider process: the next connections go straight to plain.
-        this.offersNoTls = true;
+        // A server that cannot be reached at all is not asked twice (a firewalled host would double the wait).
+        const unreached = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes((e as { code?: string }).code ?? '') ||
+          /connection timeout/i.test((e as Error).message);
+        if (mode !== 'prefer' || unreached) throw e;
+        // As libpq: prefer falls back to plain when the server offers no TLS (asked once per
+        // provider process), and also when TLS fails (a handshake, or pg_hba refusing TLS).
+        if (/does not support SSL/i.test((e as Error).message)) this.offersNoTls = true;
         return await attempt(false);
       }
     } catch (e) {
