@@ -19,6 +19,14 @@ export function isUnknown(v: unknown): v is Unknown {
   return v === UNKNOWN;
 }
 
+/** Whether a value, or anything in it (list elements, object attributes), is not known until apply. */
+export function hasUnknown(v: Value): boolean {
+  if (isUnknown(v)) return true;
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(hasUnknown);
+  return false;
+}
+
 export type Value = null | Unknown | string | number | boolean | Value[] | { [key: string]: Value };
 export type ObjectValue = { [key: string]: Value };
 

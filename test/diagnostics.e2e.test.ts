@@ -133,6 +133,21 @@ test('a transaction holding the table: protecting it gives up after wait_timeout
   }
 });
 
+test('a column known only after apply (another resource\'s output) plans without checking it, and applies', () => {
+  const { stack, tf } = stackWith();
+  rewriteStack(stack, (json) => {
+    json.resource.terraform_data = { later: { input: 'name' } };
+    const guard = Object.values<any>(json.resource.authority_field_protection).find((r) => r.platform === 'ops');
+    guard.columns = ['${terraform_data.later.output}'];
+  });
+  const plan = tf.plan();
+  expect(plan.output).not.toContain('Error');
+  expect(plan.code).toBe(2);
+  tf.apply();
+  expect(tf.plan().code).toBe(0);
+  tf.destroy();
+});
+
 test('a password environment variable that is not set is named in the diagnostic', () => {
   const { tf } = stackWith({ passwordEnv: 'AUTHORITY_TEST_UNSET_PASSWORD' });
   const plan = tf.plan();

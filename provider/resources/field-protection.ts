@@ -11,7 +11,7 @@
 import { FieldLocation, FieldProtection, PlatformAdapter } from '../adapters/adapter';
 import { UnreachablePlatformError } from '../adapters/postgresql';
 import {
-  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, isUnknown, Value,
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
 import { Platforms } from '../platforms';
 import { nameCheck } from './config-checks';
@@ -72,7 +72,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       if (known) {
         const adapter = adapterFor(planned);
         planned.guard = adapter.mechanismName(locationOf(planned), planned.key as string);
-        if (!Object.values(planned).some(isUnknown)) {
+        if (!hasUnknown(planned)) {
           const found = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
           // The authority's own table needs no sync principal: nothing is guarded there.
           diagnostics = planned.role === 'authority' ? found.filter((d) => d.attribute?.[0] !== 'sync_principal') : found;

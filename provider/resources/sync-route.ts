@@ -12,7 +12,7 @@ import {
   Comparison, DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter, settlesAtStart,
 } from '../adapters/adapter';
 import {
-  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, isUnknown,
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
 import { Platforms } from '../platforms';
 import { nameCheck } from './config-checks';
@@ -386,12 +386,6 @@ export function parseLag(text: string): number | undefined {
   return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'] : undefined;
 }
 
-function hasUnknown(v: Value): boolean {
-  if (isUnknown(v)) return true;
-  if (Array.isArray(v)) return v.some(hasUnknown);
-  if (v !== null && typeof v === 'object') return Object.values(v).some(hasUnknown);
-  return false;
-}
 
 function validateConfig(config: ObjectValue): Diagnostic[] {
   const diags: Diagnostic[] = [];
