@@ -299,6 +299,11 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
           await new Promise((r) => setTimeout(r, 500));
         }
       })();
+      // The authority measures it once the copy reports back on a change it applied late.
+      const name = (await ops.query("SELECT subname FROM pg_subscription WHERE subname LIKE 'authority\\_%'")).rows[0].subname;
+      const lag = await eventually(async () => Number((await crm.query(
+        'SELECT EXTRACT(epoch FROM replay_lag)::float8 AS lag FROM pg_stat_replication WHERE application_name = $1', [name])).rows[0]?.lag ?? 0), (l) => l > 1, 30_000);
+      expect(lag).toBeGreaterThan(1);
       const plan = await tf.runAsync('plan', '-detailed-exitcode', '-input=false', '-no-color');
       writing = false;
       await writer;
