@@ -81,14 +81,17 @@ export class Platforms {
   public configure(config: ObjectValue): Diagnostic[] {
     const diags: Diagnostic[] = [];
     const next = new Map<string, PlatformAdapter>();
+    // Every declared name, also of blocks with errors: a second block of that name is still a duplicate.
+    const seen = new Set<string>();
     const platforms = (config.platform ?? []) as ObjectValue[];
     platforms.forEach((p, i) => {
       const name = p.name as string;
       const at = (...rest: PathStep[]): PathStep[] => ['platform', i, ...rest];
-      if (next.has(name)) {
+      if (seen.has(name)) {
         diags.push({ severity: 'error', summary: `Platform "${name}" is declared twice`, detail: 'Give each platform block a unique name.', attribute: at('name') });
         return;
       }
+      seen.add(name);
       const pg = ((p.postgresql ?? []) as ObjectValue[])[0];
       if (!pg) {
         diags.push({

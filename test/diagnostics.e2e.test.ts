@@ -113,6 +113,18 @@ test('a port out of range is refused at plan, naming the attribute', () => {
   expect(plan.output).toMatch(/"port": 70000/);
 });
 
+test('a platform declared twice is refused, also when its first block has an error of its own', () => {
+  const { stack, tf } = stackWith({ port: 70000 });
+  rewriteStack(stack, (json) => {
+    const blocks = json.provider.authority[0].platform;
+    const ops = blocks.find((b: any) => b.name === 'ops');
+    blocks.push({ ...ops, postgresql: [{ ...ops.postgresql[0], port: 5432 }] });
+  });
+  const out = tf.plan().output.replace(/\s+/g, ' ');
+  expect(out).toContain('Error: port of platform "ops" must be a whole number from 1 to 65535; got 70000');
+  expect(out).toContain('Error: Platform "ops" is declared twice');
+});
+
 test('a transaction holding the table: protecting it gives up after wait_timeout, says what to do, and leaves nothing half-applied', async () => {
   const { tf } = stackWith({ waitTimeout: 1 });
   const ops = await platforms.connect('ops');
