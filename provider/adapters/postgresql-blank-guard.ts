@@ -8,19 +8,25 @@
 import { createHash } from 'node:crypto';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { FieldLocation } from './adapter';
-import { Run } from './postgresql-catalog';
+import { inTransaction } from './postgresql';
+import { Run, runOn } from './postgresql-catalog';
 
 /** The trigger's and its function's name: `authority_keep_<hash>` of authority and table. */
 export function blankGuardName(authority: string, loc: FieldLocation): string {
   return `authority_keep_${createHash('sha256').update(JSON.stringify([authority, loc.namespace, loc.container])).digest('hex').slice(0, 16)}`;
 }
 
-/** Whether the copy keeps its values against blank ones from `authority` on this table: the trigger exists and fires for replication. */
-export async function hasBlankGuard(query: Run, authority: string, loc: FieldLocation): Promise<boolean> {
+/** The guard's trigger state on the copy ('R': fires for replication), or undefined when there is none. */
+async function triggerState(query: Run, authority: string, loc: FieldLocation): Promise<string | undefined> {
   const found = await query<{ enabled: string }>(
     `SELECT t.tgenabled AS enabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`, [loc.namespace, loc.container, blankGuardName(authority, loc)]);
-  return found.rows[0]?.enabled === 'R';
+  return found.rows[0]?.enabled;
+}
+
+/** Whether the copy keeps its values against blank ones from `authority` on this table: the trigger exists and fires for replication. */
+export async function hasBlankGuard(query: Run, authority: string, loc: FieldLocation): Promise<boolean> {
+  return (await triggerState(query, authority, loc)) === 'R';
 }
 
 /**
@@ -53,17 +59,10 @@ $authority$`,
 export async function removeBlankGuard(db: Client, authority: string, loc: FieldLocation): Promise<void> {
   const name = escapeIdentifier(blankGuardName(authority, loc));
   const schema = escapeIdentifier(loc.namespace);
-  const trigger = await db.query(
-    `SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`, [loc.namespace, loc.container, blankGuardName(authority, loc)]);
-  await db.query('BEGIN');
-  try {
+  const trigger = await triggerState(runOn(db), authority, loc);
+  await inTransaction(db, [
     // DROP TRIGGER locks the table against everything: only when there is one.
-    if (trigger.rowCount) await db.query(`DROP TRIGGER ${name} ON ${schema}.${escapeIdentifier(loc.container)}`);
-    await db.query(`DROP FUNCTION IF EXISTS ${schema}.${name}()`);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
+    ...(trigger !== undefined ? [`DROP TRIGGER ${name} ON ${schema}.${escapeIdentifier(loc.container)}`] : []),
+    `DROP FUNCTION IF EXISTS ${schema}.${name}()`,
+  ]);
 }

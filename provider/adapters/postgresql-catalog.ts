@@ -52,8 +52,6 @@ export interface SubscriptionFacts {
   readonly origin: string | null;
   /** The route's table is among the tables it receives (pg_subscription_rel). */
   readonly hasTable: boolean;
-  /** How many other tables it receives. */
-  readonly others: number;
 }
 
 /** One query on some connection (the adapter's shared one, or a connection of a step's own). */
@@ -140,8 +138,7 @@ export async function findSubscription(query: Run, name: string, loc: FieldLocat
   const found = await query<SubscriptionFacts & QueryResultRow>(
     `SELECT s.subenabled AS enabled, s.subslotname AS slot, s.subpublications AS publications,
             ${ignoresReplicatedChanges(version) ? 's.suborigin' : 'NULL::text'} AS origin,
-            count(*) FILTER (WHERE n.nspname = $2 AND c.relname = $3) > 0 AS "hasTable",
-            count(r.srrelid) FILTER (WHERE NOT (n.nspname = $2 AND c.relname = $3))::int AS others
+            count(*) FILTER (WHERE n.nspname = $2 AND c.relname = $3) > 0 AS "hasTable"
        FROM pg_subscription s
        LEFT JOIN pg_subscription_rel r ON r.srsubid = s.oid
        LEFT JOIN pg_class c ON c.oid = r.srrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace

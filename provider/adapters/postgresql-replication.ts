@@ -42,7 +42,7 @@ import { createHash } from 'node:crypto';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { Diagnostic, DiagnosticError } from '../framework';
 import { Comparison, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from './adapter';
-import { PostgresAdapter, UnreachablePlatformError, inTransaction } from './postgresql';
+import { PostgresAdapter, UnreachablePlatformError, inTransaction, sameSet } from './postgresql';
 import {
   COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
   Run, findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, runOn, slotSender, subscriptionStats,
@@ -357,7 +357,7 @@ export class PostgresSyncRouter implements SyncRouter {
       // A new subscription starts switched off. A table joining a running one is compared first;
       // the receiver pauses only when there is something to settle (usually nothing).
       if (joined === 'refreshed') {
-        if ((await this.compareRoute(route))?.differing === 0) return;
+        if ((await this.compare(spec)).differing === 0) return;
         await this.on('copy', 'pause the route', () => this.copy.withConnection(async (db) => {
           await db.query(`COMMENT ON SUBSCRIPTION ${escapeIdentifier(name)} IS ${escapeLiteral(subscriptionComment(route.authority, spec))}`);
           await pause(db, name);
@@ -466,7 +466,6 @@ export class PostgresSyncRouter implements SyncRouter {
    * tables flow on, and the next apply joins the table and settles it anew.
    */
   private async settleAndResume(name: string, authority: string, spec: SettleSpec): Promise<Comparison> {
-    const q = escapeIdentifier(name);
     let settled: Comparison;
     try {
       settled = await this.settle(spec);
@@ -481,19 +480,20 @@ export class PostgresSyncRouter implements SyncRouter {
       }
       throw e;
     }
-    await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => inTransaction(db, [
-      `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
-      `ALTER SUBSCRIPTION ${q} ENABLE`,
-    ])));
+    await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => resume(db, name, authority)));
     return settled;
   }
 
   /** Finishes a settle the subscription's comment says was cut short, before anything else changes the pair. */
   private async finishSettle(name: string, authority: string): Promise<void> {
-    const pending = await this.on('copy', 'read its subscription', () => pendingSettle((sql, params) => this.copy.query(sql, params), name));
+    const pending = await this.pendingSettle(name);
     if (!pending) return;
     await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
     await this.settleAndResume(name, authority, pending);
+  }
+
+  private pendingSettle(name: string): Promise<SettleSpec | undefined> {
+    return this.on('copy', 'read its subscription', () => pendingSettle((sql, params) => this.copy.query(sql, params), name));
   }
 
   /** Takes a table out of the pair's publication and subscription, and lets the receiver run. */
@@ -503,10 +503,7 @@ export class PostgresSyncRouter implements SyncRouter {
       if ((await findPublication(runOn(db), name, loc))?.here) await db.query(`ALTER PUBLICATION ${q} DROP TABLE ${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`);
     });
     await this.copy.withConnection(async (db) => {
-      await inTransaction(db, [
-        `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
-        `ALTER SUBSCRIPTION ${q} ENABLE`,
-      ]);
+      await resume(db, name, authority);
       await db.query(`ALTER SUBSCRIPTION ${q} REFRESH PUBLICATION WITH (copy_data = false)`);
     });
   }
@@ -539,8 +536,12 @@ export class PostgresSyncRouter implements SyncRouter {
   public async compareRoute(route: SyncRoute): Promise<Comparison | undefined> {
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, route.location));
     if (!source || source.key.length === 0) return undefined;
+    return this.compare({ location: route.location, key: source.key, fields: route.fields, divergence: route.divergence });
+  }
+
+  private compare(spec: SettleSpec): Promise<Comparison> {
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
-      compareRows({ authorityDb, copyDb, location: route.location, key: source.key, fields: route.fields, rule: route.divergence, settle: false }))));
+      compareRows({ authorityDb, copyDb, location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: false }))));
   }
 
   public async removeRoute(r: SyncRouteIdentity): Promise<void> {
@@ -550,12 +551,9 @@ export class PostgresSyncRouter implements SyncRouter {
     const table = `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
     await this.exclusively(name, async () => {
       // A settle cut short: of this table, it is moot now; of another, it is finished first.
-      const pending = await this.on('copy', 'read its subscription', () => pendingSettle((sql, params) => this.copy.query(sql, params), name));
+      const pending = await this.pendingSettle(name);
       if (pending && pending.location.namespace === loc.namespace && pending.location.container === loc.container) {
-        await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => inTransaction(db, [
-          `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(r.authority))}`,
-          `ALTER SUBSCRIPTION ${q} ENABLE`,
-        ])));
+        await this.on('copy', 'resume the route', () => this.copy.withConnection((db) => resume(db, name, r.authority)));
       } else if (pending) {
         await this.finishSettle(name, r.authority);
       }
@@ -778,6 +776,15 @@ function subscriptionComment(authority: string, settling?: SettleSpec): string {
   return `Managed by authority: receives the governed columns of each routed table from ${authority}.${settling ? `${SETTLING}${JSON.stringify(settling)}` : ''}`;
 }
 
+/** Clears the pending settle from the subscription's comment and switches the receiver on, in one step. */
+function resume(db: Client, name: string, authority: string): Promise<void> {
+  const q = escapeIdentifier(name);
+  return inTransaction(db, [
+    `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
+    `ALTER SUBSCRIPTION ${q} ENABLE`,
+  ]);
+}
+
 /** The settle the subscription's comment says is under way, if any. */
 async function pendingSettle(query: Run, name: string): Promise<SettleSpec | undefined> {
   const found = await query<{ comment: string | null }>(
@@ -796,10 +803,6 @@ async function pause(db: Client, name: string): Promise<void> {
     if (!running.rowCount) return;
     if (Date.now() - started > 30_000) throw new Error(`the receiver of subscription "${name}" did not stop within 30 s of ALTER SUBSCRIPTION ... DISABLE`);
   }
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /**

@@ -428,6 +428,7 @@ export class UnreachablePlatformError extends Error {
   }
 }
 
-function sameSet(a: string[], b: string[]): boolean {
+/** Whether two lists hold the same names, in any order. */
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }
