@@ -4,9 +4,6 @@
  * the apply, and the plan a reviewer runs afterwards (refresh of everything, no changes).
  * Prints the figures and the ratio between P = 10 and P = 50; run with `npm run bench:plan`.
  */
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, LocalBackend } from 'cdktf';
 import { Client } from 'pg';
@@ -15,7 +12,7 @@ import {
 } from '../constructs/src';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { linkMirror, writeLockFile } from '../tooling/provider-mirror';
-import { terraformEnv } from '../tooling/terraform-env';
+import { runBench, timed } from './live-run';
 
 const FIELDS = 10;
 
@@ -28,13 +25,6 @@ async function prepare(server: LocalPostgres, tables: number): Promise<void> {
     await db.query(`CREATE TABLE IF NOT EXISTS t${t} (id int PRIMARY KEY, ${cols}); GRANT UPDATE ON t${t} TO authority_sync`);
   }
   await db.end();
-}
-
-function timed(dir: string, args: string[]): number {
-  const started = process.hrtime.bigint();
-  const r = spawnSync('terraform', args, { cwd: dir, env: terraformEnv(), encoding: 'utf8' });
-  if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
-  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 async function measure(root: string, policies: number) {
@@ -60,31 +50,22 @@ async function measure(root: string, policies: number) {
   linkMirror(dir);
   writeLockFile(dir);
   timed(dir, ['init', '-input=false']);
-  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']);
-  const apply = timed(dir, ['apply', '-auto-approve', '-input=false']);
-  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']);
+  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']).seconds;
+  const apply = timed(dir, ['apply', '-auto-approve', '-input=false']).seconds;
+  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']).seconds;
   timed(dir, ['destroy', '-auto-approve', '-input=false']);
   await Promise.all([crm.stop(true), ops.stop(true)]);
   const resources = policies * 3; // two protections and one route per policy
   return { policies, fields: policies * FIELDS, resources, firstPlan, apply, reviewPlan };
 }
 
-(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-plan-bench-'));
-  fs.chmodSync(root, 0o755);
-  try {
-    const small = await measure(root, 10);
-    const large = await measure(root, 50);
-    console.log('| policies | governed fields | resources | first plan | apply | plan after apply |');
-    console.log('|---|---|---|---|---|---|');
-    for (const r of [small, large]) {
-      console.log(`| ${r.policies} | ${r.fields} | ${r.resources} | ${r.firstPlan.toFixed(1)} s | ${r.apply.toFixed(1)} s | ${r.reviewPlan.toFixed(1)} s |`);
-    }
-    console.log(`\nplan-after-apply time ratio 50 / 10 policies: ${(large.reviewPlan / small.reviewPlan).toFixed(1)} (linear is 5)`);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+runBench('plan', async (root) => {
+  const small = await measure(root, 10);
+  const large = await measure(root, 50);
+  console.log('| policies | governed fields | resources | first plan | apply | plan after apply |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of [small, large]) {
+    console.log(`| ${r.policies} | ${r.fields} | ${r.resources} | ${r.firstPlan.toFixed(1)} s | ${r.apply.toFixed(1)} s | ${r.reviewPlan.toFixed(1)} s |`);
   }
-})().catch((e) => {
-  console.error(e.message);
-  process.exit(1);
+  console.log(`\nplan-after-apply time ratio 50 / 10 policies: ${(large.reviewPlan / small.reviewPlan).toFixed(1)} (linear is 5)`);
 });

@@ -5,16 +5,13 @@
  * servers, timed with real terraform for R = 10,000 and R = 100,000; prints the figures and the
  * ratio. Run with `npm run bench:settle`.
  */
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, LocalBackend } from 'cdktf';
 import { Client } from 'pg';
 import { Domain, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { linkMirror, writeLockFile } from '../tooling/provider-mirror';
-import { terraformEnv } from '../tooling/terraform-env';
+import { runBench, timed } from './live-run';
 
 async function fill(server: LocalPostgres, rows: number, diverged: boolean): Promise<void> {
   const db = new Client(server.clientConfig());
@@ -23,13 +20,6 @@ async function fill(server: LocalPostgres, rows: number, diverged: boolean): Pro
                   INSERT INTO accounts SELECT g, 'Account ' || g, 'owner ' || (g % 97), 'region ' || (g % 7) FROM generate_series(1, ${rows}) g`);
   if (diverged) await db.query("UPDATE accounts SET owner = 'someone else' WHERE id % 100 = 0");
   await db.end();
-}
-
-function timed(dir: string, args: string[]): { seconds: number; output: string } {
-  const started = process.hrtime.bigint();
-  const r = spawnSync('terraform', args, { cwd: dir, env: terraformEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, output: r.stdout + r.stderr };
 }
 
 async function measure(root: string, rows: number) {
@@ -56,21 +46,12 @@ async function measure(root: string, rows: number) {
   return { rows, differing: Number(differing ?? 0), plan: plan.seconds, apply: apply.seconds };
 }
 
-(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-settle-bench-'));
-  fs.chmodSync(root, 0o755);
-  try {
-    const small = await measure(root, 10_000);
-    const large = await measure(root, 100_000);
-    console.log('| rows | differing | first plan (compares) | apply (settles) |');
-    console.log('|---|---|---|---|');
-    for (const r of [small, large]) console.log(`| ${r.rows} | ${r.differing} | ${r.plan.toFixed(1)} s | ${r.apply.toFixed(1)} s |`);
-    console.log(`\nplan time ratio 100,000 / 10,000 rows: ${(large.plan / small.plan).toFixed(1)} (linear is 10)`);
-    console.log(`apply time ratio 100,000 / 10,000 rows: ${(large.apply / small.apply).toFixed(1)} (linear is 10)`);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-})().catch((e) => {
-  console.error(e.message);
-  process.exit(1);
+runBench('settle', async (root) => {
+  const small = await measure(root, 10_000);
+  const large = await measure(root, 100_000);
+  console.log('| rows | differing | first plan (compares) | apply (settles) |');
+  console.log('|---|---|---|---|');
+  for (const r of [small, large]) console.log(`| ${r.rows} | ${r.differing} | ${r.plan.toFixed(1)} s | ${r.apply.toFixed(1)} s |`);
+  console.log(`\nplan time ratio 100,000 / 10,000 rows: ${(large.plan / small.plan).toFixed(1)} (linear is 10)`);
+  console.log(`apply time ratio 100,000 / 10,000 rows: ${(large.apply / small.apply).toFixed(1)} (linear is 10)`);
 });
