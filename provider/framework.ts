@@ -126,4 +126,10 @@ export interface ProviderDefinition {
   readonly resources: ResourceDefinition[];
   /** Called on StopProvider (interrupt): abort work under way. */
   stop?(): Promise<void>;
+  /**
+   * Called when terraform is gone without a Shutdown (killed): let go of what the process holds
+   * elsewhere (sessions waiting on locks, advisory locks) at once. The process exits right after,
+   * whether or not this has finished.
+   */
+  abandon?(): Promise<void>;
 }

@@ -1,8 +1,12 @@
 /** The authority provider: its configuration (the connected platforms) and its resources. */
 import { ProviderDefinition } from './framework';
 import { Platforms, platformsSchema } from './platforms';
+import { cancelOpenSessions } from './sessions';
 import { fieldProtection } from './resources/field-protection';
 import { syncRoute } from './resources/sync-route';
+
+/** A cancel request is one round trip to each server; one that does not answer in time is not waited for. */
+const ABANDON_WITHIN_MS = 1000;
 
 export function authorityProvider(): ProviderDefinition {
   const platforms = new Platforms();
@@ -14,6 +18,9 @@ export function authorityProvider(): ProviderDefinition {
     resources: [fieldProtection(platforms), syncRoute(platforms)],
     async stop() {
       await platforms.close();
+    },
+    async abandon() {
+      await cancelOpenSessions(ABANDON_WITHIN_MS);
     },
   };
 }

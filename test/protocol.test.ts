@@ -16,6 +16,8 @@ import { diagnosticFromError, toProtoDiagnostics } from '../provider/protocol/di
 import { toProtoSchema } from '../provider/protocol/schema';
 import { createServerCertificate } from '../provider/protocol/tls';
 import { decodeObject, encodeObject } from '../provider/protocol/values';
+import { alive } from './support/processes';
+import { waitFor } from './support/wait';
 
 // Fail fast whatever the global config says: a provider that does not exit
 // on Shutdown makes every terraform command wait for go-plugin's kill.
@@ -141,6 +143,19 @@ describe('plugin process', () => {
       expect(stdout).toBe('');
       expect(stderr).toMatch(/Terraform provider plugin.*not meant to be run by hand/);
     });
+  });
+
+  it('exits soon after the process that started it is killed, with no Shutdown', async () => {
+    // A stand-in for terraform: starts the plugin, reports its pid, then is killed with SIGKILL.
+    const host = spawn(process.execPath, ['-e', `
+      const plugin = require('node:child_process').spawn(process.execPath, [process.argv[1]], { stdio: ['ignore', 'pipe', 'pipe'] });
+      plugin.stdout.once('data', () => console.log(plugin.pid));
+      plugin.stderr.on('data', () => undefined);
+    `, bundle], { env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE, PLUGIN_PROTOCOL_VERSIONS: '6' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const pluginPid = Number(await new Promise<string>((ok) => host.stdout!.once('data', (d: Buffer) => ok(d.toString()))));
+    expect(alive(pluginPid)).toBe(true);
+    host.kill('SIGKILL');
+    await waitFor(`the plugin (pid ${pluginPid}) to exit`, () => !alive(pluginPid), 5000);
   });
 
   describe('over gRPC with mutual TLS', () => {

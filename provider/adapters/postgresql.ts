@@ -22,6 +22,7 @@ import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } 
 import { Diagnostic } from '../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, SyncRouter } from './adapter';
 import { PostgresSyncRouter } from './postgresql-replication';
+import { trackSession } from '../sessions';
 
 export interface PostgresConnectionSettings {
   readonly host: string;
@@ -357,6 +358,7 @@ export class PostgresAdapter implements PlatformAdapter {
       // A dropped connection must not crash the provider.
       client.on('error', () => undefined);
       await client.connect();
+      trackSession(client); // a provider whose terraform is gone cancels what it still runs
       // A step that would wait longer on another session's lock fails with the wait named
       // (lockWaitAdvice). Set after connecting: poolers such as PgBouncer refuse unknown startup parameters.
       await client.query(`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`);

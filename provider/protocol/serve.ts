@@ -24,6 +24,7 @@ import type { ProviderDefinition } from '../framework';
 import { type Message, serviceDefinition } from './descriptors';
 import * as log from './log';
 import { createProviderService, type UnaryMethod } from './provider-service';
+import { watchParent } from './parent';
 import { createServerCertificate } from './tls';
 
 const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -35,6 +36,8 @@ const PLUGIN_PROTOCOL_VERSION = 6; // tfplugin6
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** How long to let in-flight calls finish after Shutdown before exiting anyway (go-plugin kills at ~2 s). */
 const SHUTDOWN_GRACE_MS = 500;
+/** How long a provider whose terraform is gone may take to let go of what it holds before it exits. */
+const ABANDON_GRACE_MS = 2000;
 
 export async function serve(definition: ProviderDefinition): Promise<void> {
   checkLaunchedByTerraform();
@@ -47,6 +50,8 @@ export async function serve(definition: ProviderDefinition): Promise<void> {
   const socketPath = join(socketDir, 'plugin.sock');
   process.on('exit', () => rmSync(socketDir, { recursive: true, force: true }));
   process.on('SIGTERM', () => process.exit(143)); // 128 + SIGTERM, and still runs the 'exit' cleanup
+  // Nothing else would end it: the gRPC server and any database wait keep the process alive.
+  watchParent((reason) => abandon(definition, reason));
 
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -173,4 +178,14 @@ function shutdown(server: Server, open: Set<StreamingCall>): void {
   open.clear();
   setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
   server.tryShutdown(() => process.exit(0));
+}
+
+/** terraform is gone: nobody will call Shutdown. Let go of what the provider holds, then exit. */
+function abandon(definition: ProviderDefinition, reason: string): void {
+  log.warn(`${reason}: ending the provider`);
+  setTimeout(() => process.exit(1), ABANDON_GRACE_MS).unref();
+  Promise.resolve()
+    .then(() => definition.abandon?.())
+    .catch((err) => log.error(`letting go after terraform exited: ${(err as Error).message}`, err))
+    .finally(() => process.exit(1));
 }

@@ -1,5 +1,5 @@
 /** Runs real terraform on a synthesized stack, with the project's local provider mirror. */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { terraformEnv } from '../../tooling/terraform-env';
@@ -32,14 +32,19 @@ export class Terraform {
 
   /** Like run, but lets the test work (probe the platforms) while terraform runs. */
   public runAsync(...args: string[]): Promise<TerraformResult> {
-    return new Promise((resolve) => {
-      const child = spawn('terraform', args, { cwd: this.dir, env: terraformEnv({ TF_IN_AUTOMATION: '1', ...this.env }) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, output: stdout + stderr }));
-    });
+    return this.start(...args).done;
+  }
+
+  /** Starts terraform and hands back its process (to signal it) and its result once it exits. */
+  public start(...args: string[]): { child: ChildProcess; done: Promise<TerraformResult> } {
+    const child = spawn('terraform', args, { cwd: this.dir, env: terraformEnv({ TF_IN_AUTOMATION: '1', ...this.env }) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<TerraformResult>((resolve) =>
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, output: stdout + stderr })));
+    return { child, done };
   }
 
   /** Runs and fails the test with terraform's own words when it does not exit 0. */
