@@ -4,7 +4,8 @@
  *
  * The server is started with `pg_ctl` so it outlives the Node process that started it (the
  * embedded default keeps running between `npm start` and `npm run stop`). It listens on
- * 127.0.0.1 only and requires a password (scram-sha-256) kept in a 0600 file beside the data.
+ * 127.0.0.1 only, over TCP, and requires a password (scram-sha-256) kept in a 0600 file beside
+ * the data.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ export interface LocalPostgresConnection {
 }
 
 export interface LocalPostgresOptions {
-  /** Folder that holds this server's data, password, socket and log. */
+  /** Folder that holds this server's data, password and log. */
   readonly dir: string;
   /** @default a free port chosen at first start and kept in the folder */
   readonly port?: number;
@@ -139,14 +140,12 @@ export class LocalPostgres {
   }
 
   private readonly dataDir: string;
-  private readonly socketDir: string;
   private readonly passwordFile: string;
   private readonly portFile: string;
   private readonly owner = serverUser();
 
   private constructor(public readonly dir: string) {
     this.dataDir = path.join(dir, 'data');
-    this.socketDir = path.join(dir, 'run');
     this.passwordFile = path.join(dir, 'password');
     this.portFile = path.join(dir, 'port');
   }
@@ -198,12 +197,11 @@ export class LocalPostgres {
           'Set AUTHORITY_HOME to a folder other users can pass through (e.g. /tmp/authority), or run as an ordinary user.',
       );
     }
-    fs.mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
     fs.writeFileSync(this.portFile, String(options.port ?? (await freePort())));
     if (this.owner) {
       // The server process needs to read the password once (initdb) and own its folders.
-      for (const p of [this.dir, this.socketDir, this.passwordFile]) {
+      for (const p of [this.dir, this.passwordFile]) {
         fs.chownSync(p, this.owner.uid, this.owner.gid);
       }
     }
@@ -221,7 +219,9 @@ export class LocalPostgres {
     const flags = [
       '-p', fs.readFileSync(this.portFile, 'utf8').trim(),
       '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${this.socketDir}`,
+      // TCP only: a Unix socket's path may not exceed 107 bytes, and the project may sit at any
+      // depth. pg_ctl -w watches postmaster.pid, not the socket, to know the server is ready.
+      '-c', "unix_socket_directories=''",
       '-c', 'fsync=off',
       '-c', 'max_connections=50',
     ];
