@@ -27,6 +27,8 @@ const REPO = resolve(__dirname, '..');
 const MAGIC_COOKIE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
 const SOURCE = 'authority.test/local/toy';
 const VERSION = '0.0.1';
+/** The toy provider writes this file into its directory once a "slow" apply is waiting (importing it would start the toy). */
+const SLOW_APPLY_MARKER = 'slow-apply-started';
 
 // ---------------------------------------------------------------------------
 // Units
@@ -378,15 +380,10 @@ resource "toy_thing" "b" {
     const child = spawn('terraform', ['apply', '-auto-approve', '-no-color', '-var', 'name=slow'], { cwd: work, env, detached: true });
     let output = '';
     const exited = new Promise<number | null>((ok) => child.once('exit', ok));
-    await new Promise<void>((ok) => {
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (output.includes('toy_thing.a: Modifying...')) ok();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-    });
-    await new Promise((r) => setTimeout(r, 300)); // let the apply reach the provider
+    const onData = (d: Buffer) => (output += d.toString());
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    await waitFor('the slow apply to reach the provider', () => existsSync(join(data, SLOW_APPLY_MARKER)), 20_000);
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(1);
     expect(output).toContain('interrupted by StopProvider');
