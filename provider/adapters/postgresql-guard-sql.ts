@@ -100,13 +100,16 @@ DECLARE
   changed pg_catalog.text;
   i pg_catalog.int4;
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
+  IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
     old_row := pg_catalog.to_jsonb(OLD);
+  ELSE
+    old_row := '{}'::pg_catalog.jsonb;
   END IF;
-  FOR i IN ${GUARD_FIXED_ARGS} .. TG_NARGS - 1 LOOP
+  FOR i IN ${GUARD_FIXED_ARGS} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
-    IF (TG_OP = 'INSERT' AND (new_row OPERATOR(pg_catalog.->) col) IS DISTINCT FROM 'null'::pg_catalog.jsonb)
-       OR (TG_OP = 'UPDATE' AND (new_row OPERATOR(pg_catalog.->) col) IS DISTINCT FROM (old_row OPERATOR(pg_catalog.->) col)) THEN
+    -- [value] against [old value] (absent on INSERT: [null]); no operator left to the search path.
+    IF pg_catalog.jsonb_build_array(new_row OPERATOR(pg_catalog.->) col)
+       OPERATOR(pg_catalog.<>) pg_catalog.jsonb_build_array(old_row OPERATOR(pg_catalog.->) col) THEN
       changed := col;
       EXIT;
     END IF;
