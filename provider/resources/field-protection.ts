@@ -266,6 +266,7 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
   text('key', config.key, ['key']);
   text('sync_principal', config.sync_principal, ['sync_principal']);
   text('correction_hint', config.correction_hint, ['correction_hint']);
+  text('fact', config.fact, ['fact']);
   const columns = config.columns;
   if (Array.isArray(columns)) {
     if (columns.length === 0) {
