@@ -124,7 +124,8 @@ describe('field protection on real PostgreSQL, through terraform and the provide
     const fn = (await ops.query('SELECT tgfoid::regproc::text AS fn FROM pg_trigger WHERE tgname = $1', [GUARD])).rows[0].fn;
     await ops.query(`DROP TRIGGER ${GUARD} ON campaigns;
       CREATE TRIGGER ${GUARD} BEFORE INSERT OR UPDATE OF assignee ON campaigns
-      FOR EACH ROW EXECUTE FUNCTION ${fn}('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'assignee')`);
+      FOR EACH ROW EXECUTE FUNCTION ${fn}('${SYNC_ROLE}', 'crm', 'x', 'campaign.name', 'campaigns_campaign_naming', 'assignee');
+      ALTER TABLE campaigns ENABLE ALWAYS TRIGGER ${GUARD}`);
     const plan = tf.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toMatch(/~ "assignee" -> "name"/);

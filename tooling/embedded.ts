@@ -70,7 +70,7 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
         routes.push({ platform: name, what: `receives ${r.tables.join(', ')} from ${r.source}`, enabled: r.enabled });
       }
       for (const g of found.rows) {
-        guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'O' });
+        guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'A' });
         if (proof === undefined) proof = await personEdit(db, g.tbl, g.columns[0]);
       }
     } finally {

@@ -4,65 +4,45 @@
  * the copy holds a trigger that fires only for replicated writes (ENABLE REPLICA: the apply worker
  * and the provider's settle write with session_replication_role = replica, people do not) and puts
  * the copy's value back where the incoming one is blank. One per (authority, table) on the copy.
+ * Its SQL, a constant body with the columns in its function's setting, is in postgresql-guard-sql.ts.
  */
 import { createHash } from 'node:crypto';
-import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { Client } from 'pg';
 import { FieldLocation } from './adapter';
 import { inTransaction } from './postgresql';
-import { Run, runOn } from './postgresql-catalog';
+import { Run } from './postgresql-catalog';
+import { blankGuardIntact } from './postgresql-guard-read';
+import { blankGuardStatements, removeBlankGuardStatements } from './postgresql-guard-sql';
 
 /** The trigger's and its function's name: `authority_keep_<hash>` of authority and table. */
 export function blankGuardName(authority: string, loc: FieldLocation): string {
   return `authority_keep_${createHash('sha256').update(JSON.stringify([authority, loc.namespace, loc.container])).digest('hex').slice(0, 16)}`;
 }
 
-/** The guard's trigger state on the copy ('R': fires for replication), or undefined when there is none. */
-async function triggerState(query: Run, authority: string, loc: FieldLocation): Promise<string | undefined> {
-  const found = await query<{ enabled: string }>(
-    `SELECT t.tgenabled AS enabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`, [loc.namespace, loc.container, blankGuardName(authority, loc)]);
-  return found.rows[0]?.enabled;
-}
-
-/** Whether the copy keeps its values against blank ones from `authority` on this table: the trigger exists and fires for replication. */
+/**
+ * Whether the copy keeps its values against blank ones from `authority` on this table: the trigger
+ * exists, fires for replication, and neither it nor its function was altered by hand.
+ */
 export async function hasBlankGuard(query: Run, authority: string, loc: FieldLocation): Promise<boolean> {
-  return (await triggerState(query, authority, loc)) === 'R';
+  return blankGuardIntact(query, loc, blankGuardName(authority, loc));
 }
 
 /**
- * Statements that install the guard, or refresh its function for other columns, in one
- * transaction. Trigger DDL locks the copy's table against everything: only when it is missing or
- * switched off.
+ * Statements that install the guard, or refresh its function (columns, body, owner), in one
+ * transaction. Trigger DDL locks the copy's table against everything: only when the guard is not
+ * `installed` intact.
  */
 export function installBlankGuard(authority: string, loc: FieldLocation, fields: string[], installed: boolean): string[] {
-  const name = escapeIdentifier(blankGuardName(authority, loc));
-  const schema = escapeIdentifier(loc.namespace);
-  const table = `${schema}.${escapeIdentifier(loc.container)}`;
-  const keeps = fields.map(escapeIdentifier).map((f) => `IF NEW.${f} IS NULL OR NEW.${f}::text = '' THEN NEW.${f} := OLD.${f}; END IF;`);
-  return [
-    `CREATE OR REPLACE FUNCTION ${schema}.${name}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $authority$
-BEGIN
-  ${keeps.join('\n  ')}
-  RETURN NEW;
-END
-$authority$`,
-    `COMMENT ON FUNCTION ${schema}.${name}() IS ${escapeLiteral(`Managed by authority: ${authority}'s values win on ${loc.namespace}.${loc.container} unless blank.`)}`,
-    ...(installed ? [] : [
-      `DROP TRIGGER IF EXISTS ${name} ON ${table}`,
-      `CREATE TRIGGER ${name} BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${name}()`,
-      `ALTER TABLE ${table} ENABLE REPLICA TRIGGER ${name}`,
-    ]),
-  ];
+  return blankGuardStatements(blankGuardName(authority, loc), loc, authority, fields, !installed);
 }
 
 /** Removes the guard and its function, if there. */
 export async function removeBlankGuard(db: Client, authority: string, loc: FieldLocation): Promise<void> {
-  const name = escapeIdentifier(blankGuardName(authority, loc));
-  const schema = escapeIdentifier(loc.namespace);
-  const trigger = await triggerState(runOn(db), authority, loc);
-  await inTransaction(db, [
-    // DROP TRIGGER locks the table against everything: only when there is one.
-    ...(trigger !== undefined ? [`DROP TRIGGER ${name} ON ${schema}.${escapeIdentifier(loc.container)}`] : []),
-    `DROP FUNCTION IF EXISTS ${schema}.${name}()`,
-  ]);
+  const name = blankGuardName(authority, loc);
+  const trigger = await db.query(
+    `SELECT FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`, [loc.namespace, loc.container, name]);
+  // DROP TRIGGER locks the table against everything: only when there is one.
+  await inTransaction(db, removeBlankGuardStatements(name, loc, (trigger.rowCount ?? 0) > 0));
 }
+

@@ -523,6 +523,7 @@ export class PostgresSyncRouter implements SyncRouter {
           throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
             'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
         });
+        await copyDb.query("SET LOCAL authority.settle = 'on'"); // the copy's guard lets this settle through (replica role only)
         const result = await compareRows({ authorityDb, copyDb, location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true });
         await copyDb.query('COMMIT');
         return result;

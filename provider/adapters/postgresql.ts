@@ -6,21 +6,21 @@
  *   privileges, while a trigger stops them too;
  * - the trigger's error carries the correction path, so the person who was refused learns
  *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
- * - an ordinary (ENABLE ORIGIN) trigger does not fire in logical replication's apply worker
- *   (session_replication_role = replica), so a replicated sync still writes the copy.
- * The trigger lets exactly one role write: the sync principal, compared with current_user (not
- * pg_has_role: superusers are members of every role). Writes that leave a value unchanged pass,
- * so applications that save whole rows keep working.
+ * - it fires ALWAYS, also in sessions with session_replication_role = replica, and lets through
+ *   only the sync principal, logical replication's apply workers and the provider's own settle.
+ * Writes that leave a value unchanged pass, so applications that save whole rows keep working.
  *
- * Every identifier is quoted and every argument is a literal escaped by the driver: nothing from
- * the configuration is spliced into SQL as is.
+ * The guard's SQL is built in postgresql-guard-sql.ts (constant bodies, checked and quoted names),
+ * read back in postgresql-guard-read.ts, and checked at plan in postgresql-guard-check.ts.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ConnectionOptions } from 'node:tls';
-import { Client, QueryResult, QueryResultRow, escapeIdentifier, escapeLiteral } from 'pg';
+import { Client, QueryResult, QueryResultRow } from 'pg';
 import { Diagnostic } from '../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, SyncRouter } from './adapter';
+import { guardPlanChecks } from './postgresql-guard-check';
+import { readGuards } from './postgresql-guard-read';
+import { MAX_IDENTIFIER_BYTES, guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './postgresql-guard-sql';
 import { PostgresSyncRouter } from './postgresql-replication';
 import { trackSession } from '../sessions';
 
@@ -64,45 +64,7 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
     'let it finish or end it (pg_terminate_backend), or raise wait_timeout, and apply again.';
 }
 
-/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated, so refuse them. */
-export const MAX_IDENTIFIER_BYTES = 63;
-
-const GUARD_PREFIX = 'authority_guard_';
-/** Arguments before the column names: sync principal, authority, correction hint, fact. */
-const FIXED_ARGS = 4;
-
-/**
- * The guard function's body. Its arguments: sync principal, authority, correction hint, fact
- * (for read-back only), then the protected columns. Kept constant so read-back can tell an intact guard from an edited one.
- */
-const GUARD_BODY = `
-DECLARE
-  sync_principal text := TG_ARGV[0];
-  authority text := TG_ARGV[1];
-  correction text := TG_ARGV[2];
-  col text;
-  i int;
-BEGIN
-  IF current_user = sync_principal THEN
-    RETURN NEW;
-  END IF;
-  FOR i IN ${FIXED_ARGS} .. TG_NARGS - 1 LOOP
-    col := TG_ARGV[i];
-    IF (TG_OP = 'INSERT' AND (to_jsonb(NEW) -> col) IS DISTINCT FROM 'null'::jsonb)
-       OR (TG_OP = 'UPDATE' AND (to_jsonb(NEW) -> col) IS DISTINCT FROM (to_jsonb(OLD) -> col)) THEN
-      RAISE EXCEPTION USING
-        ERRCODE = 'insufficient_privilege',
-        MESSAGE = format('%s.%s is a read-only copy here. %s', TG_TABLE_NAME, col, correction),
-        DETAIL = format('Only the sync (%s) writes this column here; it copies the value from %s.', sync_principal, authority),
-        HINT = correction;
-    END IF;
-  END LOOP;
-  RETURN NEW;
-END
-`;
-
-/** pg_trigger.tgtype bits: ROW (1), BEFORE (2), INSERT (4), UPDATE (16). */
-const GUARD_TGTYPE = 1 | 2 | 4 | 16;
+export { MAX_IDENTIFIER_BYTES };
 
 export class PostgresAdapter implements PlatformAdapter {
   private client?: Promise<Client>;
@@ -114,19 +76,7 @@ export class PostgresAdapter implements PlatformAdapter {
 
   /** The trigger's name: readable when the key allows it. Trigger names are per table. */
   public mechanismName(_location: FieldLocation, key: string): string {
-    const readable = /^[a-z0-9_]+$/.test(key) && GUARD_PREFIX.length + key.length <= MAX_IDENTIFIER_BYTES;
-    return GUARD_PREFIX + (readable ? key : createHash('sha256').update(key).digest('hex').slice(0, 16));
-  }
-
-  /**
-   * Its function's name: functions are per schema, so the table is in it. (One function for a
-   * key's tables made removing one protection fail on the others' triggers, and parallel creates
-   * collide.)
-   */
-  private functionName(location: FieldLocation, key: string): string {
-    const trigger = this.mechanismName(location, key);
-    const table = createHash('sha256').update(JSON.stringify([location.namespace, location.container, key])).digest('hex');
-    return trigger.length + 9 <= MAX_IDENTIFIER_BYTES ? `${trigger}_${table.slice(0, 8)}` : `${GUARD_PREFIX}fn_${table.slice(0, 16)}`;
+    return guardTriggerName(key);
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
@@ -199,66 +149,29 @@ export class PostgresAdapter implements PlatformAdapter {
         });
       }
     }
-    return diags;
+    const guarded = p.authority !== this.name;
+    return [...diags, ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
   }
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    const db = await this.connect();
-    const name = this.mechanismName(location, key);
-    const found = await db.query<{
-      tgenabled: string; tgtype: number; tgargs: Buffer; columns: string[];
-      prosrc: string; fn_schema: string; proname: string;
-    }>(
-      `SELECT t.tgenabled, t.tgtype, t.tgargs,
-              ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
-                      JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-              p.prosrc, pn.nspname AS fn_schema, p.proname
-         FROM pg_trigger t
-         JOIN pg_class c ON c.oid = t.tgrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         JOIN pg_proc p ON p.oid = t.tgfoid
-         JOIN pg_namespace pn ON pn.oid = p.pronamespace
-        WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname = $3`,
-      [location.namespace, location.container, name],
-    );
-    if (found.rowCount === 0) return null;
-    const row = found.rows[0];
-    const args = row.tgargs.length ? row.tgargs.toString('utf8').split('\0').slice(0, -1) : [];
-    const [syncPrincipal = '', authority = '', correctionHint = '', fact = ''] = args;
-    const fields = args.slice(FIXED_ARGS);
-    const enforced =
-      row.tgenabled === 'O' &&
-      row.tgtype === GUARD_TGTYPE &&
-      row.prosrc === GUARD_BODY &&
-      row.fn_schema === location.namespace &&
-      row.proname === this.functionName(location, key) &&
-      sameSet(fields, row.columns);
-    return { location, key, authority, fields, syncPrincipal, correctionHint, fact: fact || undefined, enforced, mechanism: name };
+    const name = guardTriggerName(key);
+    const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
+    if (!found) return null;
+    return {
+      location, key: found.key ?? key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,
+      correctionHint: found.correctionHint, fact: found.fact, enforced: found.enforced, mechanism: name,
+    };
   }
 
   public async applyProtection(p: FieldProtection): Promise<void> {
-    const name = this.mechanismName(p.location, p.key);
-    const schema = escapeIdentifier(p.location.namespace);
-    const fn = `${schema}.${escapeIdentifier(this.functionName(p.location, p.key))}`;
-    const args = [p.syncPrincipal, p.authority, p.correctionHint, p.fact ?? '', ...p.fields].map(escapeLiteral).join(', ');
-    await this.transaction([
-      `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog AS $authority_guard$${GUARD_BODY}$authority_guard$`,
-      `COMMENT ON FUNCTION ${fn}() IS ${escapeLiteral(`Managed by authority: keeps fields owned by ${p.authority} read-only here except for the sync.`)}`,
-      `DROP TRIGGER IF EXISTS ${escapeIdentifier(name)} ON ${schema}.${escapeIdentifier(p.location.container)}`,
-      `CREATE TRIGGER ${escapeIdentifier(name)} BEFORE INSERT OR UPDATE OF ${p.fields.map(escapeIdentifier).join(', ')}
-         ON ${schema}.${escapeIdentifier(p.location.container)} FOR EACH ROW EXECUTE FUNCTION ${fn}(${args})`,
-    ]);
+    await this.transaction(installGuardStatements(p.location, {
+      syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
+    }));
   }
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
-    const name = this.mechanismName(location, key);
-    const schema = escapeIdentifier(location.namespace);
-    const db = await this.connect();
-    const table = await db.query('SELECT to_regclass($1) AS t', [`${schema}.${escapeIdentifier(location.container)}`]);
-    await this.transaction([
-      ...(table.rows[0].t ? [`DROP TRIGGER IF EXISTS ${escapeIdentifier(name)} ON ${schema}.${escapeIdentifier(location.container)}`] : []),
-      `DROP FUNCTION IF EXISTS ${schema}.${escapeIdentifier(this.functionName(location, key))}()`,
-    ]);
+    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
+    await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
   }
 
   /** Sync routes between two PostgreSQL platforms: logical replication (postgresql-replication.ts). */

@@ -8,8 +8,8 @@
  * platform (the new copy is guarded, the old one released) that the constructs can order, instead
  * of a create and a destroy that terraform would run in any order.
  */
-import { FieldLocation, FieldProtection, PlatformAdapter } from '../adapters/adapter';
-import { UnreachablePlatformError } from '../adapters/postgresql';
+import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapters/adapter';
+import { UnreachablePlatformError, sameSet } from '../adapters/postgresql';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
@@ -76,6 +76,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           const found = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
           // The authority's own table needs no sync principal: nothing is guarded there.
           diagnostics = planned.role === 'authority' ? found.filter((d) => d.attribute?.[0] !== 'sync_principal') : found;
+          if (!prior) diagnostics.push(...await nameTaken(adapter, planned));
         }
       }
       return {
@@ -186,6 +187,35 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
   return changes;
 }
 
+/**
+ * A protection being created whose guard exists already: adopted when it records the same
+ * declaration (an apply killed after installing it), refused when it records another (another
+ * policy or stack, or made by hand), which this one would silently replace.
+ */
+async function nameTaken(adapter: PlatformAdapter, planned: ObjectValue): Promise<Diagnostic[]> {
+  const p = protectionOf(planned);
+  const found = await onPlatform(adapter, () => adapter.readProtection(p.location, p.key));
+  if (!found) return [];
+  const same = planned.role === 'copy' && found.key === p.key && found.authority === p.authority &&
+    (found.fact ?? '') === (p.fact ?? '') && sameSet(found.fields, p.fields);
+  return same ? [] : [guardNameTaken(planned, found)];
+}
+
+/** The guard a new protection would take over belongs to another declaration. */
+export function guardNameTaken(planned: ObjectValue, found: ProtectionReadBack): Diagnostic {
+  const p = protectionOf(planned);
+  const theirs = found.fact ? `fact ${found.fact}` : `columns ${found.fields.join(', ')}`;
+  const id = fieldProtectionId(planned.platform as string, p.location.namespace, p.location.container, found.key);
+  return {
+    severity: 'error',
+    summary: `Guard ${found.mechanism} on ${String(planned.platform)} ${p.location.namespace}.${p.location.container} exists already, for ${theirs} owned by ${found.authority}`,
+    detail: `Another protection (another policy or stack) or a person installed it; this one, ` +
+      `${planned.role === 'copy' ? `for ${p.fact ?? p.fields.join(', ')} owned by ${p.authority}, would replace it` : 'on the authority\'s own table, would remove it'}. ` +
+      `If it is this protection's, import it (terraform import <address> ${id}); otherwise give this protection another key.`,
+    attribute: ['key'],
+  };
+}
+
 function idOf(s: ObjectValue): string {
   return fieldProtectionId(s.platform as string, s.schema as string, s.table as string, s.key as string);
 }
@@ -236,6 +266,7 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
   text('key', config.key, ['key']);
   text('sync_principal', config.sync_principal, ['sync_principal']);
   text('correction_hint', config.correction_hint, ['correction_hint']);
+  text('fact', config.fact, ['fact']);
   const columns = config.columns;
   if (Array.isArray(columns)) {
     if (columns.length === 0) {

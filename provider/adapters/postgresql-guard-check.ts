@@ -1,0 +1,78 @@
+/**
+ * What a plan checks before a guard is installed on a copy's table, beyond the table, columns and
+ * sync principal: that the provider's user may install it (else apply fails half-way through a
+ * plan that looked fine), and that no other guard on the table already gives these columns to
+ * another authority (the field would be frozen, or owned twice). The provider is the last line of
+ * defence: the constructs check one model, but other stacks and hand-made guards share the table.
+ */
+import { Diagnostic } from '../framework';
+import { FieldLocation, FieldProtection } from './adapter';
+import { Run } from './postgresql-catalog';
+import { GuardReadBack, readGuards } from './postgresql-guard-read';
+import { guardTriggerName } from './postgresql-guard-sql';
+
+export interface CheckedTable {
+  readonly oid: number;
+  /** How messages name the platform, e.g. `on platform "ops" (database ops at host:5432)`. */
+  readonly where: string;
+  /** The protection guards columns here (role copy); false on the authority's own table. */
+  readonly guarded: boolean;
+}
+
+export async function guardPlanChecks(query: Run, p: FieldProtection, table: CheckedTable): Promise<Diagnostic[]> {
+  const diags: Diagnostic[] = [];
+  if (table.guarded) {
+    const may = await query<{ user: string; owner: string; owns: boolean; creates: boolean }>(
+      `SELECT current_user AS user, pg_get_userbyid(c.relowner) AS owner, pg_has_role(current_user, c.relowner, 'USAGE') AS owns,
+              has_schema_privilege(current_user, c.relnamespace, 'CREATE') AS creates
+         FROM pg_class c WHERE c.oid = $1`, [table.oid]);
+    const m = may.rows[0];
+    if (m && !m.owns) diags.push(cannotInstall(p.location, table.where, m.user, m.owner));
+    else if (m && !m.creates) diags.push(cannotCreateFunction(p.location, table.where, m.user));
+  }
+  const others = (await readGuards(query, p.location)).filter((g) => g.trigger !== guardTriggerName(p.key));
+  for (const other of others) {
+    const shared = other.columns.filter((c) => p.fields.includes(c));
+    if (shared.length && other.authority !== p.authority) diags.push(ownedTwice(p, table.where, other, shared));
+  }
+  return diags;
+}
+
+function qualified(loc: FieldLocation): string {
+  return `${loc.namespace}.${loc.container}`;
+}
+
+/** The provider's user is neither the table's owner, a member of the owning role, nor a superuser. */
+export function cannotInstall(loc: FieldLocation, where: string, user: string, owner: string): Diagnostic {
+  return {
+    severity: 'error',
+    summary: `The provider's user "${user}" cannot install a guard on ${qualified(loc)} ${where}`,
+    detail: `A trigger on a table takes its owner ("${owner}"), a member of that role, or a superuser. Connect the platform as "${owner}", ` +
+      `grant the role to the provider's user (GRANT "${owner}" TO "${user}"), or use a superuser; then plan again.`,
+    attribute: ['table'],
+  };
+}
+
+/** The provider's user may not create the guard's function in the table's schema. */
+export function cannotCreateFunction(loc: FieldLocation, where: string, user: string): Diagnostic {
+  return {
+    severity: 'error',
+    summary: `The provider's user "${user}" cannot create the guard's function in schema ${loc.namespace} ${where}`,
+    detail: `The guard's function lives beside the table. Grant it: GRANT CREATE ON SCHEMA "${loc.namespace}" TO "${user}"; then plan again.`,
+    attribute: ['schema'],
+  };
+}
+
+/** Another guard on the table already gives some of these columns to another authority. */
+export function ownedTwice(p: FieldProtection, where: string, other: GuardReadBack, shared: string[]): Diagnostic {
+  const theirs = other.fact ? `fact ${other.fact}` : `columns ${other.columns.join(', ')}`;
+  return {
+    severity: 'error',
+    summary: `${shared.join(', ')} on ${qualified(p.location)} ${where} is already guarded for ${other.authority} by ${other.trigger}`,
+    detail: `Guard ${other.trigger} (${theirs}, owned by ${other.authority}) protects ${shared.join(', ')} there; this protection would ` +
+      `give them to ${p.authority} too, so the field would be frozen or owned twice. If the fact moved to ${p.authority}, remove or ` +
+      'change the other protection first (its policy or stack) and apply that; if the other guard is left over, drop it ' +
+      `(DROP TRIGGER "${other.trigger}" ON ...) or import it into this configuration; otherwise protect other columns.`,
+    attribute: ['columns'],
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The guards on a copy's table as the PostgreSQL catalogs say they are: reads only. A guard is
+ * enforced only when nothing about it lets a person through: its trigger fires ALWAYS (on every
+ * partition's clone too) without a WHEN condition, for INSERT and UPDATE of its columns, and calls
+ * its own function, whose body is the constant one, with invoker's rights, the pinned search path,
+ * and the provider's user as owner (an owner may edit it).
+ */
+import { FieldLocation } from './adapter';
+import { Run } from './postgresql-catalog';
+import {
+  BLANK_GUARD_BODY, BLANK_GUARD_TGTYPE, GUARD_BODY, GUARD_FIXED_ARGS, GUARD_PREFIX, GUARD_PROCONFIG, GUARD_TGTYPE, PINNED_SEARCH_PATH,
+  guardFunctionName, guardTriggerName,
+} from './postgresql-guard-sql';
+
+/** One authority guard on a table, as read back. */
+export interface GuardReadBack {
+  /** The trigger's name. */
+  readonly trigger: string;
+  /** The key it was installed for, when its arguments record one. */
+  readonly key?: string;
+  readonly authority: string;
+  readonly fact?: string;
+  readonly columns: string[];
+  readonly syncPrincipal: string;
+  readonly correctionHint: string;
+  /** False when anything about it was disabled or altered by hand (see the file comment). */
+  readonly enforced: boolean;
+}
+
+interface TriggerRow {
+  tgname: string;
+  tgenabled: string;
+  tgtype: number;
+  tgargs: Buffer;
+  /** The trigger's UPDATE OF columns, in order. */
+  columns: string[];
+  /** What about the trigger and its function is as the provider installs it; see intactSql. */
+  intact: boolean;
+  clones_enabled: boolean;
+  prosrc: string;
+  fn_schema: string;
+  proname: string;
+}
+
+/** The conditions an intact trigger and function meet, on pg_trigger t, pg_proc p, pg_language l. */
+const INTACT_FUNCTION = `t.tgqual IS NULL AND NOT p.prosecdef AND l.lanname = 'plpgsql'
+  AND pg_catalog.pg_get_userbyid(p.proowner) = current_user`;
+
+/** Every trigger named like a guard on the table (not the partitions' clones), with its function. */
+async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, body: string): Promise<TriggerRow[]> {
+  const found = await query<TriggerRow & { proconfig: string[] | null }>(
+    `SELECT t.tgname, t.tgenabled, t.tgtype, t.tgargs,
+            ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+            (${INTACT_FUNCTION} AND p.prosrc = $4) AS intact, p.proconfig,
+            NOT EXISTS (WITH RECURSIVE clones AS (
+                          SELECT c.oid, c.tgenabled FROM pg_trigger c WHERE c.tgparentid = t.oid
+                          UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
+                        SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
+            p.prosrc, pn.nspname AS fn_schema, p.proname
+       FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_proc p ON p.oid = t.tgfoid
+       JOIN pg_language l ON l.oid = p.prolang
+       JOIN pg_namespace pn ON pn.oid = p.pronamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname LIKE $3 AND t.tgparentid = 0
+      ORDER BY t.tgname`,
+    [loc.namespace, loc.container, nameLike, body]);
+  return found.rows.map((r) => ({ ...r, intact: r.intact && searchPathPinned(r.proconfig) }));
+}
+
+/** The function's settings pin the search path: exactly the guard's, or the blank guard's and its columns. */
+function searchPathPinned(proconfig: string[] | null): boolean {
+  const settings = proconfig ?? [];
+  return settings[0] === `search_path=${PINNED_SEARCH_PATH}` &&
+    (settings.length === GUARD_PROCONFIG.length || (settings.length === 2 && settings[1].startsWith('authority.keep_columns=')));
+}
+
+function argsOf(tgargs: Buffer): string[] {
+  return tgargs.length ? tgargs.toString('utf8').split('\0').slice(0, -1) : [];
+}
+
+/** LIKE pattern for names starting with `prefix` (its _ escaped). */
+const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The authority guards on a table, as read back: for plan-time checks (another key's guard on the
+ * same columns) and for whoever must know whether a table's guard is on.
+ */
+export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardReadBack[]> {
+  const rows = await guardTriggers(query, loc, startsWith(GUARD_PREFIX), GUARD_BODY);
+  return rows.map((row) => {
+    const args = argsOf(row.tgargs);
+    const [syncPrincipal = '', authority = '', correctionHint = '', fact = '', key = ''] = args;
+    const columns = args.slice(GUARD_FIXED_ARGS);
+    const recordedKey = key && guardTriggerName(key) === row.tgname ? key : undefined;
+    const enforced =
+      row.intact &&
+      row.tgenabled === 'A' &&
+      row.clones_enabled &&
+      row.tgtype === GUARD_TGTYPE &&
+      recordedKey !== undefined &&
+      row.fn_schema === loc.namespace &&
+      row.proname === guardFunctionName(loc, recordedKey) &&
+      sameNames(columns, row.columns);
+    return { trigger: row.tgname, key: recordedKey, authority, fact: fact || undefined, columns, syncPrincipal, correctionHint, enforced };
+  });
+}
+
+/** Whether the blank guard named `name` is on the table and intact: it fires for replicated writes only. */
+export async function blankGuardIntact(query: Run, loc: FieldLocation, name: string): Promise<boolean> {
+  const [row] = (await guardTriggers(query, loc, startsWith(name), BLANK_GUARD_BODY)).filter((r) => r.tgname === name);
+  return row !== undefined && row.intact && row.tgenabled === 'R' && row.clones_enabled && row.tgtype === BLANK_GUARD_TGTYPE &&
+    row.fn_schema === loc.namespace && row.proname === name && argsOf(row.tgargs).length === 0;
+}
+
+/** Whether two lists hold the same names, in any order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
+}
