@@ -255,15 +255,16 @@ export class AuthorityPolicy extends Construct {
     }
   }
 
-  /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming_3f2a9c1d". */
+  /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
   private guardKey(suffix: string[]): string {
+    // Readable path plus a digest of the exact path (guard-key.ts): "campaigns_campaign_naming_786a2f9a".
     return keyOfPath([...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix]);
   }
 }
 
 /**
- * Why a policy's holders contradict each other, if they do: a copy on the authority, two copies
- * on one platform, or copies fed from each other in a circle. Each is a rule's finding
+ * Whether a policy's holders contradict each other: a copy on the authority, two copies on one
+ * platform, or copies fed from each other in a circle. Each is a rule's finding
  * (copy-on-authority, duplicate-copy, sync-loop); the policy makes no resources then, since they
  * would collide (two protections or routes of one name).
  */

@@ -128,8 +128,9 @@ export class RuleReport {
  * between them) fail one synth together. Errors fail synth; warnings become cdktf warning
  * annotations; suppressed findings become info annotations that carry their reason.
  *
- * Note that `Testing.synth(stack)` skips validations unless called with `runValidations: true`;
- * `app.synth()` always runs them (unless the App is created with `skipValidation`).
+ * The rules that cannot be suppressed also run in each Domain's aspect, which cdktf runs whatever
+ * skips validations (`new App({ skipValidation: true })`, `Testing.synth(stack)` without
+ * `runValidations`): a finding of theirs throws AuthorityModelError with every error of the app.
  */
 export class Rules {
   /** Every rule of the pack, in the pack's order. */
