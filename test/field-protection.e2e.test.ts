@@ -4,6 +4,7 @@
  */
 import { Client } from 'pg';
 import { Domain, FieldProtection, PlatformConnection, Platform, PlatformKind } from '../constructs/src';
+import { guardKey } from '../constructs/src/guard-key';
 import { CampaignsDomain } from '../policies/campaigns';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
@@ -11,7 +12,9 @@ import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 
 const OPS_PASSWORD_ENV = 'AUTHORITY_TEST_OPS_PASSWORD';
-const GUARD = 'authority_guard_campaigns_campaign_naming';
+/** The campaigns policy's key: its path, readable, and a digest of it (constructs/src/guard-key.ts). */
+const KEY = guardKey(['campaigns', 'campaign-naming']);
+const GUARD = `authority_guard_${KEY}`;
 
 /** Everything a protection may touch on the copy's database: triggers, functions, privileges. */
 async function catalogSnapshot(db: Client): Promise<unknown> {
@@ -155,7 +158,7 @@ describe('field protection on real PostgreSQL, through terraform and the provide
 
   test('import of an existing protection gives a clean plan', () => {
     const id = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.address === address).values.id;
-    expect(id).toBe('ops/public/campaigns/campaigns_campaign_naming');
+    expect(id).toBe(`ops/public/campaigns/${KEY}`);
     tf.ok('state', 'rm', address);
     expect(tf.plan().code).toBe(2);
     tf.ok('import', '-input=false', '-no-color', address, id);

@@ -2,13 +2,16 @@ import { Annotations, Aspects, IAspect } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { Concept, ConceptField } from './concept';
+import { Contract } from './contract';
 import { Copy } from './copy';
 import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
 import { Duration } from './duration';
-import { FieldProtection, FieldProtectionConfig } from './l1/field-protection';
+import { guardKey as keyOfPath, ProtectionSpec } from './guard-key';
+import { FieldProtection } from './l1/field-protection';
 import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
+import { checkPolicyProps } from './policy-props';
 import { Divergence, Propagation, PropagationKind } from './propagation';
 
 export interface AuthorityPolicyProps {
@@ -76,6 +79,7 @@ export class AuthorityPolicy extends Construct {
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
     const domain = Domain.enclosing(this);
+    checkPolicyProps(this.node.path, props);
     this.concept = props.concept;
     this.recordLevel = props.fields === undefined;
     this.declaredFields = props.fields?.map((f) => props.concept.field(f));
@@ -87,8 +91,8 @@ export class AuthorityPolicy extends Construct {
     this.origin = props.origin;
     this.governedBy = props.governedBy ?? domain.governedBy;
     this.copies = props.copies ?? [];
-    this.propagation = props.propagation ?? Propagation.oneWay({ maxLag: Duration.minutes(15) });
-    this.divergence = props.divergence ?? Divergence.AUTHORITY_WINS;
+    this.propagation = props.propagation ?? Propagation.oneWay({ maxLag: Duration.seconds(Contract.DEFAULT_MAX_LAG_SECONDS) });
+    this.divergence = props.divergence ?? (Contract.DEFAULT_DIVERGENCE as Divergence);
     this.divergenceDeclared = props.divergence !== undefined;
     this.correction = props.correction;
 
@@ -108,9 +112,13 @@ export class AuthorityPolicy extends Construct {
     return this.concept.fields.filter((f) => !overridden.has(f));
   }
 
-  /** @internal Makes the protections and routes; called once, at synth. */
+  /**
+   * @internal Makes the protections and routes; called once, at synth. A policy whose holders
+   * contradict each other (see holderConflicts) makes none: its resources would have no sound
+   * shape, and the rule pack reports each mistake.
+   */
   public _materialize(): void {
-    if (this.protections.length || this.routes.length) return;
+    if (this.protections.length || this.routes.length || holderConflicts(this)) return;
     this.protectCopies();
     this.routeCopies();
   }
@@ -140,11 +148,24 @@ export class AuthorityPolicy extends Construct {
    * released, so people never may edit both.
    */
   private protectCopies(): void {
+    const specs = this._protectionSpecs();
+    const guarded = specs.filter((s) => !s.owned).map((s) => new FieldProtection(this, s.id, s.config));
+    const owned = specs.filter((s) => s.owned).map((s) => new FieldProtection(this, s.id, { ...s.config, dependsOn: guarded }));
+    this.protections.push(...guarded, ...owned);
+  }
+
+  /**
+   * @internal What protectCopies makes, without making it: one spec per (holder, table, owner).
+   * The rule pack reads them across the whole app (guard-collision) before any stack is
+   * materialized. None for a policy whose holders contradict each other.
+   */
+  public _protectionSpecs(): ProtectionSpec[] {
+    if (holderConflicts(this)) return [];
     const holders = [
       { platform: this.authority, syncPrincipal: this.authority.syncPrincipal, copy: false },
       ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal, copy: true })),
     ];
-    const specs: { id: string; config: FieldProtectionConfig; owned: boolean }[] = [];
+    const specs: ProtectionSpec[] = [];
     for (const holder of holders.filter((h) => h.platform.connection)) {
       const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
       for (const field of this.fields) {
@@ -176,9 +197,7 @@ export class AuthorityPolicy extends Construct {
         });
       }
     }
-    const guarded = specs.filter((s) => !s.owned).map((s) => new FieldProtection(this, s.id, s.config));
-    const owned = specs.filter((s) => s.owned).map((s) => new FieldProtection(this, s.id, { ...s.config, dependsOn: guarded }));
-    this.protections.push(...guarded, ...owned);
+    return specs;
   }
 
   /**
@@ -238,8 +257,28 @@ export class AuthorityPolicy extends Construct {
 
   /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
   private guardKey(suffix: string[]): string {
-    return [...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix].join('_').toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+    // Readable path plus a digest of the exact path (guard-key.ts): "campaigns_campaign_naming_786a2f9a".
+    return keyOfPath([...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix]);
   }
+}
+
+/**
+ * Whether a policy's holders contradict each other: a copy on the authority, two copies on one
+ * platform, or copies fed from each other in a circle. Each is a rule's finding
+ * (copy-on-authority, duplicate-copy, sync-loop); the policy makes no resources then, since they
+ * would collide (two protections or routes of one name).
+ */
+function holderConflicts(policy: AuthorityPolicy): boolean {
+  const platforms = policy.copies.map((c) => c.platform);
+  if (platforms.includes(policy.authority) || new Set(platforms).size < platforms.length) return true;
+  return policy.copies.some((copy) => {
+    const seen = new Set<Platform>();
+    for (let at: Copy | undefined = copy; at?.feedsFrom; at = policy.copies.find((c) => c.platform === at!.feedsFrom)) {
+      if (seen.has(at.platform)) return true;
+      seen.add(at.platform);
+    }
+    return false;
+  });
 }
 
 /** The policies of each concept, so a record-level default can leave its overrides out. */

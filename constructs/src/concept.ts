@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { FieldLocation, Platform } from './platform';
+import { checkInstance, checkObject, checkString } from './prop-checks';
 
 export interface ConceptProps {
   /** What the concept means to the business. @default none */
@@ -23,6 +24,8 @@ export class ConceptField {
    * @returns this field, for chaining
    */
   public originatesIn(platform: Platform): ConceptField {
+    checkInstance(`${this.concept.node.path}: ${this}.originatesIn`, 'platform', platform, (x): x is Platform => x instanceof Platform,
+      'a Platform', 'the Platform object (new Platform({ name, kind, ... })), not its name');
     if (this.declaredOrigin && this.declaredOrigin !== platform) {
       throw new Error(
         `${this.concept.node.path}: ${this} already originates in "${this.declaredOrigin.name}"; ` +
@@ -63,12 +66,17 @@ export class Concept extends Construct {
 
   constructor(scope: Construct, id: string, props: ConceptProps = {}) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, false);
+    checkString(this.node.path, 'description', props.description, { optional: true, blankAllowed: true });
     this.conceptName = id.toLowerCase();
     this.description = props.description;
   }
 
   /** Declares a field and its location on each platform that holds it, e.g. `crm.at('campaigns.name')`. */
   public addField(name: string, ...locations: FieldLocation[]): ConceptField {
+    checkString(`${this.node.path}: addField`, 'name', name);
+    locations.forEach((l, i) => checkInstance(`${this.node.path}: addField("${name}")`, `location ${i + 1}`, l,
+      (x): x is FieldLocation => x instanceof FieldLocation, 'a FieldLocation', 'platform.at("table.column")'));
     if (this.byName.has(name)) {
       throw new Error(`${this.node.path}: field "${name}" is declared twice.`);
     }
@@ -86,6 +94,7 @@ export class Concept extends Construct {
 
   /** A declared field, by name. */
   public field(name: string): ConceptField {
+    checkString(`${this.node.path}: field`, 'name', name);
     const f = this.byName.get(name);
     if (!f) {
       throw new Error(`${this.node.path}: no field "${name}". Declared fields: ${[...this.byName.keys()].join(', ') || 'none'}.`);

@@ -1,4 +1,5 @@
 import { Platform } from './platform';
+import { checkInstance, checkObject, checkString } from './prop-checks';
 
 /** What people may do to a copied field on the platform that holds the copy. */
 export enum AllowedEdits {
@@ -31,16 +32,19 @@ export interface LocalOverrideOptions extends CopyOptions {
 export class Copy {
   /** A read-only copy: only the sync writes it; people are sent to the correction path. */
   public static readOnly(platform: Platform, options: CopyOptions = {}): Copy {
+    checkCopyArgs('Copy.readOnly', platform, options, false);
     return new Copy(platform, AllowedEdits.READ_ONLY, options);
   }
 
   /** A copy people may override locally, for a reason and optionally until a date. */
   public static localOverride(platform: Platform, options: LocalOverrideOptions): Copy {
+    checkCopyArgs('Copy.localOverride', platform, options, true);
     return new Copy(platform, AllowedEdits.LOCAL_OVERRIDE, options, options.reason, options.expires);
   }
 
   /** A copy people enrich around but never change. */
   public static enrichOnly(platform: Platform, options: CopyOptions = {}): Copy {
+    checkCopyArgs('Copy.enrichOnly', platform, options, false);
     return new Copy(platform, AllowedEdits.ENRICH_ONLY, options);
   }
 
@@ -61,5 +65,25 @@ export class Copy {
   /** Whether the platform must refuse people's edits of the copied fields. */
   public get isProtected(): boolean {
     return this.edits !== AllowedEdits.LOCAL_OVERRIDE;
+  }
+}
+
+const isPlatform = (x: unknown): x is Platform => x instanceof Platform;
+
+/**
+ * A Copy factory's arguments as given at runtime. The override's reason may be blank here: the
+ * rule pack reports it (local-override), with the policy's path.
+ */
+function checkCopyArgs(factory: string, platform: unknown, options: unknown, override: boolean): void {
+  const how = 'the Platform object (new Platform({ name, kind, ... })), not its name';
+  checkInstance(factory, 'platform', platform, isPlatform, 'a Platform', how);
+  const where = `${factory}(${(platform as Platform).name})`;
+  checkObject(where, 'options', options, !override);
+  const o = (options ?? {}) as Record<string, unknown>;
+  checkString(where, 'syncPrincipal', o.syncPrincipal, { optional: true });
+  checkInstance(where, 'feedsFrom', o.feedsFrom, isPlatform, 'a Platform', how, true);
+  if (override) {
+    checkString(where, 'reason', o.reason, { blankAllowed: true });
+    checkString(where, 'expires', o.expires, { optional: true, blankAllowed: true });
   }
 }

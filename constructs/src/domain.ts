@@ -1,7 +1,8 @@
-import { TerraformStack } from 'cdktf';
+import { Aspects, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
 import { Platform } from './platform';
+import { checkObject, checkString } from './prop-checks';
 import { Rules } from './rule-pack';
 
 export interface DomainProps {
@@ -32,11 +33,18 @@ export class Domain extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: DomainProps) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, false);
+    checkString(this.node.path, 'governedBy', props.governedBy, { blankAllowed: true });
+    checkString(this.node.path, 'description', props.description, { optional: true, blankAllowed: true });
     this.governedBy = props.governedBy;
     this.description = props.description;
     // The rule pack checks the whole app's authority model when synth validates this stack: errors
     // fail synth (all of them at once), warnings become annotations. See rule-pack.ts.
     this.node.addValidation({ validate: () => Rules._validateDomain(this) });
+    // The rules that protect data hold even when validations are skipped (App skipValidation,
+    // Testing.synth without validations): aspects always run, and this one runs on the Domain
+    // before its policies make their resources.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) Rules._enforceProtectingRules(this); } });
   }
 
   /** Prepares the stack for synth, and opens the rule pack's round so the pack runs once per synth. */

@@ -1,6 +1,7 @@
 export * from './authority-model';
 export * from './authority-policy';
 export * from './concept';
+export { Contract } from './contract';
 export * from './copy';
 export * from './correction-path';
 export * from './domain';

@@ -1,4 +1,6 @@
+import { Contract } from './contract';
 import { AuthorityProviderPlatform, AuthorityProviderPostgresql } from './l1/provider';
+import { checkInstance, checkObject, checkOneOf, checkString } from './prop-checks';
 
 /** What kind of system a platform is; reporting kinds are consumers, never authorities. */
 export enum PlatformKind {
@@ -78,6 +80,7 @@ export class Platform {
   public readonly syncPrincipal: string;
 
   constructor(props: PlatformProps) {
+    checkPlatformProps(props);
     if (!/^[a-z][a-z0-9_-]*$/.test(props.name)) {
       throw new Error(`Platform name "${props.name}" must start with a lowercase letter and use only a-z, 0-9, "_" and "-": it becomes part of resource addresses.`);
     }
@@ -86,11 +89,12 @@ export class Platform {
     this.title = props.title ?? props.name;
     this.role = props.role ?? (CONSUMER_KINDS.includes(props.kind) ? PlatformRole.CONSUMER : PlatformRole.OPERATIONAL);
     this.connection = props.connection;
-    this.syncPrincipal = props.syncPrincipal ?? 'authority_sync';
+    this.syncPrincipal = props.syncPrincipal ?? Contract.DEFAULT_SYNC_PRINCIPAL;
   }
 
   /** Where a field lives here: "table.column" or "schema.table.column" (object.property on SaaS). */
   public at(path: string): FieldLocation {
+    checkString(`${this.name}.at`, 'path', path);
     return FieldLocation.parse(this, path);
   }
 
@@ -101,6 +105,20 @@ export class Platform {
   public get isReporting(): boolean {
     return this.role === PlatformRole.CONSUMER;
   }
+}
+
+/** A Platform's props as given at runtime (callers through jsii are not held to the types). */
+function checkPlatformProps(props: unknown): void {
+  checkObject('new Platform', 'props', props, false);
+  const p = props as Record<string, unknown>;
+  checkString('new Platform', 'name', p.name);
+  const where = `Platform "${p.name}"`;
+  checkOneOf(where, 'kind', p.kind, 'PlatformKind', PlatformKind as unknown as Record<string, string>);
+  checkString(where, 'title', p.title, { optional: true });
+  checkOneOf(where, 'role', p.role, 'PlatformRole', PlatformRole as unknown as Record<string, string>, true);
+  checkInstance(where, 'connection', p.connection, (x): x is PlatformConnection => x instanceof PlatformConnection, 'a PlatformConnection',
+    'PlatformConnection.postgresql({ host, database, username })', true);
+  checkString(where, 'syncPrincipal', p.syncPrincipal, { optional: true });
 }
 
 /** The physical place of a field on one platform. */

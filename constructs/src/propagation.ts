@@ -1,5 +1,6 @@
 import { Duration } from './duration';
 import { Platform } from './platform';
+import { checkInstance, checkList, checkObject, checkString } from './prop-checks';
 
 export enum PropagationKind {
   /** From the authority out to its copies. */
@@ -38,14 +39,26 @@ export interface DerivedOptions {
 /** Which way values flow between the authority and its copies, and how fast. */
 export class Propagation {
   public static oneWay(options: OneWayOptions): Propagation {
+    checkLagOptions('Propagation.oneWay', options, false);
     return new Propagation(PropagationKind.ONE_WAY, options.maxLag);
   }
 
   public static twoWay(options: TwoWayOptions): Propagation {
+    checkLagOptions('Propagation.twoWay', options, false);
+    checkList('Propagation.twoWay', 'split', options.split, 'field splits ({ platform, fields })', (prop, side) => {
+      checkObject('Propagation.twoWay', prop, side, false);
+      const s = side as Record<string, unknown>;
+      checkInstance('Propagation.twoWay', `${prop}.platform`, s.platform, (x): x is Platform => x instanceof Platform, 'a Platform',
+        'the Platform object (new Platform({ name, kind, ... })), not its name');
+      checkList('Propagation.twoWay', `${prop}.fields`, s.fields, 'field names', (p, v) => checkString('Propagation.twoWay', p, v));
+    }, true);
     return new Propagation(PropagationKind.TWO_WAY, options.maxLag, options.split ?? []);
   }
 
   public static derived(options: DerivedOptions = {}): Propagation {
+    checkObject('Propagation.derived', 'options', options, true);
+    checkInstance('Propagation.derived', 'refreshEvery', options?.refreshEvery, Duration.isDuration, 'a Duration',
+      'Duration.minutes(5) or another Duration', true);
     return new Propagation(PropagationKind.DERIVED, options.refreshEvery);
   }
 
@@ -64,7 +77,14 @@ export class Propagation {
   }
 }
 
-/** What wins when a copy and the authority disagree. */
+/** The options of oneWay / twoWay as given at runtime: an object with a Duration maxLag. */
+function checkLagOptions(factory: string, options: unknown, optional: boolean): void {
+  checkObject(factory, 'options', options, optional);
+  checkInstance(factory, 'maxLag', (options as { maxLag?: unknown }).maxLag, Duration.isDuration, 'a Duration',
+    'Duration.minutes(5), Duration.seconds(90) or another Duration (not a number or a text)');
+}
+
+/** What wins when a copy and the authority disagree. The values are the synthesized rules (contract.ts). */
 export enum Divergence {
   AUTHORITY_WINS = 'authority_wins',
   /** The authority wins unless its value is blank. */

@@ -2,6 +2,7 @@ import { Annotations } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { AuthorityModel } from './authority-model';
 import { Domain } from './domain';
+import { AuthorityModelError } from './model-error';
 import { IAuthorityRule, RuleLevel } from './rule';
 import { AuthorityLocationMissingRule } from './rules/authority-location-missing';
 import { CopyLocationMissingRule } from './rules/copy-location-missing';
@@ -11,6 +12,7 @@ import { CorrectionPathNotAuthorityRule } from './rules/correction-path-not-auth
 import { DuplicateCopyRule } from './rules/duplicate-copy';
 import { FedFromOverrideRule } from './rules/fed-from-override';
 import { GoverningTeamMissingRule } from './rules/governing-team-missing';
+import { GuardCollisionRule } from './rules/guard-collision';
 import { InvalidSplitRule } from './rules/invalid-split';
 import { LocalOverrideRule } from './rules/local-override';
 import { MixedOriginsRule } from './rules/mixed-origins';
@@ -126,8 +128,9 @@ export class RuleReport {
  * between them) fail one synth together. Errors fail synth; warnings become cdktf warning
  * annotations; suppressed findings become info annotations that carry their reason.
  *
- * Note that `Testing.synth(stack)` skips validations unless called with `runValidations: true`;
- * `app.synth()` always runs them (unless the App is created with `skipValidation`).
+ * The rules that cannot be suppressed also run in each Domain's aspect, which cdktf runs whatever
+ * skips validations (`new App({ skipValidation: true })`, `Testing.synth(stack)` without
+ * `runValidations`): a finding of theirs throws AuthorityModelError with every error of the app.
  */
 export class Rules {
   /** Every rule of the pack, in the pack's order. */
@@ -145,6 +148,7 @@ export class Rules {
       new CopyOnAuthorityRule(),
       new DuplicateCopyRule(),
       new CopyLocationMissingRule(),
+      new GuardCollisionRule(),
       new LocalOverrideRule(),
       // Correction path.
       new CorrectionPathMissingRule(),
@@ -234,19 +238,27 @@ export class Rules {
    * @internal
    */
   public static _validateDomain(domain: Domain): string[] {
-    const root = domain.node.root;
-    const round = rounds.get(root);
-    let report: RuleReport;
+    const round = rounds.get(domain.node.root);
+    const report = Rules.reportFor(domain);
     if (round && round.pending.has(domain)) {
-      report = round.report ??= Rules.annotated(Rules.check(root));
       round.pending.delete(domain);
-      if (round.pending.size === 0 || report.errors.length > 0) rounds.delete(root);
-    } else {
-      // Validated outside App.synth (e.g. Testing.synth(domain, true)): run it now.
-      report = Rules.annotated(Rules.check(root));
+      if (round.pending.size === 0 || report.errors.length > 0) rounds.delete(domain.node.root);
     }
     const text = report.formatErrors();
     return text ? [text] : [];
+  }
+
+  /**
+   * What a Domain's aspect runs at synth, whether or not validations run: when a rule that
+   * protects data has a finding, synth stops here with every error of the app (an
+   * AuthorityModelError). Suppressible findings are left to validation.
+   * @internal
+   */
+  public static _enforceProtectingRules(domain: Domain): void {
+    const report = Rules.reportFor(domain);
+    if (report.errors.some((f) => !Rules.find(f.ruleId).suppressible)) {
+      throw new AuthorityModelError(report.formatErrors());
+    }
   }
 
   /**
@@ -258,6 +270,15 @@ export class Rules {
   }
 
   private static pack?: IAuthorityRule[];
+
+  /** This synth's report (run once per App.synth round), or a fresh one outside App.synth. */
+  private static reportFor(domain: Domain): RuleReport {
+    const root = domain.node.root;
+    const round = rounds.get(root);
+    // Outside App.synth (e.g. Testing.synth(domain)): no round, run it now.
+    if (!round || !round.pending.has(domain)) return Rules.annotated(Rules.check(root));
+    return round.report ??= Rules.annotated(Rules.check(root));
+  }
 
   /** Records the report's warnings and suppressed findings as annotations on their constructs, once. */
   private static annotated(report: RuleReport): RuleReport {

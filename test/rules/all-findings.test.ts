@@ -30,7 +30,7 @@ test('three mistakes in two domains: three findings in one failed synth, and no 
   fs.rmSync(outdir, { recursive: true, force: true });
 
   expect(countFindings(message)).toBe(3);
-  const result = { error: message, annotations: [], warnings: [] };
+  const result = { error: message, annotations: [], warnings: [], stacks: {} };
   expectError(result, 'correction-path-missing', 'campaigns/campaign-naming', 'Add correction');
   expectError(result, 'no-authority', 'billing/Invoice', "fields ['amount']");
   expectError(result, 'undeclared-chain', 'billing/invoice-status', 'fed from ops');

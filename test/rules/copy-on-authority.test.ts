@@ -11,3 +11,9 @@ test('non-compliant: a read-only copy on the authority itself', () => {
     'campaign.name: crm is the authority and also holds a copy in the same policy.');
   expectError(result, 'copy-on-authority', 'campaigns/campaign-naming', 'Remove the copy on crm from copies.');
 });
+
+test('non-compliant on connected platforms too: the finding, not a clash of resource names', () => {
+  const result = synth((app, p) => { campaigns(app, p, { copies: [Copy.readOnly(p.crm), Copy.readOnly(p.ops)] }); }, {}, { connected: true });
+  expectError(result, 'copy-on-authority', 'campaigns/campaign-naming', 'Remove the copy on crm from copies.');
+  expect(result.error).not.toContain('There is already a Construct');
+});

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import {
-  AuthorityPolicy, AuthorityPolicyProps, Concept, Copy, CorrectionPath, Domain, Duration, Platform, PlatformKind,
-  Propagation,
+  AuthorityPolicy, AuthorityPolicyProps, Concept, Copy, CorrectionPath, Domain, Duration, Platform, PlatformConnection,
+  PlatformKind, Propagation,
 } from '../../constructs/src';
 
 export interface Platforms {
@@ -19,15 +19,30 @@ export interface Platforms {
   readonly bi: Platform;
 }
 
-/** The seeds' platforms, modelled but not connected (nothing to enforce, nothing to start). */
-export function platforms(): Platforms {
+/**
+ * The seeds' platforms, modelled but not connected (nothing to enforce, nothing to start); or,
+ * `connected`, with a PostgreSQL connection each, so synth makes their protections and routes
+ * (no server is reached at synth).
+ */
+export function platforms(connected = false): Platforms {
+  const platform = (name: string, kind: PlatformKind, title: string) => new Platform({
+    name, kind, title,
+    connection: connected ? PlatformConnection.postgresql({ host: `${name}.internal`, database: name, username: 'owner' }) : undefined,
+  });
   return {
-    crm: new Platform({ name: 'crm', kind: PlatformKind.CRM, title: 'the CRM' }),
-    ops: new Platform({ name: 'ops', kind: PlatformKind.INTERNAL_TOOL, title: 'the operations tool' }),
-    cms: new Platform({ name: 'cms', kind: PlatformKind.CMS, title: 'the CMS' }),
-    erp: new Platform({ name: 'erp', kind: PlatformKind.ERP, title: 'the ERP' }),
-    bi: new Platform({ name: 'bi', kind: PlatformKind.BI, title: 'the BI layer' }),
+    crm: platform('crm', PlatformKind.CRM, 'the CRM'),
+    ops: platform('ops', PlatformKind.INTERNAL_TOOL, 'the operations tool'),
+    cms: platform('cms', PlatformKind.CMS, 'the CMS'),
+    erp: platform('erp', PlatformKind.ERP, 'the ERP'),
+    bi: platform('bi', PlatformKind.BI, 'the BI layer'),
   };
+}
+
+export interface SynthOptions {
+  /** Platforms with connections (see platforms()). @default false */
+  readonly connected?: boolean;
+  /** `new App({ skipValidation: true })`. @default false */
+  readonly skipValidation?: boolean;
 }
 
 export interface Annotation {
@@ -39,22 +54,24 @@ export interface Annotation {
 export interface SynthResult {
   /** The message synth failed with, if it failed. */
   readonly error?: string;
+  /** The Terraform JSON of each stack written, by stack name (empty when synth failed). */
+  readonly stacks: Record<string, any>;
   /** The annotations written to the manifest (empty when synth failed). */
   readonly annotations: Annotation[];
   readonly warnings: Annotation[];
 }
 
 /** A fresh App whose "today" is fixed, so expiry tests do not depend on the calendar. */
-export function newApp(context: Record<string, unknown> = {}): { app: App; outdir: string } {
+export function newApp(context: Record<string, unknown> = {}, skipValidation = false): { app: App; outdir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-rules-'));
-  const app = new App({ outdir, stackTraces: false, context: { 'authority:today': '2030-01-15', ...context } });
+  const app = new App({ outdir, stackTraces: false, skipValidation, context: { 'authority:today': '2030-01-15', ...context } });
   return { app, outdir };
 }
 
 /** Builds a model with `build` and synthesizes it as a user would (`app.synth()`). */
-export function synth(build: (app: App, p: Platforms) => void, context: Record<string, unknown> = {}): SynthResult {
-  const { app, outdir } = newApp(context);
-  build(app, platforms());
+export function synth(build: (app: App, p: Platforms) => void, context: Record<string, unknown> = {}, options: SynthOptions = {}): SynthResult {
+  const { app, outdir } = newApp(context, options.skipValidation);
+  build(app, platforms(options.connected));
   return synthApp(app, outdir);
 }
 
@@ -63,9 +80,11 @@ export function synthApp(app: App, outdir: string): SynthResult {
     app.synth();
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     const annotations: Annotation[] = Object.values<any>(manifest.stacks).flatMap((s) => s.annotations ?? []);
-    return { annotations, warnings: annotations.filter((a) => a.level === '@cdktf/warn') };
+    const stacks = Object.fromEntries(Object.entries<any>(manifest.stacks).map(([name, s]) =>
+      [name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), 'utf8'))]));
+    return { annotations, warnings: annotations.filter((a) => a.level === '@cdktf/warn'), stacks };
   } catch (e) {
-    return { error: (e as Error).message, annotations: [], warnings: [] };
+    return { error: (e as Error).message, annotations: [], warnings: [], stacks: {} };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

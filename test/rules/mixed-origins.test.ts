@@ -1,3 +1,4 @@
+import { Copy, Divergence, Duration, Propagation } from '../../constructs/src';
 import { campaigns, expectClean, expectError, synth } from './harness';
 
 test('compliant: a record-level policy whose fields all originate in its origin', () => {
@@ -35,4 +36,37 @@ test('a field originates in one place: declaring two origins throws', () => {
     campaign.field('name').originatesIn(p.crm);
     expect(() => campaign.field('name').originatesIn(p.cms)).toThrow('campaigns/Campaign: campaign.name already originates in "crm"');
   });
+});
+
+test('compliant: a two-way split whose sides control the fields created on them', () => {
+  expectClean(synth((app, p) => {
+    const { campaign } = campaigns(app, p, {
+      copies: [Copy.localOverride(p.ops, { reason: 'ops runs the escalation' })],
+      propagation: Propagation.twoWay({
+        maxLag: Duration.minutes(5),
+        split: [{ platform: p.crm, fields: ['owner'] }, { platform: p.ops, fields: ['escalation'] }],
+      }),
+      divergence: Divergence.AUTHORITY_WINS,
+    }, { fields: ['owner', 'escalation'] });
+    campaign.field('owner').originatesIn(p.crm);
+    campaign.field('escalation').originatesIn(p.ops);
+  }));
+});
+
+test('non-compliant: within one side of a split, fields created in different systems', () => {
+  const result = synth((app, p) => {
+    const { campaign } = campaigns(app, p, {
+      copies: [Copy.localOverride(p.ops, { reason: 'ops runs the escalation' })],
+      propagation: Propagation.twoWay({
+        maxLag: Duration.minutes(5),
+        split: [{ platform: p.crm, fields: ['owner'] }, { platform: p.ops, fields: ['escalation', 'queue'] }],
+      }),
+      divergence: Divergence.AUTHORITY_WINS,
+    }, { fields: ['owner', 'escalation', 'queue'] });
+    campaign.field('owner').originatesIn(p.crm);
+    campaign.field('escalation').originatesIn(p.ops);
+    campaign.field('queue').originatesIn(p.erp);
+  });
+  expectError(result, 'mixed-origins', 'campaigns/campaign-naming',
+    'the fields ops controls in the split originate in different systems (escalation in ops; queue in erp).');
 });

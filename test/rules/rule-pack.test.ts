@@ -39,6 +39,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
     'copy-on-authority': 'error, unsuppressible',
     'duplicate-copy': 'error, unsuppressible',
     'copy-location-missing': 'error, unsuppressible',
+    'guard-collision': 'error, unsuppressible',
     'local-override': 'error, unsuppressible',
     'correction-path-missing': 'error',
     'correction-path-not-authority': 'error, unsuppressible',

@@ -83,3 +83,13 @@ test('non-compliant: a three-platform loop through a two-way sync and two one-wa
   expectError(result, 'sync-loop', 'content/cms-to-crm',
     'cms:public.campaigns.name -> crm:public.campaigns.name (content/cms-to-crm) -> ops:public.campaigns.name (campaigns/campaign-naming) -> cms:public.campaigns.name (content/queue-to-cms)');
 });
+
+test('non-compliant: copies of one policy fed from each other, on connected platforms (the finding, not a clash of route names)', () => {
+  const result = synth((app, p) => {
+    campaigns(app, p, { copies: [Copy.readOnly(p.ops, { feedsFrom: p.cms }), Copy.readOnly(p.cms, { feedsFrom: p.ops })] },
+      { holders: (q) => [q.crm, q.ops, q.cms] });
+  }, {}, { connected: true });
+  expectError(result, 'sync-loop', 'campaigns/campaign-naming',
+    'values loop: cms:public.campaigns.name -> ops:public.campaigns.name (campaigns/campaign-naming) -> cms:public.campaigns.name (campaigns/campaign-naming).');
+  expect(result.error).not.toContain('There is already a Construct');
+});

@@ -2,6 +2,7 @@
 // to one; test/bindings.test.ts checks it against the schema the real provider serves.
 import { TerraformResource, TerraformResourceLifecycle, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { Contract } from '../contract';
 import { PROVIDER_VERSION } from './provider';
 
 export interface FieldProtectionConfig {
@@ -27,12 +28,12 @@ export interface FieldProtectionConfig {
 
 /** The `authority_field_protection` resource. */
 export class FieldProtection extends TerraformResource {
-  public static readonly tfResourceType = 'authority_field_protection';
+  public static readonly tfResourceType = Contract.FIELD_PROTECTION_TYPE;
   private readonly config: FieldProtectionConfig;
 
   constructor(scope: Construct, id: string, config: FieldProtectionConfig) {
     super(scope, id, {
-      terraformResourceType: 'authority_field_protection',
+      terraformResourceType: Contract.FIELD_PROTECTION_TYPE,
       terraformGeneratorMetadata: { providerName: 'authority', providerVersion: PROVIDER_VERSION },
       dependsOn: config.dependsOn,
       lifecycle: config.lifecycle,

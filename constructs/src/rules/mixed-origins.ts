@@ -1,4 +1,6 @@
 import { AuthorityModel } from '../authority-model';
+import { AuthorityPolicy } from '../authority-policy';
+import { ConceptField } from '../concept';
 import { Platform } from '../platform';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
@@ -6,7 +8,9 @@ import { AuthorityRule } from '../rule-base';
 /**
  * A policy whose fields originate in different systems (each field's `originatesIn`, and the
  * policy's own `origin`). Aimed at record-level policies (no `fields`: "this system owns the
- * record"), and just as wrong for a field-level policy that lists fields from two origins.
+ * record"), and just as wrong for a field-level policy that lists fields from two origins. In a
+ * declared two-way split each side's fields are checked on their own: the split is how a policy
+ * says its fields are created in different places.
  */
 export class MixedOriginsRule extends AuthorityRule {
   constructor() {
@@ -26,26 +30,49 @@ export class MixedOriginsRule extends AuthorityRule {
   public evaluate(model: AuthorityModel): RuleFinding[] {
     const findings: RuleFinding[] = [];
     for (const policy of model.policies) {
-      const byOrigin = new Map<Platform, string[]>();
+      // A two-way split declares that its sides control different fields: origins may differ
+      // between sides (that is why the split exists), not within one side.
+      const split = model.isTwoWay(policy) && policy.propagation.split.length > 0;
+      const sides = new Map<Platform, ConceptField[]>();
       for (const field of policy.fields) {
-        if (field.origin) byOrigin.set(field.origin, [...(byOrigin.get(field.origin) ?? []), field.name]);
+        const side = (split ? model.splitControllerOf(policy, field.name) : undefined) ?? policy.authority;
+        sides.set(side, [...(sides.get(side) ?? []), field]);
       }
-      const origins = new Set(byOrigin.keys());
-      if (policy.origin) origins.add(policy.origin);
-      if (origins.size < 2) continue;
-      const fieldsPart = [...byOrigin].map(([p, names]) => `${names.join(', ')} in ${p.name}`).join('; ');
-      const policyPart = policy.origin ? `, while the policy says its data is created in ${policy.origin.name}` : '';
-      const groups = [...byOrigin].map(([p, names]) => `${p.name}: [${names.map((n) => `'${n}'`).join(', ')}]`).join(', ');
-      findings.push({
-        subject: policy,
-        message: policy.recordLevel
-          ? `record-level policy over ${policy.concept.conceptName}, but its fields originate in different systems (${fieldsPart})${policyPart}.`
-          : `the fields of this policy originate in different systems (${fieldsPart})${policyPart}.`,
-        advice: policy.recordLevel
-          ? `The record has no single owner: replace it with field-level policies, one per origin (${groups}), each with its own authority.`
-          : `Split the policy by origin (${groups}), or correct the policy's origin or the fields' originatesIn().`,
-      });
+      for (const [side, fields] of sides) {
+        const finding = this.check(policy, fields, side === policy.authority ? policy.origin : undefined, split ? side : undefined);
+        if (finding) findings.push(finding);
+      }
     }
     return findings;
+  }
+
+  /** The finding for fields one owner controls, if their origins (and the policy's) differ. */
+  private check(policy: AuthorityPolicy, fields: ConceptField[], policyOrigin: Platform | undefined, side: Platform | undefined): RuleFinding | undefined {
+    const byOrigin = new Map<Platform, string[]>();
+    for (const field of fields) {
+      if (field.origin) byOrigin.set(field.origin, [...(byOrigin.get(field.origin) ?? []), field.name]);
+    }
+    const origins = new Set(byOrigin.keys());
+    if (policyOrigin) origins.add(policyOrigin);
+    if (origins.size < 2) return undefined;
+    const fieldsPart = [...byOrigin].map(([p, names]) => `${names.join(', ')} in ${p.name}`).join('; ');
+    const policyPart = policyOrigin ? `, while the policy says its data is created in ${policyOrigin.name}` : '';
+    const groups = [...byOrigin].map(([p, names]) => `${p.name}: [${names.map((n) => `'${n}'`).join(', ')}]`).join(', ');
+    if (side) {
+      return {
+        subject: policy,
+        message: `the fields ${side.name} controls in the split originate in different systems (${fieldsPart})${policyPart}.`,
+        advice: `Give each origin's fields to the side where they are created (${groups}), or correct the fields' originatesIn().`,
+      };
+    }
+    return {
+      subject: policy,
+      message: policy.recordLevel
+        ? `record-level policy over ${policy.concept.conceptName}, but its fields originate in different systems (${fieldsPart})${policyPart}.`
+        : `the fields of this policy originate in different systems (${fieldsPart})${policyPart}.`,
+      advice: policy.recordLevel
+        ? `The record has no single owner: replace it with field-level policies, one per origin (${groups}), each with its own authority.`
+        : `Split the policy by origin (${groups}), or correct the policy's origin or the fields' originatesIn().`,
+    };
   }
 }

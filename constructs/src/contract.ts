@@ -1,0 +1,76 @@
+// What the construct library writes and the provider reads: resource type names, the divergence
+// rules as synthesized strings, the lag format and shared defaults. One definition for both
+// sides, so a value the constructs synthesize is always one the provider accepts. Dependency-free
+// (the provider imports it directly) and jsii-compatible.
+
+/** Resource type names and the values both sides agree on. */
+export class Contract {
+  /** The Terraform resource that protects a copy's columns (and records the authority's own). */
+  public static readonly FIELD_PROTECTION_TYPE = 'authority_field_protection';
+  /** The Terraform resource that carries values from an authority to a copy. */
+  public static readonly SYNC_ROUTE_TYPE = 'authority_sync_route';
+  /** The provider's name in a configuration. */
+  public static readonly PROVIDER_NAME = 'authority';
+  /** The principal the sync writes as on a platform, unless the platform or copy says otherwise. */
+  public static readonly DEFAULT_SYNC_PRINCIPAL = 'authority_sync';
+  /** How far a copy may lag when a policy does not say: 15 minutes. */
+  public static readonly DEFAULT_MAX_LAG_SECONDS = 900;
+  /** The divergence rule when a policy does not say. */
+  public static readonly DEFAULT_DIVERGENCE = 'authority_wins';
+
+  /**
+   * The divergence rules, as synthesized (`divergence` of authority_sync_route): "authority_wins",
+   * "authority_unless_blank", "newest_wins", "manual_review".
+   */
+  public static divergenceRules(): string[] {
+    return [...DIVERGENCE_RULES];
+  }
+
+  /** Whether `value` is one of the divergence rules, as synthesized. */
+  public static isDivergenceRule(value: string): boolean {
+    return isDivergenceRule(value);
+  }
+
+  /**
+   * A lag as synthesized in `max_lag`: a whole number of seconds in the largest unit that divides
+   * it, e.g. 300 -> "5m", 90 -> "90s", 7200 -> "2h", 86400 -> "1d", 0 -> "0s". Throws for a
+   * negative, non-finite or fractional number of seconds: the format has no fractions.
+   */
+  public static formatLag(seconds: number): string {
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      throw new Error(`A lag is a whole number of seconds, zero or more; got ${seconds}.`);
+    }
+    for (const [unit, size] of LAG_UNITS) {
+      if (seconds !== 0 && seconds % size === 0) return `${seconds / size}${unit}`;
+    }
+    return `${seconds}s`;
+  }
+
+  /**
+   * The seconds in a synthesized lag ("90s", "5m", "2h", "1d": digits, then one unit).
+   * @returns undefined when `text` is not a lag in that format
+   */
+  public static parseLag(text: string): number | undefined {
+    const m = /^(\d+)(s|m|h|d)$/.exec(text);
+    if (!m) return undefined;
+    const seconds = Number(m[1]) * LAG_UNIT_SECONDS[m[2]];
+    return Number.isSafeInteger(seconds) ? seconds : undefined;
+  }
+
+  private constructor() {}
+}
+
+/** The divergence rules, as synthesized, in the order messages list them. */
+export const DIVERGENCE_RULES = ['authority_wins', 'authority_unless_blank', 'newest_wins', 'manual_review'] as const;
+
+/** One divergence rule, as synthesized. */
+export type DivergenceRule = (typeof DIVERGENCE_RULES)[number];
+
+/** Whether `value` is a divergence rule, as synthesized (a type guard, for the provider). */
+export function isDivergenceRule(value: unknown): value is DivergenceRule {
+  return typeof value === 'string' && (DIVERGENCE_RULES as readonly string[]).includes(value);
+}
+
+/** The units of a lag, largest first. */
+const LAG_UNITS: ReadonlyArray<readonly [string, number]> = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
+const LAG_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
