@@ -1,16 +1,52 @@
 /**
- * The Directus platform from the command line:
- *   install  install the pinned Directus into the cache (tooling/directus-install.ts), if needed
+ * The Directus platform from the command line (`npm run start:apps` runs `up` after `npm start`):
+ *   install  install the pinned Directus and the test browser if needed (the test global setup)
+ *   up       start Directus on the CMS's local PostgreSQL database and say where to log in
+ *   down     stop it (`npm run stop` does this too, and removes its folder)
  */
+import * as path from 'node:path';
+import { LocalPostgres } from '../embedded/local-postgres';
+import { prepareExamplePlatform } from '../embedded/example-platforms';
+import { startDirectus, stopDirectus } from '../embedded/directus';
 import { installApps } from './directus-install';
+import { ensureChromium } from './browser';
+import { EMBEDDED_DIR, PROJECT_DIR } from './paths';
+import { DIRECTUS_COLLECTIONS, DIRECTUS_DIR, DIRECTUS_PLATFORM } from './directus-platform';
+
+const say = (l: string) => process.stdout.write(l + '\n');
 
 async function install(): Promise<void> {
-  const apps = await installApps({ say: (l) => process.stdout.write(l + '\n') });
-  process.stdout.write(`authority: Directus is installed in ${apps.dir}\n`);
+  const apps = await installApps({ say });
+  say(`authority: Directus is installed in ${apps.dir}`);
+  say(`authority: the test browser is ${ensureChromium(say)}`);
+}
+
+async function up(): Promise<void> {
+  const started = Date.now();
+  const cms = await LocalPostgres.start({ dir: path.join(EMBEDDED_DIR, DIRECTUS_PLATFORM) });
+  await prepareExamplePlatform(DIRECTUS_PLATFORM, cms.clientConfig());
+  const directus = await startDirectus({
+    dir: DIRECTUS_DIR, postgres: cms.clientConfig(), database: DIRECTUS_PLATFORM, collections: DIRECTUS_COLLECTIONS, say,
+  });
+  say(`\nDirectus (the ${DIRECTUS_PLATFORM} platform's CMS, on its database) runs at ${directus.url}  (ready in ${Math.round((Date.now() - started) / 1000)} s)`);
+  say(`  Data Studio  ${directus.url}/admin/content/campaigns`);
+  say(`  editor       ${directus.editor.email}, password in ${display(directus.editor.passwordFile)}`);
+  say(`  admin        ${directus.admin.email}, password in ${display(directus.admin.passwordFile)}; static token in ${display(directus.adminTokenFile)}`);
+  say(`  log          ${display(directus.logFile)}`);
+  say('  npm run stop stops it with the servers.');
+}
+
+async function down(): Promise<void> {
+  say((await stopDirectus(DIRECTUS_DIR)) ? 'authority: stopped Directus.' : 'authority: Directus was not running.');
+}
+
+function display(p: string): string {
+  const rel = path.relative(PROJECT_DIR, p);
+  return rel.startsWith('..') ? p : rel;
 }
 
 const command = process.argv[2];
-const actions: Record<string, () => Promise<void>> = { install };
+const actions: Record<string, () => Promise<void>> = { install, up, down };
 if (!actions[command]) {
   process.stderr.write(`usage: directus ${Object.keys(actions).join(' | ')}\n`);
   process.exit(2);

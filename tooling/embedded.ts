@@ -12,6 +12,8 @@ import { LocalPostgres } from '../embedded/local-postgres';
 import { EXAMPLE_SCHEMAS, OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
 import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
 import { terraformEnv } from './terraform-env';
+import { stopDirectus } from '../embedded/directus';
+import { DIRECTUS_DIR } from './directus-platform';
 
 const CDKTF = path.join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf');
 
@@ -97,10 +99,12 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
 }
 
 async function down(): Promise<void> {
+  // Directus (npm run start:apps) runs on the CMS's server: stop it first.
+  const directus = await stopDirectus(DIRECTUS_DIR);
   const dirs = fs.existsSync(EMBEDDED_DIR) ? fs.readdirSync(EMBEDDED_DIR).filter((d) => fs.existsSync(path.join(EMBEDDED_DIR, d, 'data'))) : [];
   await Promise.all(dirs.map((d) => LocalPostgres.stop(path.join(EMBEDDED_DIR, d), true)));
   for (const dir of [EMBEDDED_DIR, STATE_DIR, CDKTF_OUT, CDKTF_HOME]) fs.rmSync(dir, { recursive: true, force: true });
-  say(`Stopped ${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
+  say(`Stopped ${directus ? 'Directus and ' : ''}${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
 }
 
 /** A path as short as it can be said: relative to the project when inside it. */
