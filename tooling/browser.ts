@@ -24,7 +24,10 @@ export const INSTALL_HINT =
 
 /** The browser executable: AUTHORITY_CHROMIUM, else the first of the usual system paths. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env, exists = fs.existsSync): string | undefined {
-  if (env.AUTHORITY_CHROMIUM) return env.AUTHORITY_CHROMIUM;
+  if (env.AUTHORITY_CHROMIUM) {
+    if (!exists(env.AUTHORITY_CHROMIUM)) throw new Error(`AUTHORITY_CHROMIUM is ${env.AUTHORITY_CHROMIUM}, which does not exist. ${INSTALL_HINT}`);
+    return env.AUTHORITY_CHROMIUM;
+  }
   return CANDIDATES.find((c) => exists(c));
 }
 

@@ -11,8 +11,29 @@ module.exports = async () => {
     cwd: path.join(__dirname, '..', '..'),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  installApps();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-test-run-'));
   fs.chmodSync(runDir, 0o755); // servers run as the postgres user when the tests run as root
   process.env.AUTHORITY_TEST_RUN_DIR = runDir;
   process.env.TMPDIR = runDir; // jest's workers start after this and inherit it
 };
+
+/**
+ * Installs the pinned Directus and the test browser once per run (cached outside the repo, so
+ * only a machine's first run takes minutes; jest's globalSetup has no timeout). A failure does not
+ * stop the suite: the Directus tests fail with it, saying what to install.
+ */
+function installApps() {
+  const root = path.join(__dirname, '..', '..');
+  require('esbuild').buildSync({
+    entryPoints: [path.join(root, 'tooling', 'directus-cli.ts')], outfile: path.join(root, 'dist', 'tooling', 'directus.js'),
+    bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning',
+  });
+  try {
+    execFileSync(process.execPath, [path.join(root, 'dist', 'tooling', 'directus.js'), 'install'], {
+      cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', // progress lines to the terminal
+    });
+  } catch (e) {
+    process.env.AUTHORITY_APPS_UNAVAILABLE = (e.stderr || e.message).trim();
+  }
+}
