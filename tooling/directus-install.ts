@@ -88,8 +88,21 @@ async function npmCi(staging: string, say: (l: string) => void, every: number, s
   const log = fs.openSync(logFile, 'w');
   const child = spawn('npm', ['ci', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=http'], {
     cwd: staging, stdio: ['ignore', log, log], env: { ...process.env, npm_config_update_notifier: 'false' },
+    detached: true, // its own process group, so an interrupt can end npm and the compilers it runs
   });
   const total = packageCount(path.join(staging, 'package-lock.json'));
+  // Interrupted (Ctrl-C, a kill), npm and its compilers go too (npm finishes its current step on
+  // SIGTERM), so nothing writes on into the folder the next attempt removes.
+  const stop = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const timer = setInterval(() => say(`authority:   ${seconds(started)}: ${installPhase(readOr(logFile, ''), total)}`), every * 1000);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -103,6 +116,8 @@ async function npmCi(staging: string, say: (l: string) => void, every: number, s
     }
   } finally {
     clearInterval(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     fs.closeSync(log);
   }
 }
@@ -166,7 +181,7 @@ function removeStaleStaging(dir: string): void {
   const parent = path.dirname(dir);
   for (const name of fs.readdirSync(parent)) {
     const m = new RegExp(`^${path.basename(dir)}\\.staging-(\\d+)$`).exec(name);
-    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(parent, name), { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
