@@ -185,7 +185,9 @@ export class AuthorityPolicy extends Construct {
    * One sync route per (source, copy, table): from the field's owner, or the copy's declared
    * feed, to each copy. A route between the same two platforms keeps its address when the
    * direction flips (a transfer), so the provider reverses it in place and the sync never runs
-   * both ways at once. Routes wait for the protections, so the guards move first.
+   * both ways at once. Routes wait for the protections, so the guards move first. Each route is
+   * keyed by the policy, like its protections: other policies may route other columns of the same
+   * table between the same platforms, and the provider keeps each route's columns apart.
    */
   private routeCopies(): void {
     if (this.propagation.kind === PropagationKind.TWO_WAY && this.propagation.split.length === 0) {
@@ -228,6 +230,7 @@ export class AuthorityPolicy extends Construct {
         schema: r.schema,
         table: r.table,
         columns: r.columns,
+        key: this.guardKey([]),
         twoWay: twoWay || undefined,
         divergence: this.divergence,
         maxLag: this.propagation.maxLag?.toString(),

@@ -1,7 +1,8 @@
 /**
  * authority_sync_route: the values of a table's governed columns flow from the authority to a
  * copy, through the platforms' own replication (on PostgreSQL, logical replication: see
- * adapters/postgresql-replication.ts). One resource per (authority, copy, table).
+ * adapters/postgresql-replication.ts). One resource per (authority, copy, table, key): several
+ * policies may govern different columns of one table, each with a route of its own.
  *
  * A change of authority or copy is an in-place update that removes the old route completely
  * before it creates the new one, so values never flow both ways at once (an ownership transfer
@@ -28,7 +29,13 @@ const schema: BlockSchema = {
     '(copy_data = false): copies already hold their rows, and an initial copy would fail on duplicate keys. Values that already ' +
     'differ as it starts follow `divergence`; from then on every change at the authority flows.',
   attributes: {
-    id: { type: 'string', computed: true, description: 'authority/copy/schema/table, each part URL-encoded. Also the import id.' },
+    id: { type: 'string', computed: true, description: 'authority/copy/schema/table, and /key when the route has a key; each part URL-encoded. Also the import id.' },
+    key: {
+      type: 'string', optional: true, computed: true,
+      description: 'What tells routes of one table between the same authority and copy apart (the policy\'s name), when several ' +
+        'policies govern different columns of it. Each route sends its own columns; the authority publishes the union, and removing ' +
+        'a route stops only its columns. Changing it updates the route in place. Default "": the table\'s only route.',
+    },
     authority: {
       type: 'string', required: true,
       description: 'The authoritative platform, by its name in the provider configuration: it sends the values (on PostgreSQL it ' +
@@ -96,8 +103,9 @@ const schema: BlockSchema = {
 /** Attributes that locate the route; schema and table force replacement, authority and copy move it in place. */
 const IDENTITY = ['authority', 'copy', 'schema', 'table'] as const;
 
-export function syncRouteId(authority: string, copy: string, namespace: string, table: string): string {
-  return joinId(authority, copy, namespace, table);
+/** The route's id: authority/copy/schema/table, and /key when it has one (ids of routes without a key are as before keys). */
+export function syncRouteId(authority: string, copy: string, namespace: string, table: string, key = ''): string {
+  return key === '' ? joinId(authority, copy, namespace, table) : joinId(authority, copy, namespace, table, key);
 }
 
 export function syncRoute(platforms: Platforms): ResourceDefinition {
@@ -129,9 +137,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? flowChanges(prior, null) : [] };
       const planned: ObjectValue = {
-        ...proposed, schema: proposed.schema ?? 'public', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
+        ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? '', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
       };
-      const known = IDENTITY.every((k) => !isUnknown(planned[k]));
+      const known = IDENTITY.every((k) => !isUnknown(planned[k])) && !isUnknown(planned.key);
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.publication = UNKNOWN;
       planned.subscription = UNKNOWN;
@@ -150,7 +158,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         planned.publication = names.publication;
         planned.subscription = names.subscription;
         if (!hasUnknown(planned.columns) && !isUnknown(planned.two_way)) {
-          const check = await router.checkRoute(routeOf(planned));
+          // A route reversed in place (an ownership transfer) still runs the other way: not its own reverse.
+          const reversesInPlace = !!prior && prior.authority === planned.copy && prior.copy === planned.authority;
+          const check = await router.checkRoute({ ...routeOf(planned), reversesInPlace });
           diagnostics = check.diagnostics;
           if (check.keyFields) planned.key_columns = check.keyFields;
           // A route that starts (created, or moved to other platforms) says what it does with the
@@ -184,7 +194,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         }
       }
       try {
-        const { key, settled } = await routerFor(planned).applyRoute(routeOf(planned));
+        // A key changed in place: the route's membership moves to the new key in one step.
+        const replacesKey = prior && prior.authority === planned.authority && prior.copy === planned.copy && keyOf(prior) !== keyOf(planned) ? keyOf(prior) : undefined;
+        const { key, settled } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey });
         return {
           state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
           diagnostics: settled?.differing ? [{
@@ -207,8 +219,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const found = await router.readRoute(identity);
       if (!found) return { state: null };
       const names = router.names(identity);
-      // Imported: the copy's blank guard tells authority_unless_blank; the other rules leave no trace.
-      const divergence = typeof state.divergence === 'string' ? state.divergence : found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins';
+      // Imported: the pair's registry tells the rule; before it, the copy's blank guard told authority_unless_blank.
+      const divergence = typeof state.divergence === 'string' ? state.divergence
+        : found.divergence ?? (found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins');
       // Declared columns keep their order; columns someone added by hand follow, in table order.
       const declared = Array.isArray(state.columns) ? (state.columns as string[]) : [];
       const columns = [
@@ -220,13 +233,15 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           ...state,
           id: idOf({ ...state, schema: identity.location.namespace }),
           schema: identity.location.namespace,
+          key: keyOf(state),
           columns,
           key_columns: found.keyFields,
           // Imported: whether the route is half of a split shows in the catalogs as its reverse.
           two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
           divergence,
-          // authority_unless_blank is kept on the copy: its guard there, present exactly when declared, is part of the route.
-          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank'),
+          // authority_unless_blank is kept on the copy: its guard there, present exactly when this route or
+          // another of the table declares it, is part of the route.
+          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
           publication: names.publication,
           subscription: names.subscription,
         },
@@ -234,12 +249,15 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     },
 
     async import(id) {
-      const parts = splitId(id, ['authority', 'copy', 'schema', 'table'], 'crm/ops/public/campaigns');
-      const [authority, copy, ns, table] = parts;
+      const keyed = id.split('/').length === 5;
+      const parts = keyed
+        ? splitId(id, ['authority', 'copy', 'schema', 'table', 'key'], 'crm/ops/public/deals/deals_deal_titles')
+        : splitId(id, ['authority', 'copy', 'schema', 'table'], 'crm/ops/public/campaigns');
+      const [authority, copy, ns, table, key = ''] = parts;
       return {
         state: {
-          id: syncRouteId(authority, copy, ns, table),
-          authority, copy, schema: ns, table,
+          id: syncRouteId(authority, copy, ns, table, key),
+          authority, copy, schema: ns, table, key,
           columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, publication: null, subscription: null,
         },
       };
@@ -329,7 +347,11 @@ function partWay(e: unknown): Diagnostic {
 }
 
 function idOf(s: ObjectValue): string {
-  return syncRouteId(s.authority as string, s.copy as string, s.schema as string, s.table as string);
+  return syncRouteId(s.authority as string, s.copy as string, s.schema as string, s.table as string, keyOf(s));
+}
+
+function keyOf(s: ObjectValue): string {
+  return typeof s.key === 'string' ? s.key : '';
 }
 
 function locationOf(s: ObjectValue): FieldLocation {
@@ -337,7 +359,7 @@ function locationOf(s: ObjectValue): FieldLocation {
 }
 
 function identityOf(s: ObjectValue): SyncRouteIdentity {
-  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s) };
+  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s), key: keyOf(s) };
 }
 
 function routeOf(s: ObjectValue): SyncRoute {
