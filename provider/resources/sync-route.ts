@@ -61,8 +61,8 @@ const schema: BlockSchema = {
       type: 'bool', optional: true, computed: true,
       description: 'This route is one half of a declared two-way split: the copy sends other fields of the same table back. Needs ' +
         'PostgreSQL 16 or later on both platforms, where a route ignores changes that themselves arrived by replication (origin = none, ' +
-        'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way, and refuse any route whose ' +
-        'reverse already exists on the same table. Default false.',
+        'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way. On every version a route ' +
+        'whose reverse already exists on the same table is refused unless both are declared two_way. Default false.',
     },
     divergence: {
       type: 'string', optional: true, computed: true,
