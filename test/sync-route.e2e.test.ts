@@ -85,8 +85,12 @@ async function replicationCatalogs(db: Client): Promise<unknown> {
     subscribed: await q('SELECT srsubid, srrelid::regclass::text FROM pg_subscription_rel ORDER BY 1, 2'),
     slots: await q('SELECT slot_name, slot_type, database FROM pg_replication_slots ORDER BY 1'),
     origins: await q('SELECT roname FROM pg_replication_origin ORDER BY 1'),
-    comments: await q(`SELECT (SELECT count(*) FROM pg_description WHERE classoid = 'pg_publication'::regclass) AS publication,
-                              (SELECT count(*) FROM pg_shdescription WHERE classoid = 'pg_subscription'::regclass) AS subscription`),
+    // Every comment on an object made after initdb, in either catalog (a subscription's comment sits
+    // in pg_description although subscriptions are shared objects).
+    descriptions: await q(`SELECT classoid::regclass::text AS catalog, objoid::text AS oid, objsubid, description FROM pg_description
+                            WHERE objoid >= 16384 ORDER BY 1, 2, 3`),
+    sharedDescriptions: await q(`SELECT classoid::regclass::text AS catalog, objoid::text AS oid, description FROM pg_shdescription
+                                  WHERE objoid >= 16384 ORDER BY 1, 2`),
   };
 }
 
@@ -357,7 +361,8 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
       const traced = new Terraform(stack.dir, { [CRM_PASSWORD_ENV]: crmPassword, TF_LOG: 'trace' });
       const failed = traced.run('apply', '-auto-approve', '-input=false', '-no-color');
       expect(failed.code).toBe(1);
-      expect(words(failed.output)).toContain('Error: Platform "ops" (the copy) refused to subscribe to the authority');
+      // The copy's server could not reach the authority: the authority is named, as seen from the copy.
+      expect(words(failed.output)).toContain('Error: Platform "crm" (the authority) is unreachable from "ops" (the copy): the copy could not subscribe to the authority');
       expect(words(failed.output)).toContain('exceeds "max_wal_senders"');
       expect(words(failed.output)).toContain('the next apply continues from what exists');
       expect(failed.stderr).toContain('terraform-provider-authority'); // the trace log did capture the provider
@@ -654,8 +659,14 @@ describe('a declared two-way split on PostgreSQL 18', () => {
       const settled = { title: 'Final brief', state: 'done' };
       expect(await eventually(() => task(ops), (t) => t.state === 'done' && t.title === 'Final brief')).toEqual(settled);
       expect(await eventually(() => task(crm), (t) => t.state === 'done' && t.title === 'Final brief')).toEqual(settled);
-      // An echo would keep writing the row on both sides; give one a moment to show.
-      await new Promise((r) => setTimeout(r, 1500));
+      // An echo would write the row again on the side it came from. Each stream carries changes in
+      // commit order: once a marker written on each side after the settled values has arrived on
+      // the other, any echo of those values has arrived too.
+      await crm.query("INSERT INTO tasks (id, title) VALUES (2, 'marker from crm')");
+      await ops.query("INSERT INTO tasks (id, state) VALUES (3, 'marker from ops')");
+      const has = async (db: Client, id: number) => (await db.query('SELECT 1 FROM tasks WHERE id = $1', [id])).rowCount === 1;
+      expect(await eventually(() => has(ops, 2), (h) => h)).toBe(true);
+      expect(await eventually(() => has(crm, 3), (h) => h)).toBe(true);
       const writes = async (db: Client) => (await db.query('SELECT count(*)::int AS n FROM task_writes')).rows[0].n;
       expect([await writes(crm), await writes(ops)]).toEqual([2, 2]); // each side: its own update and the other's
       expect(tf.plan().code).toBe(0);

@@ -8,7 +8,14 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const dir = path.join(PROJECT_DIR, 'dist');
   const rc = path.join(dir, 'terraformrc');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(rc, cliConfig());
+  // Written atomically, and only when it differs: test workers call this at once, and a terraform
+  // that reads a file truncated by another worker's write finds no mirror and asks the network.
+  const text = cliConfig();
+  if (!fs.existsSync(rc) || fs.readFileSync(rc, 'utf8') !== text) {
+    const tmp = `${rc}.${process.pid}`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, rc);
+  }
   return {
     ...process.env,
     TF_CLI_CONFIG_FILE: rc,

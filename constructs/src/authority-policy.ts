@@ -75,6 +75,7 @@ export class AuthorityPolicy extends Construct {
   /** The sync routes that carry values from each field's owner (or declared feed) to its copies (made at synth). */
   public readonly routes: SyncRoute[] = [];
   private readonly declaredFields?: ConceptField[];
+  private planned?: Map<string, PlannedRoute>;
 
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
@@ -204,21 +205,54 @@ export class AuthorityPolicy extends Construct {
    * One sync route per (source, copy, table): from the field's owner, or the copy's declared
    * feed, to each copy. A route between the same two platforms keeps its address when the
    * direction flips (a transfer), so the provider reverses it in place and the sync never runs
-   * both ways at once. Routes wait for the protections, so the guards move first.
+   * both ways at once. Routes wait for the protections, so the guards move first. Each route is
+   * keyed by the policy, like its protections: other policies may route other columns of the same
+   * table between the same platforms, and the provider keeps each route's columns apart.
+   *
+   * When another policy of the model routes other fields of the same table the other way (field
+   * -level authority split between two platforms, e.g. accounts.owner CRM -> ERP and
+   * accounts.billing_state ERP -> CRM), the model declares a two-way split by field, and both
+   * routes say so (two_way): the provider refuses an undeclared reverse route. The rule pack
+   * refuses a loop on one field.
    */
   private routeCopies(): void {
+    const twoWay = this.propagation.kind === PropagationKind.TWO_WAY;
+    const reverses = routeIndex(this.node.root);
+    for (const r of this._plannedRoutes().values()) {
+      const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
+      const id = ['sync', ...pair, ...(r.schema === 'public' ? [] : [r.schema]), r.table].join('-');
+      const splitByField = (reverses.get(routeAddress(r.copy, r.source, r.schema, r.table)) ?? []).some((p) => p !== this);
+      this.routes.push(new SyncRoute(this, id, {
+        authority: r.source.name,
+        copy: r.copy.name,
+        schema: r.schema,
+        table: r.table,
+        columns: r.columns,
+        key: this.guardKey([]),
+        twoWay: twoWay || splitByField || undefined,
+        divergence: this.divergence,
+        maxLag: this.propagation.maxLag?.toString(),
+        dependsOn: this.protections,
+      }));
+    }
+  }
+
+  /** @internal The routes this policy makes, by routeAddress; computed once (other policies' routes ask too). */
+  public _plannedRoutes(): Map<string, PlannedRoute> {
+    if (this.planned) return this.planned;
+    const routes = new Map<string, PlannedRoute>();
+    this.planned = routes;
     if (this.propagation.kind === PropagationKind.TWO_WAY && this.propagation.split.length === 0) {
       Annotations.of(this).addWarning(
         `${this.node.path}: a two-way sync without a split is not configured on the platforms: each field needs one sender. Declare a split.`,
       );
-      return;
+      return routes;
     }
     const twoWay = this.propagation.kind === PropagationKind.TWO_WAY;
     const receivers = [
       ...this.copies.map((c) => ({ platform: c.platform, feed: c.feedsFrom })),
       ...(twoWay ? [{ platform: this.authority, feed: undefined }] : []),
     ];
-    const routes = new Map<string, { source: Platform; copy: Platform; schema: string; table: string; columns: string[] }>();
     for (const receiver of receivers) {
       for (const field of this.fields) {
         const source = receiver.feed ?? this.ownerOf(field);
@@ -232,27 +266,13 @@ export class AuthorityPolicy extends Construct {
           );
           continue;
         }
-        const key = `${source.name}>${receiver.platform.name}/${to.schemaName}.${to.container}`;
+        const key = routeAddress(source, receiver.platform, to.schemaName, to.container);
         const route = routes.get(key) ?? { source, copy: receiver.platform, schema: to.schemaName, table: to.container, columns: [] };
         route.columns.push(to.field);
         routes.set(key, route);
       }
     }
-    for (const r of routes.values()) {
-      const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
-      const id = ['sync', ...pair, ...(r.schema === 'public' ? [] : [r.schema]), r.table].join('-');
-      this.routes.push(new SyncRoute(this, id, {
-        authority: r.source.name,
-        copy: r.copy.name,
-        schema: r.schema,
-        table: r.table,
-        columns: r.columns,
-        twoWay: twoWay || undefined,
-        divergence: this.divergence,
-        maxLag: this.propagation.maxLag?.toString(),
-        dependsOn: this.protections,
-      }));
-    }
+    return routes;
   }
 
   /** Stable across a change of authority: the policy's path, e.g. "campaigns_campaign_naming". */
@@ -279,6 +299,28 @@ function holderConflicts(policy: AuthorityPolicy): boolean {
     }
     return false;
   });
+}
+
+/** A route a policy makes: values of `columns` of one table flow from `source` to `copy`. */
+interface PlannedRoute { source: Platform; copy: Platform; schema: string; table: string; columns: string[] }
+
+function routeAddress(source: Platform, copy: Platform, schema: string, table: string): string {
+  return JSON.stringify([source.name, copy.name, schema, table]);
+}
+
+/** Every policy's routes in one app, by routeAddress: built once, at synth, when every policy exists. */
+const routeIndexes = new WeakMap<IConstruct, Map<string, AuthorityPolicy[]>>();
+
+function routeIndex(root: IConstruct): Map<string, AuthorityPolicy[]> {
+  let index = routeIndexes.get(root);
+  if (!index) {
+    index = new Map();
+    for (const policy of root.node.findAll().filter(AuthorityPolicy.isAuthorityPolicy)) {
+      for (const address of policy._plannedRoutes().keys()) index.set(address, [...(index.get(address) ?? []), policy]);
+    }
+    routeIndexes.set(root, index);
+  }
+  return index;
 }
 
 /** The policies of each concept, so a record-level default can leave its overrides out. */

@@ -80,6 +80,8 @@ export interface SyncRouteIdentity {
   readonly copy: string;
   /** The same place on both platforms: the sync maps by name. */
   readonly location: FieldLocation;
+  /** What tells routes of one table and pair apart (the policy); "" or absent for a table's only route. */
+  readonly key?: string;
 }
 
 /** A sync route as declared. */
@@ -90,6 +92,10 @@ export interface SyncRoute extends SyncRouteIdentity {
   readonly twoWay: boolean;
   /** What wins when the copy's value differs: authority_wins settles diverged values as the route starts. */
   readonly divergence: Divergence;
+  /** The key this route had before (changed in place): its membership moves to `key`. */
+  readonly replacesKey?: string;
+  /** The route runs the other way now and is being reversed in place (an ownership transfer): it is not its own reverse. */
+  readonly reversesInPlace?: boolean;
 }
 
 /** A sync route as read back from both platforms. */
@@ -102,6 +108,10 @@ export interface SyncRouteReadBack {
   readonly enabled: boolean;
   /** The copy keeps its own value where the authority's is blank (divergence authority_unless_blank). */
   readonly keepsAgainstBlank: boolean;
+  /** Another route of the table keeps the copy's values against blank ones: the copy's guard is there for it. */
+  readonly othersKeepAgainstBlank: boolean;
+  /** The route's divergence rule as the platforms record it, when they do. */
+  readonly divergence?: Divergence;
   /** A route from the copy back to the authority on the same table exists. */
   readonly reverseRoute: boolean;
 }

@@ -1,7 +1,8 @@
 /**
  * authority_sync_route: the values of a table's governed columns flow from the authority to a
  * copy, through the platforms' own replication (on PostgreSQL, logical replication: see
- * adapters/postgresql-replication.ts). One resource per (authority, copy, table).
+ * adapters/postgresql-replication.ts). One resource per (authority, copy, table, key): several
+ * policies may govern different columns of one table, each with a route of its own.
  *
  * A change of authority or copy is an in-place update that removes the old route completely
  * before it creates the new one, so values never flow both ways at once (an ownership transfer
@@ -9,14 +10,17 @@
  * part-way is finished by the next one.
  */
 import {
-  Comparison, DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter, settlesAtStart,
+  DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter,
 } from '../adapters/adapter';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
 import { Platforms } from '../platforms';
 import { nameCheck } from './config-checks';
+import { divergenceAtStart, flowChanges, list, parseLag, rows, tableOf } from './sync-route-messages';
 import { joinId, splitId } from './import-id';
+
+export { parseLag };
 
 export const SYNC_ROUTE_TYPE = 'authority_sync_route';
 
@@ -28,7 +32,13 @@ const schema: BlockSchema = {
     '(copy_data = false): copies already hold their rows, and an initial copy would fail on duplicate keys. Values that already ' +
     'differ as it starts follow `divergence`; from then on every change at the authority flows.',
   attributes: {
-    id: { type: 'string', computed: true, description: 'authority/copy/schema/table, each part URL-encoded. Also the import id.' },
+    id: { type: 'string', computed: true, description: 'authority/copy/schema/table, and /key when the route has a key; each part URL-encoded. Also the import id.' },
+    key: {
+      type: 'string', optional: true, computed: true,
+      description: 'What tells routes of one table between the same authority and copy apart (the policy\'s name), when several ' +
+        'policies govern different columns of it. Each route sends its own columns; the authority publishes the union, and removing ' +
+        'a route stops only its columns. Changing it updates the route in place. Default "": the table\'s only route.',
+    },
     authority: {
       type: 'string', required: true,
       description: 'The authoritative platform, by its name in the provider configuration: it sends the values (on PostgreSQL it ' +
@@ -54,8 +64,8 @@ const schema: BlockSchema = {
       type: 'bool', optional: true, computed: true,
       description: 'This route is one half of a declared two-way split: the copy sends other fields of the same table back. Needs ' +
         'PostgreSQL 16 or later on both platforms, where a route ignores changes that themselves arrived by replication (origin = none, ' +
-        'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way, and refuse any route whose ' +
-        'reverse already exists on the same table. Default false.',
+        'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way. On every version a route ' +
+        'whose reverse already exists on the same table is refused unless both are declared two_way. Default false.',
     },
     divergence: {
       type: 'string', optional: true, computed: true,
@@ -96,8 +106,9 @@ const schema: BlockSchema = {
 /** Attributes that locate the route; schema and table force replacement, authority and copy move it in place. */
 const IDENTITY = ['authority', 'copy', 'schema', 'table'] as const;
 
-export function syncRouteId(authority: string, copy: string, namespace: string, table: string): string {
-  return joinId(authority, copy, namespace, table);
+/** The route's id: authority/copy/schema/table, and /key when it has one (ids of routes without a key are as before keys). */
+export function syncRouteId(authority: string, copy: string, namespace: string, table: string, key = ''): string {
+  return key === '' ? joinId(authority, copy, namespace, table) : joinId(authority, copy, namespace, table, key);
 }
 
 export function syncRoute(platforms: Platforms): ResourceDefinition {
@@ -129,9 +140,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? flowChanges(prior, null) : [] };
       const planned: ObjectValue = {
-        ...proposed, schema: proposed.schema ?? 'public', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
+        ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? '', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
       };
-      const known = IDENTITY.every((k) => !isUnknown(planned[k]));
+      const known = IDENTITY.every((k) => !isUnknown(planned[k])) && !isUnknown(planned.key);
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.publication = UNKNOWN;
       planned.subscription = UNKNOWN;
@@ -150,7 +161,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         planned.publication = names.publication;
         planned.subscription = names.subscription;
         if (!hasUnknown(planned.columns) && !isUnknown(planned.two_way)) {
-          const check = await router.checkRoute(routeOf(planned));
+          // A route reversed in place (an ownership transfer) still runs the other way: not its own reverse.
+          const reversesInPlace = !!prior && prior.authority === planned.copy && prior.copy === planned.authority;
+          const check = await router.checkRoute({ ...routeOf(planned), reversesInPlace });
           diagnostics = check.diagnostics;
           if (check.keyFields) planned.key_columns = check.keyFields;
           // A route that starts (created, or moved to other platforms) says what it does with the
@@ -184,7 +197,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         }
       }
       try {
-        const { key, settled } = await routerFor(planned).applyRoute(routeOf(planned));
+        // A key changed in place: the route's membership moves to the new key in one step.
+        const replacesKey = prior && prior.authority === planned.authority && prior.copy === planned.copy && keyOf(prior) !== keyOf(planned) ? keyOf(prior) : undefined;
+        const { key, settled } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey });
         return {
           state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
           diagnostics: settled?.differing ? [{
@@ -207,8 +222,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const found = await router.readRoute(identity);
       if (!found) return { state: null };
       const names = router.names(identity);
-      // Imported: the copy's blank guard tells authority_unless_blank; the other rules leave no trace.
-      const divergence = typeof state.divergence === 'string' ? state.divergence : found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins';
+      // Imported: the pair's registry tells the rule; before it, the copy's blank guard told authority_unless_blank.
+      const divergence = typeof state.divergence === 'string' ? state.divergence
+        : found.divergence ?? (found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins');
       // Declared columns keep their order; columns someone added by hand follow, in table order.
       const declared = Array.isArray(state.columns) ? (state.columns as string[]) : [];
       const columns = [
@@ -220,13 +236,15 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           ...state,
           id: idOf({ ...state, schema: identity.location.namespace }),
           schema: identity.location.namespace,
+          key: keyOf(state),
           columns,
           key_columns: found.keyFields,
           // Imported: whether the route is half of a split shows in the catalogs as its reverse.
           two_way: typeof state.two_way === 'boolean' ? state.two_way : found.reverseRoute,
           divergence,
-          // authority_unless_blank is kept on the copy: its guard there, present exactly when declared, is part of the route.
-          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank'),
+          // authority_unless_blank is kept on the copy: its guard there, present exactly when this route or
+          // another of the table declares it, is part of the route.
+          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
           publication: names.publication,
           subscription: names.subscription,
         },
@@ -234,89 +252,20 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     },
 
     async import(id) {
-      const parts = splitId(id, ['authority', 'copy', 'schema', 'table'], 'crm/ops/public/campaigns');
-      const [authority, copy, ns, table] = parts;
+      const keyed = id.split('/').length === 5;
+      const parts = keyed
+        ? splitId(id, ['authority', 'copy', 'schema', 'table', 'key'], 'crm/ops/public/deals/deals_deal_titles')
+        : splitId(id, ['authority', 'copy', 'schema', 'table'], 'crm/ops/public/campaigns');
+      const [authority, copy, ns, table, key = ''] = parts;
       return {
         state: {
-          id: syncRouteId(authority, copy, ns, table),
-          authority, copy, schema: ns, table,
+          id: syncRouteId(authority, copy, ns, table, key),
+          authority, copy, schema: ns, table, key,
           columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, publication: null, subscription: null,
         },
       };
     },
   };
-}
-
-/**
- * Warnings that say in words what a plan changes about where values flow, for the reviewer: a
- * route that stops, one that moves or reverses, columns that stop flowing, a route repaired; and
- * how the route runs now: stopped by an error, not connected, behind its max_lag.
- */
-function flowChanges(prior: ObjectValue, planned: ObjectValue | null, health?: RouteHealth): Diagnostic[] {
-  const text = (v: Value) => (typeof v === 'string' ? v : '(known after apply)');
-  const list = (v: Value) => (Array.isArray(v) ? v.map(text) : []);
-  const table = `${text(prior.schema ?? 'public')}.${text(prior.table)}`;
-  const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
-  if (!planned) {
-    return [warn(
-      `${table}: ${list(prior.columns).join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}`,
-      `The copy on ${text(prior.copy)} keeps the values it has; later changes on ${text(prior.authority)} stay there. ` +
-        'If the fact moved, check that this plan routes it from its new authority.',
-    )];
-  }
-  const changes: Diagnostic[] = [];
-  const [from, to] = [text(planned.authority), text(planned.copy)];
-  if (from !== text(prior.authority) || to !== text(prior.copy)) {
-    const reversed = from === text(prior.copy) && to === text(prior.authority);
-    changes.push(warn(
-      `${table}: the route ${text(prior.authority)} -> ${text(prior.copy)} ${reversed ? 'reverses' : 'moves'} to ${from} -> ${to}`,
-      'The old route is removed completely (the table leaves its publication and subscription; the last route of a pair takes the ' +
-        'subscription, slot and publication with it) before the new one is created, so values never flow ' +
-        'both ways at once. Values that differ when the new route starts follow its divergence rule (a warning says how many rows).',
-    ));
-  }
-  const dropped = Array.isArray(planned.columns) ? list(prior.columns).filter((c) => !(planned.columns as Value[]).includes(c)) : [];
-  if (dropped.length) {
-    changes.push(warn(
-      `${table}: ${dropped.join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}`,
-      `The copy keeps the values it has; later changes on ${text(prior.authority)} stay there.`,
-    ));
-  }
-  const route = `${table}: ${text(prior.copy)} receiving from ${text(prior.authority)}`;
-  if (health && health.enabled && health.failing) {
-    changes.push(warn(
-      `${route} keeps failing to apply a change (${health.applyErrors} failures so far): values on ${text(prior.copy)} are going stale`,
-      `The copy's server log says which change fails and why (a constraint, trigger or missing column on the copy's table, or a ` +
-        'row changed there by other means). Every later change waits behind it. Fix the cause on the copy: the route retries every ' +
-        'few seconds and resumes from that change by itself.',
-    ));
-  } else if (health && health.enabled && !health.connectionCurrent) {
-    changes.push(warn(
-      `${route} still connects with earlier settings for ${text(prior.authority)}`,
-      `The provider configuration of ${text(prior.authority)} changed (a new password, host or port?) since the route was set up. ` +
-        'This apply gives the copy\'s subscription the current settings.',
-    ));
-  } else if (prior.enabled === false) {
-    changes.push(warn(
-      `${table}: the route from ${text(prior.authority)} to ${text(prior.copy)} was disabled, dropped or altered by hand`,
-      'This apply repairs it. Changes the authority made meanwhile still arrive if its replication slot survived; if the slot was dropped, they are lost.',
-    ));
-  } else if (health && health.enabled && !health.connected) {
-    changes.push(warn(
-      `${route} is not connected: values on ${text(prior.copy)} are going stale`,
-      `The copy's server cannot reach or log in to ${text(prior.authority)} with the settings it was given; its server log says why. ` +
-        `Changes wait on ${text(prior.authority)} (its replication slot keeps them, and its disk fills meanwhile) and arrive once the copy connects.`,
-    ));
-  } else if (health?.lagSeconds !== undefined && typeof planned.max_lag === 'string') {
-    const limit = parseLag(planned.max_lag);
-    if (limit !== undefined && health.lagSeconds > limit) {
-      changes.push(warn(
-        `${route} is ${Math.round(health.lagSeconds)}s behind, more than its max_lag ${planned.max_lag}`,
-        `The copy applies changes slower than they arrive. Check the load on ${text(prior.copy)} and long transactions on ${text(prior.authority)}.`,
-      ));
-    }
-  }
-  return changes;
 }
 
 /** An apply step that failed: what happened, and that the next apply continues from there. */
@@ -329,7 +278,11 @@ function partWay(e: unknown): Diagnostic {
 }
 
 function idOf(s: ObjectValue): string {
-  return syncRouteId(s.authority as string, s.copy as string, s.schema as string, s.table as string);
+  return syncRouteId(s.authority as string, s.copy as string, s.schema as string, s.table as string, keyOf(s));
+}
+
+function keyOf(s: ObjectValue): string {
+  return typeof s.key === 'string' ? s.key : '';
 }
 
 function locationOf(s: ObjectValue): FieldLocation {
@@ -337,54 +290,13 @@ function locationOf(s: ObjectValue): FieldLocation {
 }
 
 function identityOf(s: ObjectValue): SyncRouteIdentity {
-  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s) };
+  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s), key: keyOf(s) };
 }
 
 function routeOf(s: ObjectValue): SyncRoute {
   return { ...identityOf(s), fields: s.columns as string[], twoWay: s.two_way === true, divergence: (s.divergence as Divergence | null) ?? 'authority_wins' };
 }
 
-function tableOf(s: ObjectValue): string {
-  return `${(s.schema as string | null) ?? 'public'}.${s.table as string}`;
-}
-
-const list = (v: Value) => (Array.isArray(v) ? v.join(', ') : String(v));
-const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
-
-/** What a starting route does with the copy's values that already differ, and rows the copy lacks. */
-function divergenceAtStart(planned: ObjectValue, c: Comparison): Diagnostic[] {
-  const [table, from, to, rule] = [tableOf(planned), planned.authority as string, planned.copy as string, planned.divergence as Divergence];
-  const warnings: Diagnostic[] = [];
-  if (c.differing > 0) {
-    warnings.push(settlesAtStart(rule)
-      ? {
-        severity: 'warning',
-        summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)}; this apply replaces ${c.differing === 1 ? 'it' : 'them'} with ${from}'s values`,
-        detail: `divergence = ${rule}: the route settles values that differ once, as it starts (the receiver from ${from} pauses meanwhile), ` +
-          `then carries every change made at ${from}.`,
-      }
-      : {
-        severity: 'warning',
-        summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)} and ${c.differing === 1 ? 'stays as it is' : 'stay as they are'}`,
-        detail: `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
-      });
-  }
-  if (c.missing > 0) {
-    warnings.push({
-      severity: 'warning',
-      summary: `${table}: ${rows(c.missing)} of ${from} ${c.missing === 1 ? 'is' : 'are'} missing on ${to}`,
-      detail: `The route does not insert them (their other columns on ${to} are not ${from}'s to fill); changes to them at ${from} are ` +
-        `skipped on ${to} until the rows exist there. Rows inserted at ${from} from now on arrive.`,
-    });
-  }
-  return warnings;
-}
-
-/** Seconds in a duration like "90s", "5m", "2h", "1d"; undefined when it is not one. */
-export function parseLag(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h|d)$/.exec(text);
-  return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'] : undefined;
-}
 
 
 function validateConfig(config: ObjectValue): Diagnostic[] {

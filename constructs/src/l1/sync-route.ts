@@ -15,6 +15,8 @@ export interface SyncRouteConfig {
   readonly table: string;
   /** The governed columns, under the same names on both platforms; the record key always travels with them. */
   readonly columns: string[];
+  /** What tells routes of one table between the same platforms apart (the policy's name), when several policies govern different columns of it. @default "" (the table's only route) */
+  readonly key?: string;
   /** This route is one half of a declared two-way split (needs PostgreSQL 16+ on both platforms). @default false */
   readonly twoWay?: boolean;
   /** What wins when the copy's value differs as the route starts: "authority_wins", "authority_unless_blank", "newest_wins" or "manual_review". @default "authority_wins" */
@@ -65,6 +67,7 @@ export class SyncRoute extends TerraformResource {
       schema: c.schema,
       table: c.table,
       columns: c.columns,
+      key: c.key,
       two_way: c.twoWay,
       divergence: c.divergence,
       max_lag: c.maxLag,

@@ -1,0 +1,96 @@
+/**
+ * Settling a route as it starts: the pair's receiver paused, the copy's differing values of the
+ * starting route's columns replaced once (postgresql-reconcile.ts), the receiver resumed. The
+ * subscription's comment names the settle while it runs, so one cut short is finished by the
+ * next apply of any route of the pair.
+ */
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { Comparison, Divergence, FieldLocation } from './adapter';
+import { inTransaction } from './postgresql';
+import { Run } from './postgresql-catalog';
+import { SETTLE_MARKER } from './postgresql-guard-sql';
+import { compareRows } from './postgresql-reconcile';
+import { marked } from './postgresql-route-sides';
+
+/** What a settle needs, kept in the subscription's comment while it runs. */
+export interface SettleSpec {
+  readonly location: FieldLocation;
+  readonly key: string[];
+  readonly fields: string[];
+  readonly divergence: Divergence;
+  /** The settling route's key (absent in settles recorded before routes had keys). */
+  readonly routeKey?: string;
+}
+
+const SETTLING = ' Settling: ';
+
+export function subscriptionComment(authority: string, settling?: SettleSpec): string {
+  return `Managed by authority: receives the governed columns of each routed table from ${authority}.${settling ? `${SETTLING}${JSON.stringify(settling)}` : ''}`;
+}
+
+/**
+ * How the settle's transaction writes the copy: as the replication apply worker does
+ * (session_replication_role = replica: the copy's ordinary triggers stay off), and marked as the
+ * provider's settle (SETTLE_MARKER), which the guard, firing always, lets through in replica sessions only.
+ */
+export const SETTLE_SETTINGS: readonly string[] = ['SET LOCAL session_replication_role = replica', `SET LOCAL ${SETTLE_MARKER} = 'on'`];
+
+/** Clears the pending settle from the subscription's comment and switches the receiver on, in one step. */
+export function resume(db: Client, name: string, authority: string): Promise<void> {
+  const q = escapeIdentifier(name);
+  return inTransaction(db, [
+    `COMMENT ON SUBSCRIPTION ${q} IS ${escapeLiteral(subscriptionComment(authority))}`,
+    `ALTER SUBSCRIPTION ${q} ENABLE`,
+  ]);
+}
+
+/** Names the settle in the subscription's comment and pauses the receiver. */
+export async function markAndPause(db: Client, name: string, authority: string, spec: SettleSpec): Promise<void> {
+  await db.query(`COMMENT ON SUBSCRIPTION ${escapeIdentifier(name)} IS ${escapeLiteral(subscriptionComment(authority, spec))}`);
+  await pause(db, name);
+}
+
+/** The settle the subscription's comment says is under way, if any. */
+export async function pendingSettle(query: Run, name: string): Promise<SettleSpec | undefined> {
+  const found = await query<{ comment: string | null }>(
+    `SELECT obj_description(oid, 'pg_subscription') AS comment FROM pg_subscription
+      WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name]);
+  const comment = found.rows[0]?.comment ?? '';
+  const at = comment.indexOf(SETTLING);
+  return at < 0 ? undefined : JSON.parse(comment.slice(at + SETTLING.length)) as SettleSpec;
+}
+
+/** Switches the subscription off and waits until its receiver has stopped applying changes. */
+export async function pause(db: Client, name: string): Promise<void> {
+  await db.query(`ALTER SUBSCRIPTION ${escapeIdentifier(name)} DISABLE`);
+  for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const running = await db.query('SELECT 1 FROM pg_stat_subscription WHERE subname = $1 AND pid IS NOT NULL', [name]);
+    if (!running.rowCount) return;
+    if (Date.now() - started > 30_000) throw new Error(`the receiver of subscription "${name}" did not stop within 30 s of ALTER SUBSCRIPTION ... DISABLE`);
+  }
+}
+
+/**
+ * Writes the authority's values into the copy's differing rows of the spec's columns, in one
+ * transaction on the copy. Errors on the authority's connection say they are the authority's.
+ */
+export async function settleRows(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
+  await copyDb.query('BEGIN');
+  try {
+    for (const setting of SETTLE_SETTINGS) {
+      await copyDb.query(setting).catch((e: Error) => {
+        throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
+          'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
+      });
+    }
+    const result = await compareRows({
+      authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
+      location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
+    });
+    await copyDb.query('COMMIT');
+    return result;
+  } catch (e) {
+    await copyDb.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
