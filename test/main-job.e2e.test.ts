@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { parseLag } from '../provider/resources/sync-route';
+import { Contract } from '../constructs/src/contract';
 
 const PROJECT = path.join(__dirname, '..');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-home-'));
@@ -79,7 +79,7 @@ test('the example syncs for real: a campaign renamed in the CRM reaches every co
     await crm.query('UPDATE campaigns SET name = $1 WHERE id = 1', [name]);
     for (const [i, db] of copies.entries()) {
       // Within the declared lag; a broken route fails after 30 s rather than the full 5 minutes.
-      const limit = Math.min(parseLag(routes[i].max_lag)! * 1000, 30_000);
+      const limit = Math.min(Contract.parseLag(routes[i].max_lag)! * 1000, 30_000);
       let seen = '';
       while (seen !== name && Date.now() - edited < limit) {
         seen = (await db.query('SELECT name FROM campaigns WHERE id = 1')).rows[0].name;

@@ -4,6 +4,7 @@
  * speak these interfaces; each platform kind has its files beside this one.
  */
 import { Diagnostic } from '../framework';
+import { DIVERGENCE_RULES, DivergenceRule } from '../../constructs/src/contract';
 
 /** Where a field lives on a platform: a table (or collection, object) in a schema (or namespace). */
 export interface FieldLocation {
@@ -55,9 +56,9 @@ export interface PlatformAdapter {
 }
 
 /** What wins when a copy's value differs from the authority's (the policy's divergence rule). */
-export type Divergence = 'authority_wins' | 'authority_unless_blank' | 'newest_wins' | 'manual_review';
+export type Divergence = DivergenceRule;
 
-export const DIVERGENCE_RULES: readonly Divergence[] = ['authority_wins', 'authority_unless_blank', 'newest_wins', 'manual_review'];
+export { DIVERGENCE_RULES };
 
 /** Whether a route with this rule replaces the copy's diverged values as it starts. */
 export function settlesAtStart(rule: Divergence): boolean {

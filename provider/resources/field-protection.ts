@@ -16,8 +16,9 @@ import {
 import { Platforms } from '../platforms';
 import { nameCheck } from './config-checks';
 import { joinId, splitId } from './import-id';
+import { Contract } from '../../constructs/src/contract';
 
-export const FIELD_PROTECTION_TYPE = 'authority_field_protection';
+export const FIELD_PROTECTION_TYPE = Contract.FIELD_PROTECTION_TYPE;
 
 const schema: BlockSchema = {
   description:

@@ -5,6 +5,7 @@
  */
 import { Comparison, Divergence, RouteHealth, settlesAtStart } from '../adapters/adapter';
 import { Diagnostic, ObjectValue, Value } from '../framework';
+import { Contract } from '../../constructs/src/contract';
 
 export function tableOf(s: ObjectValue): string {
   return `${(s.schema as string | null) ?? 'public'}.${s.table as string}`;
@@ -71,7 +72,7 @@ export function flowChanges(prior: ObjectValue, planned: ObjectValue | null, hea
         `Changes wait on ${text(prior.authority)} (its replication slot keeps them, and its disk fills meanwhile) and arrive once the copy connects.`,
     ));
   } else if (health?.lagSeconds !== undefined && typeof planned.max_lag === 'string') {
-    const limit = parseLag(planned.max_lag);
+    const limit = Contract.parseLag(planned.max_lag);
     if (limit !== undefined && health.lagSeconds > limit) {
       changes.push(warn(
         `${route} is ${Math.round(health.lagSeconds)}s behind, more than its max_lag ${planned.max_lag}`,
@@ -114,8 +115,3 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison): Diagnost
   return warnings;
 }
 
-/** Seconds in a duration like "90s", "5m", "2h", "1d"; undefined when it is not one. */
-export function parseLag(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h|d)$/.exec(text);
-  return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'] : undefined;
-}

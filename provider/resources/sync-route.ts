@@ -17,12 +17,12 @@ import {
 } from '../framework';
 import { Platforms } from '../platforms';
 import { nameCheck } from './config-checks';
-import { divergenceAtStart, flowChanges, list, parseLag, rows, tableOf } from './sync-route-messages';
+import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-route-messages';
 import { joinId, splitId } from './import-id';
+import { Contract } from '../../constructs/src/contract';
 
-export { parseLag };
 
-export const SYNC_ROUTE_TYPE = 'authority_sync_route';
+export const SYNC_ROUTE_TYPE = Contract.SYNC_ROUTE_TYPE;
 
 const schema: BlockSchema = {
   description:
@@ -322,7 +322,7 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
       attribute: ['divergence'],
     });
   }
-  if (typeof config.max_lag === 'string' && parseLag(config.max_lag) === undefined) {
+  if (typeof config.max_lag === 'string' && Contract.parseLag(config.max_lag) === undefined) {
     diags.push({
       severity: 'error',
       summary: `max_lag "${config.max_lag}" is not a duration`,
