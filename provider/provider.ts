@@ -1,7 +1,7 @@
 /** The authority provider: its configuration (the connected platforms) and its resources. */
 import { ProviderDefinition } from './framework';
-import { Platforms, platformsSchema } from './platforms';
-import { cancelOpenSessions } from './sessions';
+import { KINDS } from './platforms';
+import { Platforms, platformsSchema } from './platforms/configured';
 import { fieldProtection } from './resources/field-protection';
 import { syncRoute } from './resources/sync-route';
 
@@ -20,7 +20,7 @@ export function authorityProvider(): ProviderDefinition {
       await platforms.close();
     },
     async abandon() {
-      await cancelOpenSessions(ABANDON_WITHIN_MS);
+      await Promise.all(KINDS.map((k) => k.abandon?.(ABANDON_WITHIN_MS)));
     },
   };
 }

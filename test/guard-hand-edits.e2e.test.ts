@@ -7,7 +7,7 @@
 import { Client } from 'pg';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { installGuardStatements } from '../provider/adapters/postgresql-guard-sql';
+import { installGuardStatements } from '../provider/platforms/postgresql/guard-sql';
 import { SynthesizedStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';

@@ -6,8 +6,8 @@
 import { Client } from 'pg';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { installBlankGuard } from '../provider/adapters/postgresql-blank-guard';
-import { installGuardStatements } from '../provider/adapters/postgresql-guard-sql';
+import { installBlankGuard } from '../provider/platforms/postgresql/blank-guard';
+import { installGuardStatements } from '../provider/platforms/postgresql/guard-sql';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';

@@ -5,7 +5,7 @@
 import { guardKey, MAX_GUARD_KEY_LENGTH } from '../constructs/src/guard-key';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
-/** The adapter's test for a key it keeps readable (provider/adapters/postgresql.ts mechanismName). */
+/** The adapter's test for a key it keeps readable (provider/platforms/postgresql/adapter.ts mechanismName). */
 const READABLE = /^[a-z0-9_]+$/;
 
 test.each([

@@ -7,8 +7,8 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import {
   BLANK_GUARD_BODY, GUARD_BODY, UnsafeNameError, blankGuardStatements, guardFunctionName, guardTriggerName, ident,
   installGuardStatements, lit, removeBlankGuardStatements, removeGuardStatements,
-} from '../provider/adapters/postgresql-guard-sql';
-import { cannotCreateFunction, cannotInstall, ownedTwice } from '../provider/adapters/postgresql-guard-check';
+} from '../provider/platforms/postgresql/guard-sql';
+import { cannotCreateFunction, cannotInstall, ownedTwice } from '../provider/platforms/postgresql/guard-check';
 import { nameProblem } from '../provider/resources/config-checks';
 import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 

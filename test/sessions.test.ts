@@ -1,5 +1,5 @@
 /** The cancel request a provider whose terraform is gone sends for each of its database sessions. */
-import { cancelRequest } from '../provider/sessions';
+import { cancelRequest } from '../provider/platforms/postgresql/sessions';
 
 test.each([
   [1234, 987654321, '00000010 04d2162e 000004d2 3ade68b1'],

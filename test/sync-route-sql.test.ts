@@ -4,15 +4,15 @@
  * that actually failed.
  */
 import { escapeIdentifier } from 'pg';
-import { aliasesAvoiding, batchQuery, compareSql, countQuery, settleStatement } from '../provider/adapters/postgresql-reconcile';
+import { aliasesAvoiding, batchQuery, compareSql, countQuery, settleStatement } from '../provider/platforms/postgresql/reconcile';
 import {
   RouteEntry, entriesOf, parseRegistry, publicationComment, publishedColumns, routeColumns, unlessBlankColumns, withEntry, withoutEntry,
-} from '../provider/adapters/postgresql-route-registry';
-import { SideError, failure } from '../provider/adapters/postgresql-route-sides';
-import { dropSubscriptionStatements, publicationStatements } from '../provider/adapters/postgresql-pair-steps';
-import { SETTLE_SETTINGS } from '../provider/adapters/postgresql-settle';
-import { loopRefusals } from '../provider/adapters/postgresql-route-names';
-import { UnreachablePlatformError } from '../provider/adapters/postgresql';
+} from '../provider/platforms/postgresql/route-registry';
+import { SideError, failure } from '../provider/platforms/postgresql/route-sides';
+import { dropSubscriptionStatements, publicationStatements } from '../provider/platforms/postgresql/pair-steps';
+import { SETTLE_SETTINGS } from '../provider/platforms/postgresql/settle';
+import { loopRefusals } from '../provider/platforms/postgresql/route-names';
+import { UnreachablePlatformError } from '../provider/platforms/postgresql/connection';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
 /** Every alias the statements put before a dot or after a FROM/JOIN/UPDATE target, unquoted. */

@@ -13,7 +13,7 @@ import { App } from 'cdktf';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
 import { freePort } from '../embedded/local-postgres';
-import { loopRefusals, syncPairName } from '../provider/adapters/postgresql-replication';
+import { loopRefusals, syncPairName } from '../provider/platforms/postgresql/router';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';

@@ -8,12 +8,12 @@
  * platform (the new copy is guarded, the old one released) that the constructs can order, instead
  * of a create and a destroy that terraform would run in any order.
  */
-import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapters/adapter';
-import { UnreachablePlatformError, sameSet } from '../adapters/postgresql';
+import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, sameSet } from '../platforms/adapter';
+import { PlatformUnreachableError } from '../platforms/errors';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
-import { Platforms } from '../platforms';
+import { Platforms } from '../platforms/configured';
 import { nameCheck } from './config-checks';
 import { joinId, splitId } from './import-id';
 import { Contract } from '../../constructs/src/contract';
@@ -243,7 +243,7 @@ async function onPlatform<T>(adapter: PlatformAdapter, call: () => Promise<T>): 
     return await call();
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
-    if (e instanceof UnreachablePlatformError) {
+    if (e instanceof PlatformUnreachableError) {
       throw new DiagnosticError({ severity: 'error', summary: `Platform "${adapter.name}" is unreachable`, detail: e.message, attribute: ['platform'] });
     }
     const err = e as Error & { hint?: string; code?: string };

@@ -3,7 +3,7 @@
  * flowing, how the running route is doing, and what a starting route does with values that
  * already differ. Warnings only: they change nothing.
  */
-import { Comparison, Divergence, RouteHealth, settlesAtStart } from '../adapters/adapter';
+import { Comparison, Divergence, RouteHealth, settlesAtStart } from '../platforms/adapter';
 import { Diagnostic, ObjectValue, Value } from '../framework';
 import { Contract } from '../../constructs/src/contract';
 

@@ -1,7 +1,7 @@
 /**
  * authority_sync_route: the values of a table's governed columns flow from the authority to a
  * copy, through the platforms' own replication (on PostgreSQL, logical replication: see
- * adapters/postgresql-replication.ts). One resource per (authority, copy, table, key): several
+ * platforms/postgresql/router.ts). One resource per (authority, copy, table, key): several
  * policies may govern different columns of one table, each with a route of its own.
  *
  * A change of authority or copy is an in-place update that removes the old route completely
@@ -11,11 +11,12 @@
  */
 import {
   DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter,
-} from '../adapters/adapter';
+} from '../platforms/adapter';
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
-import { Platforms } from '../platforms';
+import { routerPair } from '../platforms';
+import { Platforms } from '../platforms/configured';
 import { nameCheck } from './config-checks';
 import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-route-messages';
 import { joinId, splitId } from './import-id';
@@ -103,6 +104,9 @@ const schema: BlockSchema = {
   },
 };
 
+/** Computed attributes that show the platforms' own names for a route's parts (PostgreSQL's, today). */
+const PLATFORM_NAME_ATTRIBUTES = ['publication', 'subscription'] as const;
+
 /** Attributes that locate the route; schema and table force replacement, authority and copy move it in place. */
 const IDENTITY = ['authority', 'copy', 'schema', 'table'] as const;
 
@@ -116,8 +120,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
   const routerFor = (s: ObjectValue): SyncRouter => {
     const authority = platforms.get(s.authority as string, ['authority']);
     const copy = platforms.get(s.copy as string, ['copy']);
-    const router = authority.syncRouteTo?.(copy);
-    if (!router) {
+    const pair = routerPair(authority.kind, copy.kind);
+    if (!pair) {
       throw new DiagnosticError({
         severity: 'error',
         summary: `No sync route can carry values from "${authority.name}" to "${copy.name}"`,
@@ -125,7 +129,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         attribute: ['copy'],
       });
     }
-    return router;
+    return pair.route(authority, copy);
   };
 
   return {
@@ -157,9 +161,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         if (prior && prior.authority === planned.authority && prior.copy === planned.copy) {
           health = await router.health(identityOf(planned), prior.enabled !== false);
         }
-        const names = router.names(identityOf(planned));
-        planned.publication = names.publication;
-        planned.subscription = names.subscription;
+        Object.assign(planned, platformNamesOf(router, planned));
         if (!hasUnknown(planned.columns) && !isUnknown(planned.two_way)) {
           // A route reversed in place (an ownership transfer) still runs the other way: not its own reverse.
           const reversesInPlace = !!prior && prior.authority === planned.copy && prior.copy === planned.authority;
@@ -221,7 +223,6 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const identity = identityOf(state);
       const found = await router.readRoute(identity);
       if (!found) return { state: null };
-      const names = router.names(identity);
       // Imported: the pair's registry tells the rule; before it, the copy's blank guard told authority_unless_blank.
       const divergence = typeof state.divergence === 'string' ? state.divergence
         : found.divergence ?? (found.keepsAgainstBlank ? 'authority_unless_blank' : 'authority_wins');
@@ -245,8 +246,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           // authority_unless_blank is kept on the copy: its guard there, present exactly when this route or
           // another of the table declares it, is part of the route.
           enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
-          publication: names.publication,
-          subscription: names.subscription,
+          ...platformNamesOf(router, state),
         },
       };
     },
@@ -287,6 +287,12 @@ function keyOf(s: ObjectValue): string {
 
 function locationOf(s: ObjectValue): FieldLocation {
   return { namespace: (s.schema as string | null) ?? 'public', container: s.table as string };
+}
+
+/** The platforms' own names for the route's parts, as the resource's computed attributes (null where a kind has none). */
+function platformNamesOf(router: SyncRouter, s: ObjectValue): ObjectValue {
+  const names = router.platformNames(identityOf(s));
+  return Object.fromEntries(PLATFORM_NAME_ATTRIBUTES.map((a) => [a, names[a] ?? null]));
 }
 
 function identityOf(s: ObjectValue): SyncRouteIdentity {

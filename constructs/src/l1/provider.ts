@@ -1,4 +1,4 @@
-// L1 binding of the authority provider's configuration. Mirrors provider/platforms.ts one to
+// L1 binding of the authority provider's configuration. Mirrors provider/platforms/ (configured.ts, postgresql/config.ts) one to
 // one; test/bindings.test.ts checks it against the schema the real provider serves.
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';

@@ -1,17 +1,17 @@
 /**
  * The steps that change a pair's shared objects, each converging from any partial state; the
  * router runs them under the pair's lock. The publication's registry says which route sends which
- * columns of a table (postgresql-route-registry.ts).
+ * columns of a table (route-registry.ts).
  */
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
-import { FieldLocation, SyncRoute, SyncRouteIdentity, settlesAtStart } from './adapter';
-import { inTransaction, sameSet } from './postgresql';
-import { hasBlankGuard, installBlankGuard, removeBlankGuard } from './postgresql-blank-guard';
-import { PublicationFacts, connectionDigest, digestOf, findPublication, findSlot, findSubscription, ignoresReplicatedChanges, inspectTable, runOn } from './postgresql-catalog';
-import { RouteEntry, entriesOf, publicationComment, publishedColumns, readRegistry, withEntry, withoutEntry } from './postgresql-route-registry';
-import { RouteSides } from './postgresql-route-sides';
-import { createSlot, quietStatements } from './postgresql-route-statements';
-import { SettleSpec, subscriptionComment } from './postgresql-settle';
+import { FieldLocation, SyncRoute, SyncRouteIdentity, sameSet, settlesAtStart } from '../adapter';
+import { inTransaction } from './connection';
+import { hasBlankGuard, installBlankGuard, removeBlankGuard } from './blank-guard';
+import { PublicationFacts, connectionDigest, digestOf, findPublication, findSlot, findSubscription, ignoresReplicatedChanges, inspectTable, runOn } from './catalog';
+import { RouteEntry, entriesOf, publicationComment, publishedColumns, readRegistry, withEntry, withoutEntry } from './route-registry';
+import { RouteSides } from './route-sides';
+import { createSlot, quietStatements } from './route-statements';
+import { SettleSpec, subscriptionComment } from './settle';
 
 /** What the publication sends: not TRUNCATE (it would empty the copy, local columns and all). */
 export const PUBLISHED_ACTIONS = 'insert, update, delete';

@@ -5,11 +5,11 @@
  * another authority (the field would be frozen, or owned twice). The provider is the last line of
  * defence: the constructs check one model, but other stacks and hand-made guards share the table.
  */
-import { Diagnostic } from '../framework';
-import { FieldLocation, FieldProtection } from './adapter';
-import { Run } from './postgresql-catalog';
-import { GuardReadBack, readGuards } from './postgresql-guard-read';
-import { guardTriggerName } from './postgresql-guard-sql';
+import { Diagnostic } from '../../framework';
+import { FieldLocation, FieldProtection } from '../adapter';
+import { Run } from './catalog';
+import { GuardReadBack, readGuards } from './guard-read';
+import { guardTriggerName } from './guard-sql';
 
 export interface CheckedTable {
   readonly oid: number;

@@ -6,8 +6,8 @@
  * pair's lock, says whose columns are whose. So a route reads back its own columns, one removed
  * takes only its columns, and a column nobody declared (added by hand) still shows as drift.
  */
-import { Divergence, FieldLocation } from './adapter';
-import { Run } from './postgresql-catalog';
+import { Divergence, FieldLocation } from '../adapter';
+import { Run } from './catalog';
 
 /** One route's membership in its pair. `key` "" is a route without a key (the table's only one). */
 export interface RouteEntry {

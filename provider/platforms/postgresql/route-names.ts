@@ -3,8 +3,8 @@
  * authority and copy shares, and which routes would send values back and forth (refused).
  */
 import { createHash } from 'node:crypto';
-import { Diagnostic } from '../framework';
-import { ORIGIN_NONE_SINCE } from './postgresql-catalog';
+import { Diagnostic } from '../../framework';
+import { ORIGIN_NONE_SINCE } from './catalog';
 
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_NAME_BYTES = 63;

@@ -1,28 +1,14 @@
 /**
- * PostgreSQL platform adapter.
- *
- * A copy's columns are protected by a guard trigger rather than column privileges, because:
- * - applications usually connect as the table owner, and owners (and superusers) bypass
- *   privileges, while a trigger stops them too;
- * - the trigger's error carries the correction path, so the person who was refused learns
- *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
- * - it fires ALWAYS, also in sessions with session_replication_role = replica, and lets through
- *   only the sync principal, logical replication's apply workers and the provider's own settle.
- * Writes that leave a value unchanged pass, so applications that save whole rows keep working.
- *
- * The guard's SQL is built in postgresql-guard-sql.ts (constant bodies, checked and quoted names),
- * read back in postgresql-guard-read.ts, and checked at plan in postgresql-guard-check.ts.
+ * A PostgreSQL platform's connections: settings, TLS as libpq does it, the shared session and
+ * sessions of their own, the connection string a copy's subscription uses. The guard (adapter.ts)
+ * and the sync router (router.ts) both build on it; it knows neither.
  */
 import * as fs from 'node:fs';
 import { ConnectionOptions } from 'node:tls';
 import { Client, QueryResult, QueryResultRow } from 'pg';
-import { Diagnostic } from '../framework';
-import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack, SyncRouter } from './adapter';
-import { guardPlanChecks } from './postgresql-guard-check';
-import { readGuards } from './postgresql-guard-read';
-import { MAX_IDENTIFIER_BYTES, guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './postgresql-guard-sql';
-import { PostgresSyncRouter } from './postgresql-replication';
-import { trackSession } from '../sessions';
+import { PlatformUnreachableError } from '../errors';
+import { trackSession } from './sessions';
+
 
 export interface PostgresConnectionSettings {
   readonly host: string;
@@ -64,120 +50,14 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
     'let it finish or end it (pg_terminate_backend), or raise wait_timeout, and apply again.';
 }
 
-export { MAX_IDENTIFIER_BYTES };
-
-export class PostgresAdapter implements PlatformAdapter {
+/** One PostgreSQL platform as the provider reaches it. */
+export class PostgresConnection {
   private client?: Promise<Client>;
 
   constructor(
     public readonly name: string,
-    private readonly settings: PostgresConnectionSettings,
+    protected readonly settings: PostgresConnectionSettings,
   ) {}
-
-  /** The trigger's name: readable when the key allows it. Trigger names are per table. */
-  public mechanismName(_location: FieldLocation, key: string): string {
-    return guardTriggerName(key);
-  }
-
-  public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
-    const db = await this.connect();
-    const where = `on platform "${this.name}" (database ${this.settings.database} at ${this.settings.host}:${this.settings.port})`;
-    const table = await db.query<{ oid: number; kind: string }>(
-      `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = $2`,
-      [p.location.namespace, p.location.container],
-    );
-    if (table.rowCount === 0) {
-      const known = await db.query<{ relname: string }>(
-        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
-        [p.location.namespace],
-      );
-      return [{
-        severity: 'error',
-        summary: `Table ${p.location.namespace}.${p.location.container} does not exist ${where}`,
-        detail: known.rowCount
-          ? `Tables in schema ${p.location.namespace}: ${known.rows.map((r) => r.relname).join(', ')}. Fix the table name, or create the table first.`
-          : `Schema ${p.location.namespace} has no tables. Fix the schema or table name, or create the table first.`,
-        attribute: ['table'],
-      }];
-    }
-    if (!['r', 'p'].includes(table.rows[0].kind)) {
-      return [{
-        severity: 'error',
-        summary: `${p.location.namespace}.${p.location.container} ${where} is not a table`,
-        detail: 'Only tables can be protected: a view or a materialized view is a projection, not a copy people edit.',
-        attribute: ['table'],
-      }];
-    }
-    const diags: Diagnostic[] = [];
-    const cols = await db.query<{ attname: string }>(
-      'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
-      [table.rows[0].oid],
-    );
-    const existing = cols.rows.map((r) => r.attname);
-    p.fields.forEach((f, i) => {
-      if (!existing.includes(f)) {
-        diags.push({
-          severity: 'error',
-          summary: `Column "${f}" does not exist in ${p.location.namespace}.${p.location.container} ${where}`,
-          detail: `Its columns: ${existing.join(', ')}. Fix the column name in the policy.`,
-          attribute: ['columns', i],
-        });
-      }
-    });
-    const role = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
-    if (role.rowCount === 0) {
-      diags.push({
-        severity: 'error',
-        summary: `Sync principal "${p.syncPrincipal}" is not a role ${where}`,
-        detail: 'The sync principal is the only role allowed to write the protected columns. Create the role, or name the role your sync connects as.',
-        attribute: ['sync_principal'],
-      });
-    } else if (diags.length === 0) {
-      const writable = await db.query<{ col: string }>(
-        `SELECT col FROM unnest($2::text[]) AS col
-          WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
-        [p.syncPrincipal, p.fields, table.rows[0].oid],
-      );
-      if (writable.rowCount) {
-        diags.push({
-          severity: 'warning',
-          summary: `Sync principal "${p.syncPrincipal}" cannot UPDATE ${writable.rows.map((r) => r.col).join(', ')} ${where}`,
-          detail: 'The protection lets the sync through, but the database will still refuse it for lack of privileges. Grant it UPDATE on these columns.',
-          attribute: ['sync_principal'],
-        });
-      }
-    }
-    const guarded = p.authority !== this.name;
-    return [...diags, ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
-  }
-
-  public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    const name = guardTriggerName(key);
-    const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    if (!found) return null;
-    return {
-      location, key: found.key ?? key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,
-      correctionHint: found.correctionHint, fact: found.fact, enforced: found.enforced, mechanism: name,
-    };
-  }
-
-  public async applyProtection(p: FieldProtection): Promise<void> {
-    await this.transaction(installGuardStatements(p.location, {
-      syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
-    }));
-  }
-
-  public async removeProtection(location: FieldLocation, key: string): Promise<void> {
-    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
-  }
-
-  /** Sync routes between two PostgreSQL platforms: logical replication (postgresql-replication.ts). */
-  public syncRouteTo(copy: PlatformAdapter): SyncRouter | undefined {
-    return copy instanceof PostgresAdapter ? new PostgresSyncRouter(this, copy) : undefined;
-  }
 
   /** Runs one read or statement on the adapter's connection. */
   public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -246,7 +126,7 @@ export class PostgresAdapter implements PlatformAdapter {
    * resources in parallel, and on the shared connection their statements would interleave
    * inside each other's transactions.
    */
-  private async transaction(statements: string[]): Promise<void> {
+  protected async transaction(statements: string[]): Promise<void> {
     await this.withConnection((db) => inTransaction(db, statements));
   }
 
@@ -306,7 +186,7 @@ export class PostgresAdapter implements PlatformAdapter {
     return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }
 
-  private connect(): Promise<Client> {
+  protected connect(): Promise<Client> {
     if (!this.client) {
       this.client = this.open().then((client) => {
         // The next call reconnects.
@@ -334,16 +214,12 @@ export async function inTransaction(db: Client, statements: string[]): Promise<v
 }
 
 /** The platform could not be reached or refused the login: says which and what to check. */
-export class UnreachablePlatformError extends Error {
-  constructor(public readonly platform: string, s: PostgresConnectionSettings, cause: Error) {
+export class UnreachablePlatformError extends PlatformUnreachableError {
+  constructor(platform: string, s: PostgresConnectionSettings, cause: Error) {
     super(
+      platform,
       `Cannot connect to platform "${platform}" (PostgreSQL ${s.username}@${s.host}:${s.port}/${s.database}): ${cause.message}. ` +
         'Check that the server runs and that host, port, database, username and the password source in the provider configuration are right.',
     );
   }
-}
-
-/** Whether two lists hold the same names, in any order. */
-export function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }

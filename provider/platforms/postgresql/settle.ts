@@ -1,16 +1,16 @@
 /**
  * Settling a route as it starts: the pair's receiver paused, the copy's differing values of the
- * starting route's columns replaced once (postgresql-reconcile.ts), the receiver resumed. The
+ * starting route's columns replaced once (reconcile.ts), the receiver resumed. The
  * subscription's comment names the settle while it runs, so one cut short is finished by the
  * next apply of any route of the pair.
  */
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
-import { Comparison, Divergence, FieldLocation } from './adapter';
-import { inTransaction } from './postgresql';
-import { Run } from './postgresql-catalog';
-import { SETTLE_MARKER } from './postgresql-guard-sql';
-import { compareRows } from './postgresql-reconcile';
-import { marked } from './postgresql-route-sides';
+import { Comparison, Divergence, FieldLocation } from '../adapter';
+import { inTransaction } from './connection';
+import { Run } from './catalog';
+import { SETTLE_MARKER } from './guard-sql';
+import { compareRows } from './reconcile';
+import { marked } from './route-sides';
 
 /** What a settle needs, kept in the subscription's comment while it runs. */
 export interface SettleSpec {

@@ -1,13 +1,13 @@
 /**
  * What the PostgreSQL catalogs say about a sync route's parts: the table and its key, the pair's
- * publication, slot and subscription. Reads only; the router (postgresql-replication.ts) acts.
+ * publication, slot and subscription. Reads only; the router (router.ts) acts.
  * Nothing here reads a stored password: subconninfo is only ever compared on the copy, as a digest.
  */
 import { createHash } from 'node:crypto';
 import { Client, QueryResult, QueryResultRow } from 'pg';
-import { Diagnostic } from '../framework';
-import { FieldLocation } from './adapter';
-import type { PostgresAdapter } from './postgresql';
+import { Diagnostic } from '../../framework';
+import { FieldLocation } from '../adapter';
+import type { PostgresConnection } from './connection';
 
 /** Publication column lists. */
 export const COLUMN_LISTS_SINCE = 150000;
@@ -58,7 +58,7 @@ export interface SubscriptionFacts {
 export type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]) => Promise<QueryResult<R>>;
 export const runOn = (db: Client): Run => (sql, params) => db.query(sql, params);
 
-export async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Promise<TableFacts | undefined> {
+export async function inspectTable(pg: PostgresConnection, loc: FieldLocation): Promise<TableFacts | undefined> {
   const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean; owner: string; mayActAsOwner: boolean }>(
     `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned,
             pg_get_userbyid(c.relowner) AS owner,
@@ -84,7 +84,7 @@ export async function inspectTable(pg: PostgresAdapter, loc: FieldLocation): Pro
   };
 }
 
-export async function missingTable(pg: PostgresAdapter, loc: FieldLocation, where: string, advice: string): Promise<Diagnostic> {
+export async function missingTable(pg: PostgresConnection, loc: FieldLocation, where: string, advice: string): Promise<Diagnostic> {
   const known = await pg.query<{ relname: string }>(
     `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`, [loc.namespace]);

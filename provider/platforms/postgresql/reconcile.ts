@@ -14,8 +14,8 @@
  * so a column named like an alias cannot shadow it.
  */
 import { escapeIdentifier } from 'pg';
-import { Comparison, Divergence, FieldLocation } from './adapter';
-import { Run } from './postgresql-catalog';
+import { Comparison, Divergence, FieldLocation } from '../adapter';
+import { Run } from './catalog';
 
 const BATCH_ROWS = 5000;
 

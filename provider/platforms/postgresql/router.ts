@@ -21,7 +21,7 @@
  *
  * A route is its columns of its table in that publication (several routes may share a table: the
  * publication sends the union, and its registry says whose columns are whose; see
- * postgresql-route-registry.ts) and the table among the subscription's tables (pg_subscription_rel).
+ * route-registry.ts) and the table among the subscription's tables (pg_subscription_rel).
  * The first route of a pair creates the shared objects, the last one to go drops them; in between
  * a route adds or drops its columns or table (ALTER PUBLICATION, then REFRESH PUBLICATION on the copy). Routes
  * of one pair may be applied at once, by one terraform run or by several domains' runs, so each
@@ -34,8 +34,8 @@
  *
  * The copy's apply worker writes with session_replication_role = replica, so the copy's guard
  * trigger (ENABLE ORIGIN) does not fire for it while it still refuses people. Files: names and loop
- * rules (postgresql-route-names.ts), plan's checks (-route-check), the pair's steps (-pair-steps),
- * membership (-route-registry), settling (-settle, -reconcile), failures by side (-route-sides).
+ * rules (route-names.ts), plan's checks (route-check.ts), the pair's steps (pair-steps.ts),
+ * membership (route-registry.ts), settling (settle.ts, reconcile.ts), failures by side (route-sides.ts).
  *
  * The subscription's connection string holds the authority's password: logical replication keeps
  * it in pg_subscription.subconninfo on the copy (readable by superusers only). The provider never
@@ -44,22 +44,22 @@
  * provider's user may say so.
  */
 import { escapeIdentifier } from 'pg';
-import { Diagnostic, DiagnosticError } from '../framework';
-import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouteNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from './adapter';
-import type { PostgresAdapter } from './postgresql';
+import { Diagnostic, DiagnosticError } from '../../framework';
+import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
+import type { PostgresConnection } from './connection';
 import {
   ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
   findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, slotSender, subscriptionStats,
-} from './postgresql-catalog';
-import { hasBlankGuard } from './postgresql-blank-guard';
-import { compareRows } from './postgresql-reconcile';
-import { checkRoute, reverseRoute } from './postgresql-route-check';
-import { watchPair } from './postgresql-route-health';
-import { loopRefusals, syncPairName } from './postgresql-route-names';
-import { RouteEntry, entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './postgresql-route-registry';
-import { RouteSides, Side, marked } from './postgresql-route-sides';
-import { SettleSpec, markAndPause, pause, pendingSettle, resume, settleRows } from './postgresql-settle';
-import { PUBLISHED_ACTIONS, PairSteps } from './postgresql-pair-steps';
+} from './catalog';
+import { hasBlankGuard } from './blank-guard';
+import { compareRows } from './reconcile';
+import { checkRoute, reverseRoute } from './route-check';
+import { watchPair } from './route-health';
+import { loopRefusals, syncPairName } from './route-names';
+import { RouteEntry, entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './route-registry';
+import { RouteSides, Side, marked } from './route-sides';
+import { SettleSpec, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
+import { PUBLISHED_ACTIONS, PairSteps } from './pair-steps';
 
 export { loopRefusals, syncPairName };
 
@@ -67,7 +67,7 @@ export { loopRefusals, syncPairName };
 const PAIR_LOCK_WAIT = '30min';
 
 /** Each pair is watched once per provider process (one terraform command), however many routes it carries. */
-const healthChecks = new WeakMap<PostgresAdapter, Map<string, Promise<RouteHealth | undefined>>>();
+const healthChecks = new WeakMap<PostgresConnection, Map<string, Promise<RouteHealth | undefined>>>();
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 
@@ -76,14 +76,15 @@ export class PostgresSyncRouter implements SyncRouter {
   private readonly steps: PairSteps;
 
   constructor(
-    private readonly authority: PostgresAdapter,
-    private readonly copy: PostgresAdapter,
+    private readonly authority: PostgresConnection,
+    private readonly copy: PostgresConnection,
   ) {
     this.sides = new RouteSides(authority, copy);
     this.steps = new PairSteps(this.sides);
   }
 
-  public names(r: SyncRouteIdentity): SyncRouteNames {
+  /** The pair's publication and subscription (and slot) share one name. */
+  public platformNames(r: SyncRouteIdentity): PlatformNames {
     const name = syncPairName(r);
     return { publication: name, subscription: name };
   }
@@ -306,7 +307,7 @@ export class PostgresSyncRouter implements SyncRouter {
     return digest === undefined || digest === digestOf(this.authority.connectionString());
   }
 
-  /** How the pair's receiver runs (see postgresql-route-health.ts); watched once per pair and process. */
+  /** How the pair's receiver runs (see route-health.ts); watched once per pair and process. */
   public async health(r: SyncRouteIdentity, watch = true): Promise<RouteHealth | undefined> {
     const name = syncPairName(r);
     if (!watch) return this.watch(name, false);

@@ -1,7 +1,7 @@
 /**
  * A platform adapter: how one kind of connected system protects a copied field and reads that
  * protection back, and how values flow from an authority to a copy (a sync route). Resources
- * speak these interfaces; each platform kind has its files beside this one.
+ * speak these interfaces and nothing of a kind; each kind is a folder beside this file (kind.ts).
  */
 import { Diagnostic } from '../framework';
 import { DIVERGENCE_RULES, DivergenceRule } from '../../constructs/src/contract';
@@ -38,6 +38,8 @@ export interface ProtectionReadBack extends FieldProtection {
 export interface PlatformAdapter {
   /** The platform's name in the provider configuration. */
   readonly name: string;
+  /** Its kind's name (the configuration block it was declared with, e.g. "postgresql"). */
+  readonly kind: string;
   /** Problems with a declared protection (missing table, column, principal), as diagnostics. */
   checkProtection(p: FieldProtection): Promise<Diagnostic[]>;
   /** What the platform has now, or null when there is no protection with this key there. */
@@ -50,8 +52,6 @@ export interface PlatformAdapter {
   mechanismName(location: FieldLocation, key: string): string;
   /** What to do about an error the platform raised, when the adapter knows better than the message. */
   adviceFor?(e: unknown): string | undefined;
-  /** How values flow from this platform (the authority) to `copy`; undefined when the kinds cannot sync. */
-  syncRouteTo?(copy: PlatformAdapter): SyncRouter | undefined;
   close(): Promise<void>;
 }
 
@@ -133,17 +133,16 @@ export interface RouteHealth {
   readonly lagSeconds?: number;
 }
 
-/** The platforms' own names for the parts of a route: shared by every route of one authority and copy. */
-export interface SyncRouteNames {
-  /** What the authority sends (a PostgreSQL publication). */
-  readonly publication: string;
-  /** What the copy receives through (a PostgreSQL subscription, and its slot on the authority). */
-  readonly subscription: string;
-}
+/**
+ * The platforms' own names for the parts of a route (the sender's and the receiver's), by the
+ * computed attribute that shows each: a kind's words stay in its folder, the resource copies them.
+ */
+export type PlatformNames = Readonly<Record<string, string>>;
 
-/** One pair of platforms that can carry sync routes (authority -> copy). */
+/** One pair of platforms that can carry sync routes: the authority sends, the copy receives. */
 export interface SyncRouter {
-  names(route: SyncRouteIdentity): SyncRouteNames;
+  /** The platforms' names for the route's parts, shared by every route of the pair. */
+  platformNames(route: SyncRouteIdentity): PlatformNames;
   /** Problems with a declared route on either platform, as diagnostics; and the record key when known. */
   checkRoute(route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }>;
   /** What both platforms have now, or null when neither part of the route exists. */
@@ -159,4 +158,9 @@ export interface SyncRouter {
    * catalogs say at once (enabled, connection settings), not whether it streams.
    */
   health(route: SyncRouteIdentity, watch?: boolean): Promise<RouteHealth | undefined>;
+}
+
+/** Whether two lists hold the same names, in any order. */
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }

@@ -6,9 +6,10 @@
  * being unreachable as seen from the copy, and says so.
  */
 import { Client } from 'pg';
-import { Diagnostic, DiagnosticError } from '../framework';
-import type { PostgresAdapter } from './postgresql';
-import { Run } from './postgresql-catalog';
+import { Diagnostic, DiagnosticError } from '../../framework';
+import { PlatformUnreachableError } from '../errors';
+import type { PostgresConnection } from './connection';
+import { Run } from './catalog';
 
 export type Side = 'authority' | 'copy';
 
@@ -33,7 +34,7 @@ export function marked(side: Side, db: Client): Run {
 /** SQLSTATEs of a server going away or refusing connections: admin/crash shutdown, cannot connect now, connection exceptions. */
 const GONE_CODES = /^(57P0[1-3]|08...)$/;
 
-interface ErrorText { message: string; code?: string; detail?: string; hint?: string; platform?: string }
+interface ErrorText { message: string; code?: string; detail?: string; hint?: string }
 
 /** What went wrong, in the platform's words, and which side it was. */
 export function failure(o: {
@@ -51,10 +52,9 @@ export function failure(o: {
   }
   const err = e as ErrorText;
   // An unreachable platform names itself (the connection that failed is that platform's).
-  // (UnreachablePlatformError, recognised by its shape: importing postgresql.ts here would be a cycle.)
-  if (typeof err.platform === 'string' && (err.platform === o.authority || err.platform === o.copy) && /^Cannot connect to platform /.test(err.message ?? '')) {
-    const which: Side = err.platform === o.authority ? 'authority' : 'copy';
-    return { severity: 'error', summary: `Platform "${err.platform}" is unreachable`, detail: o.scrub(err.message), attribute: [which] };
+  if (e instanceof PlatformUnreachableError && (e.platform === o.authority || e.platform === o.copy)) {
+    const which: Side = e.platform === o.authority ? 'authority' : 'copy';
+    return { severity: 'error', summary: `Platform "${e.platform}" is unreachable`, detail: o.scrub(e.message), attribute: [which] };
   }
   const name = side === 'authority' ? o.authority : o.copy;
   const text = `${o.scrub(err.message ?? String(e))}${err.detail ? ` (${o.scrub(err.detail)})` : ''}${err.hint ? ` (hint: ${o.scrub(err.hint)})` : ''}`;
@@ -89,9 +89,9 @@ export function failure(o: {
 export class RouteSides {
   private readonly versions = new Map<Side, Promise<number>>();
 
-  constructor(public readonly authority: PostgresAdapter, public readonly copy: PostgresAdapter) {}
+  constructor(public readonly authority: PostgresConnection, public readonly copy: PostgresConnection) {}
 
-  public pg(side: Side): PostgresAdapter {
+  public pg(side: Side): PostgresConnection {
     return side === 'authority' ? this.authority : this.copy;
   }
 

@@ -6,7 +6,7 @@
  * stream counts as an error), so a change the copy cannot apply is retried every few seconds
  * (wal_retrieve_retry_interval, 5 s by default), and watching tells the cases apart.
  */
-import { RouteHealth } from './adapter';
+import { RouteHealth } from '../adapter';
 
 /** Two of the 5 s a failed receiver waits before it retries, so a retry shows even on a slow machine. */
 const WATCH_MS = 11_000;

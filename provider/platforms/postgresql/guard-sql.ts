@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { FieldLocation } from './adapter';
+import { FieldLocation } from '../adapter';
 
 /** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated, so refuse them. */
 export const MAX_IDENTIFIER_BYTES = 63;

@@ -5,12 +5,12 @@
  * its own function, whose body is the constant one, with invoker's rights, the pinned search path,
  * and the provider's user as owner (an owner may edit it).
  */
-import { FieldLocation } from './adapter';
-import { Run } from './postgresql-catalog';
+import { FieldLocation } from '../adapter';
+import { Run } from './catalog';
 import {
   BLANK_GUARD_BODY, BLANK_GUARD_TGTYPE, GUARD_BODY, GUARD_FIXED_ARGS, GUARD_PREFIX, GUARD_PROCONFIG, GUARD_TGTYPE, PINNED_SEARCH_PATH,
   guardFunctionName, guardTriggerName,
-} from './postgresql-guard-sql';
+} from './guard-sql';
 
 /** One authority guard on a table, as read back. */
 export interface GuardReadBack {

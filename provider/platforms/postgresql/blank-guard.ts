@@ -4,15 +4,15 @@
  * the copy holds a trigger that fires only for replicated writes (ENABLE REPLICA: the apply worker
  * and the provider's settle write with session_replication_role = replica, people do not) and puts
  * the copy's value back where the incoming one is blank. One per (authority, table) on the copy.
- * Its SQL, a constant body with the columns in its function's setting, is in postgresql-guard-sql.ts.
+ * Its SQL, a constant body with the columns in its function's setting, is in guard-sql.ts.
  */
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { FieldLocation } from './adapter';
-import { inTransaction } from './postgresql';
-import { Run } from './postgresql-catalog';
-import { blankGuardIntact } from './postgresql-guard-read';
-import { blankGuardStatements, removeBlankGuardStatements } from './postgresql-guard-sql';
+import { FieldLocation } from '../adapter';
+import { inTransaction } from './connection';
+import { Run } from './catalog';
+import { blankGuardIntact } from './guard-read';
+import { blankGuardStatements, removeBlankGuardStatements } from './guard-sql';
 
 /** The trigger's and its function's name: `authority_keep_<hash>` of authority and table. */
 export function blankGuardName(authority: string, loc: FieldLocation): string {

@@ -3,13 +3,13 @@
  * a key, the copy holds the same table and columns and may subscribe, no password would reach a
  * server log, no loop, and the pair's slot is not someone else's.
  */
-import { Diagnostic } from '../framework';
-import { FieldLocation, SyncRoute } from './adapter';
-import { COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, findSlot, inspectTable, missingTable, noKey } from './postgresql-catalog';
-import { loopRefusals, syncPairName } from './postgresql-route-names';
-import { entriesOf, readRegistry } from './postgresql-route-registry';
-import { RouteSides, Side } from './postgresql-route-sides';
-import { unsilenced } from './postgresql-route-statements';
+import { Diagnostic } from '../../framework';
+import { FieldLocation, SyncRoute } from '../adapter';
+import { COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, findSlot, inspectTable, missingTable, noKey } from './catalog';
+import { loopRefusals, syncPairName } from './route-names';
+import { entriesOf, readRegistry } from './route-registry';
+import { RouteSides, Side } from './route-sides';
+import { unsilenced } from './route-statements';
 
 export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }> {
   const diags: Diagnostic[] = [];

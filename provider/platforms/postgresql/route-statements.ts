@@ -4,7 +4,7 @@
  * kept out of the copy's server log.
  */
 import { Client } from 'pg';
-import { COLUMN_LISTS_SINCE, Run } from './postgresql-catalog';
+import { COLUMN_LISTS_SINCE, Run } from './catalog';
 
 /** SQLSTATE query_canceled: statement_timeout ran out. */
 const QUERY_CANCELED = '57014';

@@ -1,0 +1,127 @@
+/**
+ * PostgreSQL platform adapter.
+ *
+ * A copy's columns are protected by a guard trigger rather than column privileges, because:
+ * - applications usually connect as the table owner, and owners (and superusers) bypass
+ *   privileges, while a trigger stops them too;
+ * - the trigger's error carries the correction path, so the person who was refused learns
+ *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
+ * - it fires ALWAYS, also in sessions with session_replication_role = replica, and lets through
+ *   only the sync principal, logical replication's apply workers and the provider's own settle.
+ * Writes that leave a value unchanged pass, so applications that save whole rows keep working.
+ *
+ * The guard's SQL is built in guard-sql.ts (constant bodies, checked and quoted names),
+ * read back in guard-read.ts, and checked at plan in guard-check.ts.
+ */
+import { Diagnostic } from '../../framework';
+import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapter';
+import { PostgresConnection } from './connection';
+import { guardPlanChecks } from './guard-check';
+import { readGuards } from './guard-read';
+import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
+
+/** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
+export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
+  public readonly kind = 'postgresql';
+
+  /** The trigger's name: readable when the key allows it. Trigger names are per table. */
+  public mechanismName(_location: FieldLocation, key: string): string {
+    return guardTriggerName(key);
+  }
+
+  public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
+    const db = await this.connect();
+    const where = `on platform "${this.name}" (database ${this.settings.database} at ${this.settings.host}:${this.settings.port})`;
+    const table = await db.query<{ oid: number; kind: string }>(
+      `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2`,
+      [p.location.namespace, p.location.container],
+    );
+    if (table.rowCount === 0) {
+      const known = await db.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
+        [p.location.namespace],
+      );
+      return [{
+        severity: 'error',
+        summary: `Table ${p.location.namespace}.${p.location.container} does not exist ${where}`,
+        detail: known.rowCount
+          ? `Tables in schema ${p.location.namespace}: ${known.rows.map((r) => r.relname).join(', ')}. Fix the table name, or create the table first.`
+          : `Schema ${p.location.namespace} has no tables. Fix the schema or table name, or create the table first.`,
+        attribute: ['table'],
+      }];
+    }
+    if (!['r', 'p'].includes(table.rows[0].kind)) {
+      return [{
+        severity: 'error',
+        summary: `${p.location.namespace}.${p.location.container} ${where} is not a table`,
+        detail: 'Only tables can be protected: a view or a materialized view is a projection, not a copy people edit.',
+        attribute: ['table'],
+      }];
+    }
+    const diags: Diagnostic[] = [];
+    const cols = await db.query<{ attname: string }>(
+      'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+      [table.rows[0].oid],
+    );
+    const existing = cols.rows.map((r) => r.attname);
+    p.fields.forEach((f, i) => {
+      if (!existing.includes(f)) {
+        diags.push({
+          severity: 'error',
+          summary: `Column "${f}" does not exist in ${p.location.namespace}.${p.location.container} ${where}`,
+          detail: `Its columns: ${existing.join(', ')}. Fix the column name in the policy.`,
+          attribute: ['columns', i],
+        });
+      }
+    });
+    const role = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
+    if (role.rowCount === 0) {
+      diags.push({
+        severity: 'error',
+        summary: `Sync principal "${p.syncPrincipal}" is not a role ${where}`,
+        detail: 'The sync principal is the only role allowed to write the protected columns. Create the role, or name the role your sync connects as.',
+        attribute: ['sync_principal'],
+      });
+    } else if (diags.length === 0) {
+      const writable = await db.query<{ col: string }>(
+        `SELECT col FROM unnest($2::text[]) AS col
+          WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
+        [p.syncPrincipal, p.fields, table.rows[0].oid],
+      );
+      if (writable.rowCount) {
+        diags.push({
+          severity: 'warning',
+          summary: `Sync principal "${p.syncPrincipal}" cannot UPDATE ${writable.rows.map((r) => r.col).join(', ')} ${where}`,
+          detail: 'The protection lets the sync through, but the database will still refuse it for lack of privileges. Grant it UPDATE on these columns.',
+          attribute: ['sync_principal'],
+        });
+      }
+    }
+    const guarded = p.authority !== this.name;
+    return [...diags, ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
+  }
+
+  public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
+    const name = guardTriggerName(key);
+    const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
+    if (!found) return null;
+    return {
+      location, key: found.key ?? key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,
+      correctionHint: found.correctionHint, fact: found.fact, enforced: found.enforced, mechanism: name,
+    };
+  }
+
+  public async applyProtection(p: FieldProtection): Promise<void> {
+    await this.transaction(installGuardStatements(p.location, {
+      syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
+    }));
+  }
+
+  public async removeProtection(location: FieldLocation, key: string): Promise<void> {
+    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
+    await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
+  }
+
+}
