@@ -257,6 +257,13 @@ export class AuthorityPolicy extends Construct {
       for (const field of this.fields) {
         const source = receiver.feed ?? this.ownerOf(field);
         if (source === receiver.platform || !source.connection || !receiver.platform.connection) continue;
+        if (!source.connection.canSyncTo(receiver.platform.connection)) {
+          Annotations.of(this).addWarning(
+            `${this.node.path}: ${field} is not synced from ${source.name} to ${receiver.platform.name}: no sync route carries values from a ` +
+              `${source.connection.providerKind} platform to a ${receiver.platform.connection.providerKind} one. Sync them with their own integration; the copy stays protected.`,
+          );
+          continue;
+        }
         const from = field.locationOn(source);
         const to = field.locationOn(receiver.platform);
         if (!from || !to) continue; // the rule pack reports missing locations

@@ -35,11 +35,28 @@ export abstract class PlatformConnection {
     return new PostgresqlConnection(props);
   }
 
+  /** The provider's kind of platform: the name of its connection block (e.g. "postgresql"). */
+  public abstract readonly providerKind: string;
+
   /** The provider block for a platform with this connection. */
   public abstract toProviderPlatform(name: string): AuthorityProviderPlatform;
+
+  /**
+   * Whether a sync route can carry values from a platform with this connection (the sender) to
+   * one with `other` (the receiver). Routes run only between kinds the provider has a router
+   * for; synth makes no route, and warns, for any other pair.
+   */
+  public canSyncTo(other: PlatformConnection): boolean {
+    return SYNC_PAIRS.some(([sender, receiver]) => sender === this.providerKind && receiver === other.providerKind);
+  }
 }
 
+/** The pairs of kinds (sender, receiver) the provider has a sync router for. */
+const SYNC_PAIRS: ReadonlyArray<readonly [string, string]> = [['postgresql', 'postgresql']];
+
 class PostgresqlConnection extends PlatformConnection {
+  public readonly providerKind = 'postgresql';
+
   constructor(private readonly props: PostgresqlConnectionProps) {
     super();
     if (props.passwordEnv && props.passwordFile) {
