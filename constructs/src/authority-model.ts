@@ -1,9 +1,10 @@
 import { IConstruct } from 'constructs';
-import { AuthorityPolicy } from './authority-policy';
-import { Concept, ConceptField } from './concept';
+import type { AuthorityPolicy } from './authority-policy';
+import type { Concept, ConceptField } from './concept';
 import { AllowedEdits, Copy } from './copy';
-import { Domain } from './domain';
-import { Platform } from './platform';
+import type { Domain } from './domain';
+import { AUTHORITY_POLICY, CONCEPT, DOMAIN, isMarked } from './markers';
+import type { Platform } from './platform';
 import { PropagationKind } from './propagation';
 
 /**
@@ -60,9 +61,9 @@ export class AuthorityModel {
   private constructor(root: IConstruct) {
     this.root = root;
     const all = root.node.findAll();
-    this.domains = all.filter((c): c is Domain => c instanceof Domain);
-    this.concepts = all.filter((c): c is Concept => c instanceof Concept);
-    this.policies = all.filter(AuthorityPolicy.isAuthorityPolicy);
+    this.domains = all.filter((c): c is Domain => isMarked<Domain>(c, DOMAIN));
+    this.concepts = all.filter((c): c is Concept => isMarked<Concept>(c, CONCEPT));
+    this.policies = all.filter((c): c is AuthorityPolicy => isMarked<AuthorityPolicy>(c, AUTHORITY_POLICY));
     this.today = AuthorityModel.resolveToday(root);
     // Rules ask "which policies govern this field" for every field: index it once, so a run of
     // the pack stays linear in the size of the model.
@@ -82,7 +83,7 @@ export class AuthorityModel {
 
   /** The Domain a construct belongs to, if any. */
   public domainOf(scope: IConstruct): Domain | undefined {
-    return scope.node.scopes.slice().reverse().find((s): s is Domain => s instanceof Domain);
+    return scope.node.scopes.slice().reverse().find((s): s is Domain => isMarked<Domain>(s, DOMAIN));
   }
 
   /** The platforms a policy names: its authority, then its copies. */

@@ -6,6 +6,7 @@ import { Contract } from './contract';
 import { Copy } from './copy';
 import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
+import { AUTHORITY_POLICY, isMarked, mark } from './markers';
 import { Duration } from './duration';
 import { guardKey as keyOfPath, ProtectionSpec } from './guard-key';
 import { FieldProtection } from './l1/field-protection';
@@ -51,7 +52,7 @@ export interface AuthorityPolicyProps {
  */
 export class AuthorityPolicy extends Construct {
   public static isAuthorityPolicy(x: unknown): x is AuthorityPolicy {
-    return x instanceof AuthorityPolicy;
+    return isMarked<AuthorityPolicy>(x, AUTHORITY_POLICY);
   }
 
   public readonly concept: Concept;
@@ -79,6 +80,7 @@ export class AuthorityPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthorityPolicyProps) {
     super(scope, id);
+    mark(this, AUTHORITY_POLICY);
     const domain = Domain.enclosing(this);
     checkPolicyProps(this.node.path, props);
     this.concept = props.concept;

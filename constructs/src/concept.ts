@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { CONCEPT, mark } from './markers';
 import { FieldLocation, Platform } from './platform';
 import { checkInstance, checkObject, checkString } from './prop-checks';
 
@@ -66,6 +67,7 @@ export class Concept extends Construct {
 
   constructor(scope: Construct, id: string, props: ConceptProps = {}) {
     super(scope, id);
+    mark(this, CONCEPT);
     checkObject(this.node.path, 'props', props, false);
     checkString(this.node.path, 'description', props.description, { optional: true, blankAllowed: true });
     this.conceptName = id.toLowerCase();

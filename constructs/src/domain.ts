@@ -1,6 +1,7 @@
 import { Aspects, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
+import { DOMAIN, mark } from './markers';
 import { Platform } from './platform';
 import { checkObject, checkString } from './prop-checks';
 import { Rules } from './rule-pack';
@@ -33,6 +34,7 @@ export class Domain extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: DomainProps) {
     super(scope, id);
+    mark(this, DOMAIN);
     checkObject(this.node.path, 'props', props, false);
     checkString(this.node.path, 'governedBy', props.governedBy, { blankAllowed: true });
     checkString(this.node.path, 'description', props.description, { optional: true, blankAllowed: true });

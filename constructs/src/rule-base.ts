@@ -1,4 +1,4 @@
-import { AuthorityModel } from './authority-model';
+import type { AuthorityModel } from './authority-model';
 import { IAuthorityRule, RuleFinding, RuleLevel } from './rule';
 
 // The base of the pack's own rules. Not exported from the library: users reach rules through

@@ -1,7 +1,8 @@
 import { Annotations } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { AuthorityModel } from './authority-model';
-import { Domain } from './domain';
+import type { Domain } from './domain';
+import { DOMAIN, isMarked } from './markers';
 import { AuthorityModelError } from './model-error';
 import { IAuthorityRule, RuleLevel } from './rule';
 import { AuthorityLocationMissingRule } from './rules/authority-location-missing';
@@ -228,7 +229,7 @@ export class Rules {
     const root = domain.node.root;
     const round = rounds.get(root);
     if (round && round.report === undefined) return; // this synth's round is open already
-    rounds.set(root, { pending: new Set(root.node.findAll().filter((c) => c instanceof Domain)) });
+    rounds.set(root, { pending: new Set(root.node.findAll().filter((c) => isMarked<Domain>(c, DOMAIN))) });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { AuthorityModel } from './authority-model';
+import type { AuthorityModel } from './authority-model';
 
 /** How a rule's findings affect synth. */
 export enum RuleLevel {

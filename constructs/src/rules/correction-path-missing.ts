@@ -1,4 +1,4 @@
-import { AuthorityModel } from '../authority-model';
+import type { AuthorityModel } from '../authority-model';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

@@ -1,5 +1,5 @@
-import { AuthorityModel } from '../authority-model';
-import { Platform } from '../platform';
+import type { AuthorityModel } from '../authority-model';
+import type { Platform } from '../platform';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

@@ -1,5 +1,5 @@
-import { AuthorityModel } from '../authority-model';
-import { AuthorityPolicy } from '../authority-policy';
+import type { AuthorityModel } from '../authority-model';
+import type { AuthorityPolicy } from '../authority-policy';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

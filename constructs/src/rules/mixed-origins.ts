@@ -1,7 +1,7 @@
-import { AuthorityModel } from '../authority-model';
-import { AuthorityPolicy } from '../authority-policy';
-import { ConceptField } from '../concept';
-import { Platform } from '../platform';
+import type { AuthorityModel } from '../authority-model';
+import type { AuthorityPolicy } from '../authority-policy';
+import type { ConceptField } from '../concept';
+import type { Platform } from '../platform';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

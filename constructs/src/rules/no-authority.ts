@@ -1,5 +1,5 @@
 import { AuthorityModel } from '../authority-model';
-import { ConceptField } from '../concept';
+import type { ConceptField } from '../concept';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

@@ -1,4 +1,4 @@
-import { AuthorityModel } from '../authority-model';
+import type { AuthorityModel } from '../authority-model';
 import { AllowedEdits } from '../copy';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';

@@ -1,6 +1,6 @@
 import { AuthorityModel } from '../authority-model';
-import { AuthorityPolicy } from '../authority-policy';
-import { ConceptField } from '../concept';
+import type { AuthorityPolicy } from '../authority-policy';
+import type { ConceptField } from '../concept';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 

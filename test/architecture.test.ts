@@ -1,0 +1,116 @@
+/**
+ * The import structure the project keeps: no import cycles at run time in the provider or the
+ * constructs (type-only imports are erased and do not count), and platform kinds are plug-ins:
+ * only the registry (provider/platforms/index.ts) imports a kind's folder, and kinds do not
+ * import each other.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'proto' ? [] : sourceFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** The project files `file` imports at run time (relative imports that are not type-only). */
+function runtimeImports(file: string): string[] {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  for (const s of source.statements) {
+    let spec: ts.Expression | undefined;
+    if (ts.isImportDeclaration(s)) {
+      const clause = s.importClause;
+      const bindings = clause?.namedBindings;
+      const onlyTypes = !!clause && (clause.isTypeOnly ||
+        (!clause.name && !!bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly)));
+      if (!onlyTypes) spec = s.moduleSpecifier;
+    } else if (ts.isExportDeclaration(s) && !s.isTypeOnly) {
+      spec = s.moduleSpecifier;
+    }
+    if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) continue;
+    const base = path.resolve(path.dirname(file), spec.text);
+    const target = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+    if (target) found.push(target);
+  }
+  return found;
+}
+
+/** Every cycle of the graph, each once, as the list of its nodes (strongly connected components of more than one node, or a self-import). */
+export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+const files = [...sourceFiles(path.join(ROOT, 'provider')), ...sourceFiles(path.join(ROOT, 'constructs', 'src'))];
+const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
+const relative = (f: string) => path.relative(ROOT, f);
+
+test('the cycle finder finds a cycle, and only cycles', () => {
+  expect(cyclesOf(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+  expect(cyclesOf(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+  expect(cyclesOf(new Map([['a', ['a']]]))).toEqual([['a']]);
+});
+
+test('the provider and the constructs import nothing in a circle', () => {
+  expect(files.length).toBeGreaterThan(50);
+  expect(cyclesOf(graph).map((c) => c.map(relative))).toEqual([]);
+});
+
+/** The kind folder a file belongs to (provider/platforms/<kind>/...), if any. */
+function kindOf(file: string): string | undefined {
+  const m = /^provider\/platforms\/([^/]+)\//.exec(relative(file));
+  return m?.[1];
+}
+
+test('only the registry imports a platform kind, and kinds do not import each other', () => {
+  const registry = path.join(ROOT, 'provider', 'platforms', 'index.ts');
+  const reaches = [...graph].flatMap(([from, targets]) => targets
+    .filter((to) => kindOf(to) !== undefined && kindOf(to) !== kindOf(from) && from !== registry)
+    .map((to) => `${relative(from)} -> ${relative(to)}`));
+  expect(reaches).toEqual([]);
+});
+
+test('resources import no platform kind', () => {
+  const resources = files.filter((f) => relative(f).startsWith('provider/resources/'));
+  expect(resources.length).toBeGreaterThan(0);
+  for (const f of resources) {
+    const text = fs.readFileSync(f, 'utf8');
+    expect([relative(f), text.match(/from '[^']*platforms\/(postgresql|directus)[^']*'/g)]).toEqual([relative(f), null]);
+  }
+});
