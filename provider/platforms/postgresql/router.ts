@@ -35,7 +35,7 @@
  * The copy's apply worker writes with session_replication_role = replica, so the copy's guard
  * trigger (ENABLE ORIGIN) does not fire for it while it still refuses people. Files: names and loop
  * rules (route-names.ts), plan's checks (route-check.ts), the pair's steps (pair-steps.ts),
- * membership (route-registry.ts), settling (settle.ts, reconcile.ts), failures by side (route-sides.ts).
+ * membership (route-registry.ts), read-back and health (route-read.ts), settling (settle.ts, reconcile.ts), failures by side (route-sides.ts).
  *
  * The subscription's connection string holds the authority's password: logical replication keeps
  * it in pg_subscription.subconninfo on the copy (readable by superusers only). The provider never
@@ -45,21 +45,17 @@
  */
 import { escapeIdentifier } from 'pg';
 import { Diagnostic, DiagnosticError } from '../../framework';
-import { Comparison, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
+import { Comparison, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
 import type { PostgresConnection } from './connection';
-import {
-  ORIGIN_NONE_SINCE, SubscriptionFacts, connectionDigest, digestOf, findPublication, findSlot,
-  findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, slotSender, subscriptionStats,
-} from './catalog';
-import { hasBlankGuard } from './blank-guard';
+import { ORIGIN_NONE_SINCE, inspectTable, missingTable, noKey } from './catalog';
 import { compareRows } from './reconcile';
 import { checkRoute, reverseRoute } from './route-check';
-import { watchPair } from './route-health';
 import { loopRefusals, syncPairName } from './route-names';
-import { RouteEntry, entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './route-registry';
+import { pairHealth, readRoute } from './route-read';
+import { RouteEntry, unlessBlankColumns } from './route-registry';
 import { RouteSides, Side, marked } from './route-sides';
 import { SettleSpec, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
-import { PUBLISHED_ACTIONS, PairSteps } from './pair-steps';
+import { PairSteps } from './pair-steps';
 
 export { loopRefusals, syncPairName };
 
@@ -93,38 +89,8 @@ export class PostgresSyncRouter implements SyncRouter {
     return checkRoute(this.sides, route);
   }
 
-  public async readRoute(r: SyncRouteIdentity): Promise<SyncRouteReadBack | null> {
-    const name = syncPairName(r);
-    const loc = r.location;
-    const [publication, registry, slot, subscription, copyVersion] = await Promise.all([
-      this.on('authority', 'read its publications', () => findPublication(this.sides.run('authority'), name, loc)),
-      this.on('authority', 'read its publications', () => readRegistry(this.sides.run('authority'), name)),
-      this.slot(name), this.subscription(name, loc), this.version('copy'),
-    ]);
-    // The route is its entry in the pair's registry; a table without entries (a publication older
-    // than keys, or parts left by hand) is the route without a key, as found.
-    const routes = entriesOf(registry?.entries ?? [], loc);
-    const here = publication?.here;
-    const mine = routes.find((e) => e.key === keyOf(r));
-    if (routes.length ? !mine : !here && !subscription?.hasTable) return null;
-    const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
-    const keyFields = source?.key ?? [];
-    const published = here?.columns ?? [];
-    const fields = mine ? [...keyFields.filter((k) => published.includes(k)), ...routeColumns(published, keyFields, mine, routes)] : published;
-    const publishes = !!publication && !publication.allTables && !!here && here.rowFilter === null &&
-      publication.actions === PUBLISHED_ACTIONS && publication.viaRoot && keyFields.length > 0 && keyFields.every((k) => published.includes(k));
-    const sent = !!slot && slot.ours;
-    const received = !!subscription && subscription.enabled && subscription.slot === name &&
-      subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
-      (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
-      await this.connectsAsConfigured(name);
-    const keepsBlank = await this.on('copy', 'read its triggers', () => hasBlankGuard(this.sides.run('copy'), r.authority, loc));
-    return {
-      fields, keyFields, enabled: publishes && sent && received, keepsAgainstBlank: keepsBlank,
-      othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
-      divergence: registry?.recorded && mine ? mine.divergence : undefined,
-      reverseRoute: (await reverseRoute(this.sides, loc)) !== undefined,
-    };
+  public readRoute(r: SyncRouteIdentity): Promise<SyncRouteReadBack | null> {
+    return readRoute(this.sides, r);
   }
 
   public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }> {
@@ -301,41 +267,17 @@ export class PostgresSyncRouter implements SyncRouter {
     }));
   }
 
-  /** Whether the pair's subscription connects with the authority's settings of this configuration (true when that cannot be read). */
-  private async connectsAsConfigured(name: string): Promise<boolean> {
-    const digest = await this.on('copy', 'read its subscription', () => connectionDigest(this.sides.run('copy'), name));
-    return digest === undefined || digest === digestOf(this.authority.connectionString());
-  }
-
   /** How the pair's receiver runs (see route-health.ts); watched once per pair and process. */
   public async health(r: SyncRouteIdentity, watch = true): Promise<RouteHealth | undefined> {
     const name = syncPairName(r);
-    if (!watch) return this.watch(name, false);
+    if (!watch) return pairHealth(this.sides, name, false);
     let found = healthChecks.get(this.copy)?.get(name);
     if (!found) {
-      found = this.watch(name, true);
+      found = pairHealth(this.sides, name, true);
       if (!healthChecks.has(this.copy)) healthChecks.set(this.copy, new Map());
       healthChecks.get(this.copy)!.set(name, found);
     }
     return found;
-  }
-
-  private async watch(name: string, watch: boolean): Promise<RouteHealth | undefined> {
-    const copyVersion = await this.version('copy');
-    return watchPair(name, watch, {
-      subscription: () => this.on('copy', 'read its subscription', () => subscriptionStats(this.sides.run('copy'), name, copyVersion)),
-      sender: () => this.on('authority', 'read its replication statistics', () => slotSender(this.sides.run('authority'), name)),
-      connectionCurrent: () => this.connectsAsConfigured(name),
-    });
-  }
-
-  private slot(name: string) {
-    return this.on('authority', 'read its replication slots', () => findSlot(this.sides.run('authority'), name));
-  }
-
-  private async subscription(name: string, loc: FieldLocation): Promise<SubscriptionFacts | undefined> {
-    const version = await this.version('copy');
-    return this.on('copy', 'read its subscriptions', () => findSubscription(this.sides.run('copy'), name, loc, version));
   }
 
   private version(side: Side): Promise<number> {
