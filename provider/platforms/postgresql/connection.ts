@@ -155,6 +155,10 @@ export class PostgresConnection {
       // A step that would wait longer on another session's lock fails with the wait named
       // (lockWaitAdvice). Set after connecting: poolers such as PgBouncer refuse unknown startup parameters.
       await client.query(`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`);
+      // Nothing of a user's may shadow what the provider calls (to_jsonb, operators ...): a role with
+      // CREATE on a schema in the default search path would otherwise run code with the provider's
+      // rights. Every user object is named with its schema.
+      await client.query('SET search_path = pg_catalog, pg_temp');
       return client;
     };
     try {

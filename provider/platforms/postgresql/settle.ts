@@ -83,6 +83,9 @@ export async function settleRows(authorityDb: Client, copyDb: Client, spec: Sett
           'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
       });
     }
+    // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
+    // owner put on the table then run with the owner's rights, not the provider's.
+    await copyDb.query(await actAsOwner(copyDb, spec.location));
     const result = await compareRows({
       authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
       location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
@@ -93,4 +96,18 @@ export async function settleRows(authorityDb: Client, copyDb: Client, spec: Sett
     await copyDb.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
+}
+
+/** `SET LOCAL ROLE` to the owner of the copy's table (the provider's user must be able to act as it: plan checks). */
+export async function actAsOwner(db: Client, loc: FieldLocation): Promise<string> {
+  const found = await db.query<{ owner: string }>(
+    `SELECT pg_catalog.pg_get_userbyid(c.relowner) AS owner FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [loc.namespace, loc.container]);
+  if (!found.rowCount) throw new Error(`table ${loc.namespace}.${loc.container} does not exist on the copy`);
+  return setLocalRole(found.rows[0].owner);
+}
+
+/** The statement that acts as `role` until the transaction ends. */
+export function setLocalRole(role: string): string {
+  return `SET LOCAL ROLE ${escapeIdentifier(role)}`;
 }
