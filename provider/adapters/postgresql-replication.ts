@@ -52,6 +52,7 @@ import {
   findSubscription, ignoresReplicatedChanges, inspectTable, missingTable, noKey, slotSender, subscriptionStats,
 } from './postgresql-catalog';
 import { hasBlankGuard } from './postgresql-blank-guard';
+import { readGuards } from './postgresql-guard-read';
 import { compareRows } from './postgresql-reconcile';
 import { checkRoute, reverseRoute } from './postgresql-route-check';
 import { watchPair } from './postgresql-route-health';
@@ -118,11 +119,15 @@ export class PostgresSyncRouter implements SyncRouter {
       (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
       await this.connectsAsConfigured(name);
     const keepsBlank = await this.on('copy', 'read its triggers', () => hasBlankGuard(this.sides.run('copy'), r.authority, loc));
+    // A guard of these columns found off: people could edit the copy meanwhile (settled by the repairing apply).
+    const guards = await this.on('copy', 'read its triggers', () => readGuards(this.sides.run('copy'), loc));
+    const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => fields.includes(c)));
     return {
       fields, keyFields, enabled: publishes && sent && received, keepsAgainstBlank: keepsBlank,
       othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
       divergence: registry?.recorded && mine ? mine.divergence : undefined,
       reverseRoute: (await reverseRoute(this.sides, loc)) !== undefined,
+      copyUnguarded,
     };
   }
 
@@ -146,7 +151,8 @@ export class PostgresSyncRouter implements SyncRouter {
       // A new subscription starts switched off when the route settles. A route joining a running
       // subscription (its table taken in, or its columns added to a table already there) is
       // compared first; the receiver pauses only when there is something to settle.
-      const joined = subscribed ?? (joins ? 'extended' : undefined);
+      // A route found altered (its copy's guard was off) settles like one that joins.
+      const joined = subscribed ?? (joins || route.resettle ? 'extended' : undefined);
       if (!joined || !settlesAtStart(route.divergence)) return;
       if (joined !== 'created') {
         if ((await this.compare(spec)).differing === 0) return;
