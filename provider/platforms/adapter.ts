@@ -97,6 +97,11 @@ export interface SyncRoute extends SyncRouteIdentity {
   readonly replacesKey?: string;
   /** The route runs the other way now and is being reversed in place (an ownership transfer): it is not its own reverse. */
   readonly reversesInPlace?: boolean;
+  /**
+   * Settle the copy's diverged values by `divergence` even though the route is not starting: it
+   * was found altered (e.g. the copy's protection was off, so people may have edited the copy).
+   */
+  readonly resettle?: boolean;
 }
 
 /** A sync route as read back from both platforms. */
@@ -115,6 +120,11 @@ export interface SyncRouteReadBack {
   readonly divergence?: Divergence;
   /** A route from the copy back to the authority on the same table exists. */
   readonly reverseRoute: boolean;
+  /**
+   * A protection of the route's columns on the copy, for this authority, is disabled or altered:
+   * people could edit the copy while it was, so the values there may have diverged.
+   */
+  readonly copyUnguarded: boolean;
 }
 
 /** How a route runs now, as the platforms report it: for plan-time warnings, never for drift. */

@@ -182,7 +182,7 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
   if (prior.enforced === false && planned.role !== 'authority') {
     changes.push(warn(
       `${fact(prior)}: the protection on ${where} was disabled or altered by hand`,
-      `While it was, people could edit the copy. This apply restores it; edits made meanwhile stay until the sync overwrites them.`,
+      `While it was, people could edit the copy. This apply restores it; a sync route to this copy settles what they changed by its divergence rule (its warning says how many rows differ).`,
     ));
   }
   return changes;

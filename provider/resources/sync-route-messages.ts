@@ -87,7 +87,7 @@ export const list = (v: Value) => (Array.isArray(v) ? v.join(', ') : String(v));
 export const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
 /** What a starting route does with the copy's values that already differ, and rows the copy lacks. */
-export function divergenceAtStart(planned: ObjectValue, c: Comparison): Diagnostic[] {
+export function divergenceAtStart(planned: ObjectValue, c: Comparison, repairing = false): Diagnostic[] {
   const [table, from, to, rule] = [tableOf(planned), planned.authority as string, planned.copy as string, planned.divergence as Divergence];
   const warnings: Diagnostic[] = [];
   if (c.differing > 0) {
@@ -95,8 +95,10 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison): Diagnost
       ? {
         severity: 'warning',
         summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)}; this apply replaces ${c.differing === 1 ? 'it' : 'them'} with ${from}'s values`,
-        detail: `divergence = ${rule}: the route settles values that differ once, as it starts (the receiver from ${from} pauses meanwhile), ` +
-          `then carries every change made at ${from}.`,
+        detail: (repairing
+          ? `The route or the copy's protection was found disabled or altered, so values on ${to} may have been edited meanwhile. divergence = ${rule}: this apply settles them once`
+          : `divergence = ${rule}: the route settles values that differ once, as it starts`) +
+          ` (the receiver from ${from} pauses meanwhile), then carries every change made at ${from}.`,
       }
       : {
         severity: 'warning',

@@ -88,7 +88,8 @@ const schema: BlockSchema = {
       type: 'bool', computed: true,
       description: 'True when every part of the route is in place: the authority publishes exactly the key and governed columns of the ' +
         'table, the copy\'s subscription exists, is enabled and receives the table, and its replication slot exists on the authority. False when someone ' +
-        'disabled, dropped or altered a part by hand (drift); apply repairs it.',
+        'disabled, dropped or altered a part by hand, or when the copy\'s protection of these columns was found off (drift); apply repairs it ' +
+        'and settles the values people may have edited meanwhile by `divergence`.',
     },
     publication: {
       type: 'string', computed: true,
@@ -171,9 +172,11 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           // A route that starts (created, or moved to other platforms) says what it does with the
           // values that already differ.
           const starts = !prior || prior.authority !== planned.authority || prior.copy !== planned.copy;
-          if (starts && !isUnknown(planned.divergence) && !diagnostics.some((d) => d.severity === 'error')) {
+          // One found altered (its copy's protection off, say) is compared too: people may have edited the copy meanwhile.
+          const repairs = !starts && prior?.enabled === false;
+          if ((starts || repairs) && !isUnknown(planned.divergence) && !diagnostics.some((d) => d.severity === 'error')) {
             const compared = await router.compareRoute(routeOf(planned));
-            if (compared) diagnostics.push(...divergenceAtStart(planned, compared));
+            if (compared) diagnostics.push(...divergenceAtStart(planned, compared, repairs));
           }
         }
       }
@@ -201,13 +204,19 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       try {
         // A key changed in place: the route's membership moves to the new key in one step.
         const replacesKey = prior && prior.authority === planned.authority && prior.copy === planned.copy && keyOf(prior) !== keyOf(planned) ? keyOf(prior) : undefined;
-        const { key, settled } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey });
+        // A route that starts compares even when its parts are already there (an apply cut short after
+        // publishing): plan promised to settle it. One found altered settles what people edited meanwhile.
+        const starts = !prior || prior.authority !== planned.authority || prior.copy !== planned.copy;
+        const resettle = starts || prior.enabled === false;
+        const { key, settled } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey, resettle });
         return {
           state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
           diagnostics: settled?.differing ? [{
             severity: 'warning',
             summary: `${tableOf(planned)}: replaced ${list(planned.columns)} in ${rows(settled.differing)} on ${String(planned.copy)} with ${String(planned.authority)}'s values`,
-            detail: `The route started with divergence ${String(planned.divergence)}: values that differed before it existed were settled once; from now on changes at ${String(planned.authority)} flow.`,
+            detail: !starts
+              ? `The route or the copy's protection had been disabled or altered; with divergence ${String(planned.divergence)} the values edited meanwhile were settled once.`
+              : `The route started with divergence ${String(planned.divergence)}: values that differed before it existed were settled once; from now on changes at ${String(planned.authority)} flow.`,
           }] : [],
         };
       } catch (e) {
@@ -245,7 +254,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           divergence,
           // authority_unless_blank is kept on the copy: its guard there, present exactly when this route or
           // another of the table declares it, is part of the route.
-          enabled: found.enabled && found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
+          // A copy left unguarded is repaired by the protection; the route then settles what people edited meanwhile.
+          enabled: found.enabled && !found.copyUnguarded &&
+            found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
           ...platformNamesOf(router, state),
         },
       };

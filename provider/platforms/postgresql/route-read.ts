@@ -8,6 +8,7 @@ import {
   inspectTable, slotSender, subscriptionStats,
 } from './catalog';
 import { hasBlankGuard } from './blank-guard';
+import { readGuards } from './guard-read';
 import { PUBLISHED_ACTIONS } from './pair-steps';
 import { reverseRoute } from './route-check';
 import { watchPair } from './route-health';
@@ -43,11 +44,15 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
     (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
     await connectsAsConfigured(sides, name);
   const keepsBlank = await sides.on('copy', 'read its triggers', () => hasBlankGuard(sides.run('copy'), r.authority, loc));
+  // A guard of these columns found off: people could edit the copy meanwhile (settled by the repairing apply).
+  const guards = await sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), loc));
+  const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => fields.includes(c)));
   return {
     fields, keyFields, enabled: publishes && sent && received, keepsAgainstBlank: keepsBlank,
     othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
     divergence: registry?.recorded && mine ? mine.divergence : undefined,
     reverseRoute: (await reverseRoute(sides, loc)) !== undefined,
+    copyUnguarded,
   };
 }
 

@@ -113,7 +113,8 @@ export class PostgresSyncRouter implements SyncRouter {
       // A new subscription starts switched off when the route settles. A route joining a running
       // subscription (its table taken in, or its columns added to a table already there) is
       // compared first; the receiver pauses only when there is something to settle.
-      const joined = subscribed ?? (joins ? 'extended' : undefined);
+      // A route found altered (its copy's guard was off) settles like one that joins.
+      const joined = subscribed ?? (joins || route.resettle ? 'extended' : undefined);
       if (!joined || !settlesAtStart(route.divergence)) return;
       if (joined !== 'created') {
         if ((await this.compare(spec)).differing === 0) return;
