@@ -15,6 +15,7 @@ import {
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { eventually as poll } from './support/wait';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 
@@ -79,14 +80,8 @@ async function catalogs(db: Client): Promise<unknown> {
   };
 }
 
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Shared tables settle several routes: a little longer than the default. */
+const eventually = <T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 20_000) => poll(read, done, ms);
 
 const words = (s: string) => s.replace(/\s+/g, ' ');
 const published = async (table: string) => (await crm.query(

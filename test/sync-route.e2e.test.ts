@@ -15,6 +15,7 @@ import { OPERATOR_ROLE, SYNC_ROLE, prepareExamplePlatform } from '../embedded/ex
 import { freePort } from '../embedded/local-postgres';
 import { loopRefusals, syncPairName } from '../provider/platforms/postgresql/router';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
 import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
@@ -92,16 +93,6 @@ async function replicationCatalogs(db: Client): Promise<unknown> {
     sharedDescriptions: await q(`SELECT classoid::regclass::text AS catalog, objoid::text AS oid, description FROM pg_shdescription
                                   WHERE objoid >= 16384 ORDER BY 1, 2`),
   };
-}
-
-/** Polls `read` until `done` holds or 15 s pass; returns the last value. */
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The tables this database's authority subscriptions receive now. */

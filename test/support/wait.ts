@@ -18,3 +18,16 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Polls `read` until `done` holds or `withinMs` passes, and returns the last value read: for
+ * tests that then assert on it, so a failure shows the value rather than a timeout.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, withinMs = 15_000): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
