@@ -12,6 +12,7 @@ import { RouteEntry, entriesOf, publicationComment, publishedColumns, readRegist
 import { RouteSides } from './route-sides';
 import { createSlot, quietStatements } from './route-statements';
 import { SettleSpec, subscriptionComment } from './settle';
+import { tableRef } from './guard-sql';
 
 /** What the publication sends: not TRUNCATE (it would empty the copy, local columns and all). */
 export const PUBLISHED_ACTIONS = 'insert, update, delete';
@@ -21,7 +22,6 @@ export const PUBLISHED_ACTIONS = 'insert, update, delete';
  */
 const PUBLICATION_OPTIONS = `publish = '${PUBLISHED_ACTIONS}', publish_via_partition_root = true`;
 
-const tableName = (loc: FieldLocation) => `${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)}`;
 
 /**
  * Statements that make the publication send `sent` of the table (nothing when empty), with
@@ -29,7 +29,7 @@ const tableName = (loc: FieldLocation) => `${escapeIdentifier(loc.namespace)}.${
  */
 export function publicationStatements(name: string, loc: FieldLocation, found: PublicationFacts | undefined, sent: string[], comment: string, commentNow: string | null): string[] {
   const q = escapeIdentifier(name);
-  const table = tableName(loc);
+  const table = tableRef(loc);
   const target = `${table} (${sent.map(escapeIdentifier).join(', ')})`;
   const setComment = comment === commentNow ? [] : [`COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(comment)}`];
   if (!found) return sent.length ? [`CREATE PUBLICATION ${q} FOR TABLE ${target} WITH (${PUBLICATION_OPTIONS})`, `COMMENT ON PUBLICATION ${q} IS ${escapeLiteral(comment)}`] : [];

@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import { Diagnostic } from '../../framework';
 import { ORIGIN_NONE_SINCE } from './catalog';
+import { MAX_IDENTIFIER_BYTES } from './guard-sql';
 
-/** PostgreSQL's NAMEDATALEN - 1. */
-const MAX_NAME_BYTES = 63;
 const NAME_PREFIX = 'authority_';
 
 /**
@@ -19,7 +18,7 @@ const NAME_PREFIX = 'authority_';
 export function syncPairName(r: { readonly authority: string; readonly copy: string }): string {
   const hash = createHash('sha256').update(JSON.stringify([r.authority, r.copy])).digest('hex');
   const readable = `${NAME_PREFIX}${r.authority}_to_${r.copy}`.replace(/-/g, '_');
-  if (/^[a-z0-9_]+$/.test(readable) && readable.length + 7 <= MAX_NAME_BYTES) return `${readable}_${hash.slice(0, 6)}`;
+  if (/^[a-z0-9_]+$/.test(readable) && readable.length + 7 <= MAX_IDENTIFIER_BYTES) return `${readable}_${hash.slice(0, 6)}`;
   return `${NAME_PREFIX}pair_${hash.slice(0, 16)}`;
 }
 
