@@ -142,6 +142,57 @@ test('remove restores the permissions and field meta exactly as before apply', a
   expect(await editor.patch('/items/campaigns/2', { name: 'Partner webinar' })).toMatchObject({ name: 'Partner webinar' });
 });
 
+/** Acts as the admin but fails every write after the first `writes`: an apply that stops part-way. */
+class FailingAfter extends DirectusClient {
+  private left: number;
+  public constructor(writes: number) {
+    super({ url: directus!.url, token: read(directus!.adminTokenFile) });
+    this.left = writes;
+  }
+  private spend(): void {
+    if (this.left-- <= 0) throw new DirectusError('PATCH /x', 0, [], 'Directus went away (simulated)');
+  }
+  public override post<T>(path: string, body: unknown): Promise<T> {
+    this.spend();
+    return super.post<T>(path, body);
+  }
+  public override patch<T>(path: string, body: unknown): Promise<T> {
+    this.spend();
+    return super.patch<T>(path, body);
+  }
+}
+
+test('an apply that stopped part-way is finished by the next, and a remove after it restores exactly', async () => {
+  const before = await snapshot('campaigns');
+  await applyProtection(admin, CAMPAIGN_NAME);
+  const applied = await snapshot('campaigns');
+  await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
+  // Stop an apply after 0, 1, 2, ... writes until one gets through: each stop is a partial state.
+  let writes = 0;
+  for (; await applyProtection(new FailingAfter(writes), CAMPAIGN_NAME).then(() => false, () => true); writes++) {
+    await applyProtection(admin, CAMPAIGN_NAME);
+    expect({ writes, state: await snapshot('campaigns') }).toEqual({ writes, state: withNewIds(applied, await snapshot('campaigns')) });
+    expect((await readProtection(admin, 'campaigns', CAMPAIGN_NAME.key))?.enforced).toBe(true);
+    await applyProtection(new FailingAfter(0), CAMPAIGN_NAME); // converged: an apply writes nothing
+    await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
+    expect({ writes, state: await snapshot('campaigns') }).toEqual({ writes, state: before });
+  }
+  expect(writes).toBeGreaterThanOrEqual(4); // record, editors' update, sync permission, field meta
+  await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
+  for (let stopAt = 0; stopAt < writes; stopAt++) {
+    await expect(applyProtection(new FailingAfter(stopAt), CAMPAIGN_NAME)).rejects.toThrow('simulated');
+    await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
+    expect({ stopAt, state: await snapshot('campaigns') }).toEqual({ stopAt, state: before });
+  }
+});
+
+/** The sync principal's permission is created anew each time: compare it without its id. */
+function withNewIds(expected: unknown, actual: unknown): unknown {
+  const e = expected as { permissions: { id: number; policy: string }[] };
+  const a = actual as { permissions: { id: number; policy: string }[] };
+  return { ...e, permissions: e.permissions.map((p, i) => ({ ...p, id: a.permissions[i]?.id })) };
+}
+
 test('hostile collection and field names: protected, read back and removed exactly', async () => {
   // Directus 11.3.5 creates collections named with spaces, double quotes or non-ASCII letters but
   // then refuses /items on them (403, measured), so those characters are tried in a field name.

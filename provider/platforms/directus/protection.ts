@@ -4,6 +4,7 @@
  * with the correction path as its note. What apply changes is recorded first (protection-store)
  * so that apply converges from any partial state and remove restores exactly.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { DirectusClient } from './client';
 import {
   DirectusProtection, FieldMetaPrior, PermissionChange, ProtectionRecord, SyncChange,
@@ -25,11 +26,12 @@ export async function applyProtection(client: DirectusClient, p: DirectusProtect
   const before = await loadRecord(client, p.collection, p.key);
   const released = before ? before.declared.fields.filter((f) => !p.fields.includes(f)) : [];
   const record = planRecord(state, p, before, released);
-  await saveRecord(client, record); // first, so a failure part-way leaves what to undo
+  // First, so a failure part-way leaves what to undo; not at all when nothing changed.
+  if (!isDeepStrictEqual(record, before)) await saveRecord(client, record);
   await writePermissions(client, state, record);
   const sync = await writeSync(client, state, p, record.sync!);
   await writeFieldMeta(client, state, p, before, released);
-  if (sync !== record.sync) await saveRecord(client, { ...record, sync });
+  if (!isDeepStrictEqual(sync, record.sync)) await saveRecord(client, { ...record, sync });
 }
 
 /** Removes the protection, restoring the permissions and field meta it changed; false when none. */
@@ -100,7 +102,8 @@ async function writeSync(client: DirectusClient, state: AccessState, p: Directus
 
 async function restoreSync(client: DirectusClient, state: AccessState, record: ProtectionRecord): Promise<void> {
   const sync = record.sync;
-  const perm = sync?.id ? state.permissions.find((x) => String(x.id) === sync.id) : undefined;
+  // Created by an apply that stopped before recording its id: the sync's update permission is ours.
+  const perm = sync?.id ? state.permissions.find((x) => String(x.id) === sync.id) : sync?.created ? syncPermission(state, record.declared) : undefined;
   if (!sync || !perm) return;
   if (sync.created) await client.delete(`/permissions/${perm.id}`);
   else if (sameFields(perm.fields, sync.wrote) && !sameFields(perm.fields, sync.prior)) await client.patch(`/permissions/${perm.id}`, { fields: sync.prior });
