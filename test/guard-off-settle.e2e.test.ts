@@ -6,11 +6,11 @@
  */
 import { App } from 'cdktf';
 import { Client } from 'pg';
-import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
+import { Domain, FieldProtection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
+import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
 import { waitFor } from './support/wait';
 
 let platforms: TestPlatforms;
@@ -32,13 +32,7 @@ afterAll(async () => {
 function stackWith(id: string, divergence: string): Terraform {
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, id, { governedBy: 'Test team' });
-    for (const name of ['crm', 'ops'] as const) {
-      const c = platforms[name].connection;
-      domain.usePlatform(new Platform({
-        name, kind: PlatformKind.INTERNAL_TOOL,
-        connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
-      }));
-    }
+    for (const name of ['crm', 'ops'] as const) domain.usePlatform(connectedPlatform(name, platforms[name], PlatformKind.INTERNAL_TOOL));
     new SyncRoute(domain, 'campaign-names', { authority: 'crm', copy: 'ops', table: 'campaigns', columns: ['name'], divergence });
     new FieldProtection(domain, 'campaign-names-guard', {
       platform: 'ops', table: 'campaigns', columns: ['name'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: 'Correct it in the CRM.',

@@ -11,10 +11,9 @@ import {
   AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Platform, PlatformConnection, PlatformKind,
 } from '../constructs/src';
 import { OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
-import { LocalPostgres } from '../embedded/local-postgres';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms } from './support/platforms';
+import { TestPlatforms, startTestPlatforms, connectedPlatform } from './support/platforms';
 
 let platforms: TestPlatforms;
 
@@ -26,20 +25,12 @@ afterAll(async () => {
   await platforms?.stop();
 });
 
-function connected(name: 'crm' | 'ops', server: LocalPostgres, kind: PlatformKind): Platform {
-  const c = server.connection;
-  return new Platform({
-    name, kind, title: `the ${name.toUpperCase()}`,
-    connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
-  });
-}
-
 /** The campaigns domain with campaign.name owned by `owner` and copied read-only on the other. */
 function campaignsOwnedBy(owner: 'crm' | 'ops') {
   return synthDomain((app) => {
     const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
-    const crm = connected('crm', platforms.crm, PlatformKind.CRM);
-    const ops = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const crm = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const ops = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const [authority, copy] = owner === 'crm' ? [crm, ops] : [ops, crm];
     const campaign = new Concept(domain, 'Campaign');
     campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'));
@@ -152,8 +143,8 @@ test('moving campaign.name from the CRM to the operations tool never lets people
 function threePlatformsOwnedBy(owner: 'crm' | 'cms') {
   return synthDomain((app) => {
     const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
-    const crm = connected('crm', platforms.crm, PlatformKind.CRM);
-    const ops = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const crm = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const ops = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const c = platforms.crm.connection;
     const cms = new Platform({
       name: 'cms', kind: PlatformKind.CMS, title: 'the CMS',

@@ -6,12 +6,11 @@
  */
 import { Client } from 'pg';
 import { App } from 'cdktf';
-import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Platform, PlatformConnection, PlatformKind } from '../constructs/src';
+import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { LocalPostgres } from '../embedded/local-postgres';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms } from './support/platforms';
+import { TestPlatforms, startTestPlatforms, connectedPlatform } from './support/platforms';
 
 let platforms: TestPlatforms;
 let crm: Client;
@@ -27,11 +26,6 @@ afterAll(async () => {
   await platforms?.stop();
 });
 
-function connected(name: 'crm' | 'ops', server: LocalPostgres, kind: PlatformKind): Platform {
-  const c = server.connection;
-  return new Platform({ name, kind, connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }) });
-}
-
 test('the settle does not run a copy table owner\'s ALWAYS trigger with the provider\'s rights', async () => {
   const create = 'CREATE TABLE leads (id int PRIMARY KEY, title text)';
   await crm.query(`${create}; INSERT INTO leads VALUES (1, 'Hot')`);
@@ -45,8 +39,8 @@ test('the settle does not run a copy table owner\'s ALWAYS trigger with the prov
     ALTER TABLE leads ENABLE ALWAYS TRIGGER zz_escalate; COMMIT`);
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, 'leads', { governedBy: 'Sales operations' });
-    const c = connected('crm', platforms.crm, PlatformKind.CRM);
-    const o = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const lead = new Concept(domain, 'Lead');
     lead.addField('title', c.at('leads.title'), o.at('leads.title'));
     new AuthorityPolicy(domain, 'lead-titles', { concept: lead, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
@@ -71,8 +65,8 @@ test('plan\'s comparison of a route calls nothing a schema on the search path co
     BEGIN IF current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE squatter SUPERUSER'; END IF; RETURN pg_catalog.to_jsonb($1::text); END $$; COMMIT`);
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, 'memos', { governedBy: 'Sales operations' });
-    const c = connected('crm', platforms.crm, PlatformKind.CRM);
-    const o = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const memo = new Concept(domain, 'Memo');
     memo.addField('title', c.at('memos.title'), o.at('memos.title'));
     new AuthorityPolicy(domain, 'memo-titles', { concept: memo, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
@@ -92,8 +86,8 @@ test('a route re-created after an apply cut short settles what plan said it woul
   await ops.query(`${create}; INSERT INTO deals VALUES (1, 'Renewal', 'won'); GRANT SELECT, UPDATE ON deals TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, 'deals', { governedBy: 'Sales operations' });
-    const c = connected('crm', platforms.crm, PlatformKind.CRM);
-    const o = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const deal = new Concept(domain, 'Deal');
     for (const f of ['title', 'stage']) deal.addField(f, c.at(`deals.${f}`), o.at(`deals.${f}`));
     for (const f of ['title', 'stage']) {

@@ -10,14 +10,13 @@ import { guardKey } from '../constructs/src/guard-key';
 import { Client } from 'pg';
 import { App } from 'cdktf';
 import {
-  AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Platform, PlatformConnection, PlatformKind, SyncRoute,
+  AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Platform, PlatformKind, SyncRoute,
 } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { LocalPostgres } from '../embedded/local-postgres';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { eventually as poll } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
+import { TestPlatforms, startTestPlatforms, tryAs, connectedPlatform } from './support/platforms';
 
 let platforms: TestPlatforms;
 let crm: Client;
@@ -34,22 +33,14 @@ afterAll(async () => {
   await platforms?.stop();
 });
 
-function connected(name: 'crm' | 'ops', server: LocalPostgres, kind: PlatformKind): Platform {
-  const c = server.connection;
-  return new Platform({
-    name, kind, title: `the ${name.toUpperCase()}`,
-    connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
-  });
-}
-
 interface PolicySpec { id: string; fields: string[]; copy: (ops: Platform) => Copy; divergence?: Divergence }
 
 /** A domain whose policies each govern some columns of `table`, all CRM -> operations tool. */
 function dealsDomain(id: string, table: string, policies: PolicySpec[]): { stack: SynthesizedStack; tf: Terraform } {
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, id, { governedBy: 'Sales operations' });
-    const crmPlatform = connected('crm', platforms.crm, PlatformKind.CRM);
-    const opsPlatform = connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const crmPlatform = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const opsPlatform = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const deal = new Concept(domain, 'Deal');
     for (const f of policies.flatMap((p) => p.fields)) deal.addField(f, crmPlatform.at(`${table}.${f}`), opsPlatform.at(`${table}.${f}`));
     for (const p of policies) {
@@ -192,8 +183,8 @@ test('a route in each direction on one table without two_way is refused: at appl
   for (const db of [crm, ops]) await db.query('CREATE TABLE labels (id int PRIMARY KEY, label text, tag text)');
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, 'both-ways', { governedBy: 'Test team' });
-    domain.usePlatform(connected('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connected('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
+    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
     new SyncRoute(domain, 'there', { authority: 'crm', copy: 'ops', table: 'labels', columns: ['label'] });
     new SyncRoute(domain, 'back', { authority: 'ops', copy: 'crm', table: 'labels', columns: ['tag'] });
     return domain;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../../embedded/local-postgres';
 import { prepareExamplePlatform } from '../../embedded/example-platforms';
+import { Platform, PlatformConnection, PlatformKind } from '../../constructs/src';
 
 export interface TestPlatforms {
   readonly dir: string;
@@ -53,4 +54,13 @@ export async function tryAs(db: Client, role: string, sql: string, params: unkno
     await db.query('ROLLBACK');
     return e as Error;
   }
+}
+
+/** A Platform construct for a test server's database of the same name ("the CRM", "the OPS"). */
+export function connectedPlatform(name: 'crm' | 'ops', server: LocalPostgres, kind: PlatformKind): Platform {
+  const c = server.connection;
+  return new Platform({
+    name, kind, title: `the ${name.toUpperCase()}`,
+    connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
+  });
 }
