@@ -11,6 +11,7 @@ import { App } from 'cdktf';
 import {
   AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Platform, PlatformConnection, PlatformKind, SyncRoute,
 } from '../constructs/src';
+import { guardKey } from '../constructs/src/guard-key';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
@@ -106,7 +107,8 @@ test('one domain mixing read-only, enrich-only, authority_unless_blank and local
     { id: 'deal-notes', fields: ['note'], copy: (o) => Copy.localOverride(o, { reason: 'ops annotates deals for delivery' }), divergence: Divergence.MANUAL_REVIEW },
   ]);
   const routes = Object.values<any>(stack.json.resource.authority_sync_route);
-  expect(routes.map((r) => r.key).sort()).toEqual(['deals_deal_notes', 'deals_deal_outcomes', 'deals_deal_phones', 'deals_deal_titles']);
+  // Each route is keyed by its policy's path, readable plus a digest of it (guard-key.ts).
+  expect(routes.map((r) => r.key).sort()).toEqual(['deal-notes', 'deal-outcomes', 'deal-phones', 'deal-titles'].map((id) => guardKey(['deals', id])));
 
   const plan = tf.plan();
   expect(plan.code).toBe(2);
@@ -146,7 +148,7 @@ test('one domain mixing read-only, enrich-only, authority_unless_blank and local
   // One policy's route removed: only its column stops; the others flow on.
   rewriteStack(stack, (json) => {
     const r = json.resource.authority_sync_route;
-    delete r[Object.keys(r).find((k) => r[k].key === 'deals_deal_outcomes')!];
+    delete r[Object.keys(r).find((k) => r[k].key === guardKey(['deals', 'deal-outcomes']))!];
   });
   const removal = tf.plan();
   expect(words(removal.output)).toContain('Warning: public.deals: b will no longer flow from crm to ops');
