@@ -35,6 +35,9 @@ beforeAll(() => {
     platform: [{
       name: 'ops',
       postgresql: [{ host: 'h', port: 1, database: 'd', username: 'u', passwordEnv: 'E', passwordFile: 'f', connectTimeout: 3, waitTimeout: 5, replicationHost: 'r', replicationPort: 2, sslmode: 'require', sslrootcert: 'ca.pem', replicationSslrootcert: 'ca2.pem' }],
+    }, {
+      name: 'cms',
+      directus: [{ url: 'https://cms.example.com', tokenEnv: 'T', tokenFile: 't', editorPolicies: ['Editors'], connectTimeout: 4 }],
     }],
   });
   new FieldProtection(stack, 'every-attribute', {
@@ -88,7 +91,10 @@ test('AuthorityProvider sets exactly the provider configuration the provider acc
   const config = synthesized.provider.authority[0];
   const platformBlock = served.provider.block.block_types!.platform.block;
   const postgresBlock = platformBlock.block_types!.postgresql.block;
-  expect(Object.keys(config.platform[0]).sort()).toEqual([...settable(platformBlock).all, ...Object.keys(platformBlock.block_types!)].sort());
+  const directusBlock = platformBlock.block_types!.directus.block;
+  const keys = new Set<string>(config.platform.flatMap((p: object) => Object.keys(p)));
+  expect([...keys].sort()).toEqual([...settable(platformBlock).all, ...Object.keys(platformBlock.block_types!)].sort());
   expect(Object.keys(config.platform[0].postgresql[0]).sort()).toEqual(settable(postgresBlock).all);
+  expect(Object.keys(config.platform[1].directus[0]).sort()).toEqual(settable(directusBlock).all);
   expect(Object.keys(served.provider.block.attributes ?? {})).toEqual([]);
 });

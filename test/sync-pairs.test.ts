@@ -27,7 +27,9 @@ test('a PostgreSQL platform can sync to a PostgreSQL platform, not to one of ano
 });
 
 test('the constructs allow exactly the pairs of kinds the provider has a router for', () => {
-  const connections: Record<string, PlatformConnection> = { postgresql: postgresql() };
+  const connections: Record<string, PlatformConnection> = {
+    postgresql: postgresql(), directus: PlatformConnection.directus({ url: 'https://cms.example.com', tokenEnv: 'CMS_TOKEN' }),
+  };
   for (const sender of KINDS) {
     for (const receiver of KINDS) {
       expect([sender.name, receiver.name, connections[sender.name].canSyncTo(connections[receiver.name])])

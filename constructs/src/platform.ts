@@ -1,6 +1,6 @@
 import { Contract } from './contract';
-import { AuthorityProviderPlatform, AuthorityProviderPostgresql } from './l1/provider';
-import { checkInstance, checkObject, checkOneOf, checkString } from './prop-checks';
+import { AuthorityProviderDirectus, AuthorityProviderPlatform, AuthorityProviderPostgresql } from './l1/provider';
+import { PropError, checkInstance, checkList, checkObject, checkOneOf, checkString } from './prop-checks';
 
 /** What kind of system a platform is; reporting kinds are consumers, never authorities. */
 export enum PlatformKind {
@@ -28,11 +28,27 @@ const CONSUMER_KINDS = [PlatformKind.WAREHOUSE, PlatformKind.BI, PlatformKind.SP
 /** Connection settings for a platform whose data lives in PostgreSQL: the provider's own block. */
 export interface PostgresqlConnectionProps extends AuthorityProviderPostgresql {}
 
+/**
+ * Connection settings for a Directus (11.x) platform: the provider's own block. Its copies are
+ * protected by Directus permissions; the platform's `syncPrincipal` is the name of the Directus
+ * policy the sync's user holds.
+ */
+export interface DirectusConnectionProps extends AuthorityProviderDirectus {}
+
 /** How the provider reaches a platform to enforce the model there. */
 export abstract class PlatformConnection {
   /** The platform keeps its data in PostgreSQL. */
   public static postgresql(props: PostgresqlConnectionProps): PlatformConnection {
     return new PostgresqlConnection(props);
+  }
+
+  /**
+   * The platform is a Directus instance, reached through its REST API with an admin's static
+   * token (named by tokenEnv or tokenFile, never the token itself). No sync route carries values
+   * to or from it: route them to the PostgreSQL platform of its database.
+   */
+  public static directus(props: DirectusConnectionProps): PlatformConnection {
+    return new DirectusConnection(props);
   }
 
   /** The provider's kind of platform: the name of its connection block (e.g. "postgresql"). */
@@ -66,6 +82,41 @@ class PostgresqlConnection extends PlatformConnection {
 
   public toProviderPlatform(name: string): AuthorityProviderPlatform {
     return { name, postgresql: [{ ...this.props }] };
+  }
+}
+
+class DirectusConnection extends PlatformConnection {
+  public readonly providerKind = 'directus';
+  private readonly props: DirectusConnectionProps;
+
+  constructor(props: DirectusConnectionProps) {
+    super();
+    checkDirectusProps(props);
+    this.props = { ...props, ...(props.editorPolicies ? { editorPolicies: [...props.editorPolicies] } : {}) };
+  }
+
+  public toProviderPlatform(name: string): AuthorityProviderPlatform {
+    return { name, directus: [{ ...this.props }] };
+  }
+}
+
+/** A Directus connection's props as given at runtime (callers through jsii are not held to the types). */
+function checkDirectusProps(props: unknown): void {
+  const where = 'PlatformConnection.directus';
+  checkObject(where, 'props', props, false);
+  const p = props as Record<string, unknown>;
+  checkString(where, 'url', p.url);
+  if (!/^https?:\/\/[^\s]+$/.test(p.url as string)) throw new PropError(where, 'url', 'an http:// or https:// URL', p.url, 'Pass the base URL of Directus, e.g. "https://cms.example.com".');
+  checkString(where, 'tokenEnv', p.tokenEnv, { optional: true });
+  checkString(where, 'tokenFile', p.tokenFile, { optional: true });
+  if ((p.tokenEnv === undefined) === (p.tokenFile === undefined)) {
+    throw new PropError(where, 'tokenEnv or tokenFile', 'set, one of them', p.tokenEnv ?? p.tokenFile,
+      'Name the environment variable (tokenEnv) or the file (tokenFile) that holds the Directus token; never the token itself.');
+  }
+  checkList(where, 'editorPolicies', p.editorPolicies, 'policy names', (prop, v) => checkString(where, prop, v), true);
+  const t = p.connectTimeout;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)) {
+    throw new PropError(where, 'connectTimeout', 'a whole number of seconds from 1 to 3600', t);
   }
 }
 
@@ -134,7 +185,7 @@ function checkPlatformProps(props: unknown): void {
   checkString(where, 'title', p.title, { optional: true });
   checkOneOf(where, 'role', p.role, 'PlatformRole', PlatformRole as unknown as Record<string, string>, true);
   checkInstance(where, 'connection', p.connection, (x): x is PlatformConnection => x instanceof PlatformConnection, 'a PlatformConnection',
-    'PlatformConnection.postgresql({ host, database, username })', true);
+    'PlatformConnection.postgresql({ host, database, username }) or PlatformConnection.directus({ url, tokenEnv })', true);
   checkString(where, 'syncPrincipal', p.syncPrincipal, { optional: true });
 }
 

@@ -3,9 +3,10 @@
  * file and one line in each list (see README, "How to add a platform kind").
  */
 import { PlatformKind, SyncRouterPair } from './kind';
+import { directus } from './directus';
 import { postgresql, postgresqlToPostgresql } from './postgresql';
 
-export const KINDS: readonly PlatformKind[] = [postgresql];
+export const KINDS: readonly PlatformKind[] = [postgresql, directus];
 
 export const ROUTER_PAIRS: readonly SyncRouterPair[] = [postgresqlToPostgresql];
 

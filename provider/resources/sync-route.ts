@@ -15,7 +15,7 @@ import {
 import {
   BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
-import { routerPair } from '../platforms';
+import { ROUTER_PAIRS, routerPair } from '../platforms';
 import { Platforms } from '../platforms/configured';
 import { nameCheck } from './config-checks';
 import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-route-messages';
@@ -125,8 +125,10 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     if (!pair) {
       throw new DiagnosticError({
         severity: 'error',
-        summary: `No sync route can carry values from "${authority.name}" to "${copy.name}"`,
-        detail: 'Sync routes connect two PostgreSQL platforms. Sync these platforms with their own integration, and protect the copy with authority_field_protection.',
+        summary: `No sync route can carry values from "${authority.name}" (${authority.kind}) to "${copy.name}" (${copy.kind})`,
+        detail: `The provider carries values only from ${ROUTER_PAIRS.map((p) => `${p.sender} to ${p.receiver}`).join(', ')} platforms. ` +
+          'Sync these platforms with their own integration (or route to the database the copy keeps its data in, when that is a platform ' +
+          'of a kind the provider routes to), and protect the copy with authority_field_protection.',
         attribute: ['copy'],
       });
     }

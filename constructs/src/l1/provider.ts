@@ -1,4 +1,5 @@
-// L1 binding of the authority provider's configuration. Mirrors provider/platforms/ (configured.ts, postgresql/config.ts) one to
+// L1 binding of the authority provider's configuration. Mirrors provider/platforms/ (configured.ts, postgresql/config.ts,
+// directus/config.ts) one to
 // one; test/bindings.test.ts checks it against the schema the real provider serves.
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
@@ -45,10 +46,36 @@ export interface AuthorityProviderPostgresql {
   readonly replicationSslrootcert?: string;
 }
 
+/** The `directus` block of a platform: how the provider reaches a Directus (11.x) instance's REST API. */
+export interface AuthorityProviderDirectus {
+  /** Base URL of Directus, e.g. "https://cms.example.com" (no credentials in it). */
+  readonly url: string;
+  /**
+   * Name of the environment variable that holds a static token of a Directus user with admin access, where terraform runs.
+   * The token itself never enters code, plan or state.
+   * @default no token (or tokenFile)
+   */
+  readonly tokenEnv?: string;
+  /**
+   * Path of a file whose first line is the token.
+   * @default no token (or tokenEnv)
+   */
+  readonly tokenFile?: string;
+  /**
+   * Names of the Directus policies of the people who must not change protected fields.
+   * @default every policy without admin access other than the sync principal's
+   */
+  readonly editorPolicies?: string[];
+  /** Seconds to wait for each answer from Directus. @default 10 */
+  readonly connectTimeout?: number;
+}
+
 export interface AuthorityProviderPlatform {
   readonly name: string;
   /** @default no connection */
   readonly postgresql?: AuthorityProviderPostgresql[];
+  /** @default no connection */
+  readonly directus?: AuthorityProviderDirectus[];
 }
 
 export interface AuthorityProviderConfig {
@@ -92,6 +119,13 @@ export class AuthorityProvider extends TerraformProvider {
           sslmode: c.sslmode,
           sslrootcert: c.sslrootcert,
           replication_sslrootcert: c.replicationSslrootcert,
+        })),
+        directus: p.directus?.map((c) => ({
+          url: c.url,
+          token_env: c.tokenEnv,
+          token_file: c.tokenFile,
+          editor_policies: c.editorPolicies,
+          connect_timeout: c.connectTimeout,
         })),
       })),
     };

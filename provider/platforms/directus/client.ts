@@ -71,17 +71,22 @@ export class DirectusClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const send = () => fetch(this.base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     let res: Response;
     try {
-      res = await fetch(this.base + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+      res = await send().catch((e) => {
+        // A kept-alive connection Directus closed while this process was busy: send again on a
+        // new one, when sending twice changes nothing (never a POST).
+        if (method !== 'POST' && STALE_CONNECTION.includes(causeOf(e))) return send();
+        throw e;
       });
     } catch (e) {
-      const cause = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new DirectusError(what, 0, [], `Directus at ${this.base} did not answer ${what}: ${cause}`);
+      throw new DirectusError(what, 0, [], `Directus at ${this.base} did not answer ${what}: ${causeOf(e)}`);
     }
     const text = await res.text();
     const parsed = parseJson(text);
@@ -89,6 +94,13 @@ export class DirectusClient {
     if (res.status === 204 || text === '') return undefined as T;
     return (parsed as { data?: T } | undefined)?.data as T;
   }
+}
+
+/** What a request on a kept-alive connection the server has closed fails with. */
+const STALE_CONNECTION = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'];
+
+function causeOf(e: unknown): string {
+  return (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
 }
 
 /** Appends a query string; values are encoded, keys may use Directus's brackets (filter[name][_eq]). */

@@ -12,6 +12,8 @@ export interface ProtectionProblem {
   readonly severity: 'error' | 'warning';
   readonly summary: string;
   readonly detail?: string;
+  /** The resource attribute whose value is at fault (`table`, `columns`, `sync_principal`), when one is. */
+  readonly attribute?: string;
 }
 
 /** Problems of `p` on this Directus (errors stop apply; warnings are said and change nothing). */
@@ -24,12 +26,12 @@ export async function checkProtection(client: DirectusClient, p: DirectusProtect
 export function problemsOf(state: AccessState, p: DirectusProtection, others: readonly DirectusProtection[]): ProtectionProblem[] {
   const c = JSON.stringify(p.collection);
   if (!state.collectionExists) {
-    return [{ severity: 'error', summary: `Directus has no collection ${c}`, detail: `Protection ${JSON.stringify(p.key)} names it; create the collection or correct the name.` }];
+    return [{ severity: 'error', summary: `Directus has no collection ${c}`, detail: `Protection ${JSON.stringify(p.key)} names it; create the collection or correct the name.`, attribute: 'table' }];
   }
   const out: ProtectionProblem[] = [];
-  if (p.fields.length === 0) out.push({ severity: 'error', summary: `Protection ${JSON.stringify(p.key)} on ${c} names no field` });
+  if (p.fields.length === 0) out.push({ severity: 'error', summary: `Protection ${JSON.stringify(p.key)} on ${c} names no field`, attribute: 'columns' });
   for (const f of p.fields) {
-    if (!state.fields.some((x) => x.field === f)) out.push({ severity: 'error', summary: `Directus collection ${c} has no field ${JSON.stringify(f)}`, detail: 'Create the field or correct the name.' });
+    if (!state.fields.some((x) => x.field === f)) out.push({ severity: 'error', summary: `Directus collection ${c} has no field ${JSON.stringify(f)}`, detail: 'Create the field or correct the name.', attribute: 'columns' });
   }
   for (const o of others) {
     const shared = p.fields.filter((f) => o.fields.includes(f));
@@ -38,11 +40,12 @@ export function problemsOf(state: AccessState, p: DirectusProtection, others: re
         severity: 'error',
         summary: `${shared.map((f) => JSON.stringify(f)).join(', ')} of ${c} already protected by ${JSON.stringify(o.key)} (owned by ${o.authority})`,
         detail: 'A field has one owner: remove it from one of the two protections.',
+        attribute: 'columns',
       });
     }
   }
   if (!syncPolicyOf(state, p)) {
-    out.push({ severity: 'error', summary: `Directus has no policy ${JSON.stringify(p.syncPrincipal)} (the sync principal)`, detail: "Create the policy and attach it to the sync's user or role, or correct the name." });
+    out.push({ severity: 'error', summary: `Directus has no policy ${JSON.stringify(p.syncPrincipal)} (the sync principal)`, detail: "Create the policy and attach it to the sync's user or role, or correct the name.", attribute: 'sync_principal' });
   }
   for (const name of p.editorPolicies ?? []) {
     if (!state.policies.some((x) => x.name === name)) out.push({ severity: 'error', summary: `Directus has no policy ${JSON.stringify(name)} (named in editorPolicies)` });

@@ -22,7 +22,7 @@ export interface DirectusProtection {
   readonly syncPrincipal: string;
   /** Who owns it, where and how to correct it: shown beside each field. */
   readonly correctionHint: string;
-  /** The governed fact, e.g. "campaign.name". */
+  /** The governed fact, e.g. "campaign.name"; "" when none is declared (the note then says "This value"). */
   readonly fact: string;
   /** Names of the people's policies that lose update; default every non-admin policy but the sync's. */
   readonly editorPolicies?: readonly string[];
@@ -71,7 +71,7 @@ export function recordId(collection: string, key: string): string {
 /** The note shown beside a protected field in the Data Studio. */
 export function protectionNote(p: Pick<DirectusProtection, 'fact' | 'authority' | 'correctionHint'>): string {
   const hint = p.correctionHint.trim();
-  return `${p.fact} is owned by ${p.authority}; only the sync writes it here.${hint ? ` ${hint}` : ''}`;
+  return `${p.fact || 'This value'} is owned by ${p.authority}; only the sync writes it here.${hint ? ` ${hint}` : ''}`;
 }
 
 /** The explicit field names a permission allows ("*" expanded to the collection's fields). */
