@@ -7,7 +7,9 @@
  * - the trigger's error carries the correction path, so the person who was refused learns
  *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
  * - it fires ALWAYS, also in sessions with session_replication_role = replica, and lets through
- *   only the sync principal, logical replication's apply workers and the provider's own settle.
+ *   only the sync principal, logical replication's apply workers and the provider's own settle;
+ * - it fires AFTER each row is written (no column list), so it sees the row as stored, whatever
+ *   the owner's other BEFORE triggers did to it.
  * Writes that leave a value unchanged pass, so applications that save whole rows keep working.
  *
  * The guard's SQL is built in guard-sql.ts (constant bodies, checked and quoted names),

@@ -135,8 +135,23 @@ END
 /** The dollar-quote tag around the guard body; the constant body never contains it. */
 const GUARD_TAG = '$authority_guard$';
 
-/** pg_trigger.tgtype bits: ROW (1), BEFORE (2), INSERT (4), UPDATE (16). */
-export const GUARD_TGTYPE = 1 | 2 | 4 | 16;
+/**
+ * pg_trigger.tgtype of the guard: ROW (1), INSERT (4), UPDATE (16), and no BEFORE (2): it fires
+ * AFTER the row is written, for any UPDATE (no column list). UPDATE OF looks only at the SET list,
+ * and BEFORE triggers that fire after the guard (name order) may still change NEW, so only an
+ * AFTER trigger sees the row as stored; its exception aborts the statement. Guards installed as
+ * BEFORE triggers by earlier versions read back as not enforced, and the next apply replaces them.
+ */
+export const GUARD_TGTYPE = 1 | 4 | 16;
+
+/**
+ * The guard's WHEN condition: true for every row, it names each protected column so that the
+ * trigger depends on them (as UPDATE OF did): a column cannot be dropped without dropping the
+ * guard (drift), nor rewritten by ALTER COLUMN TYPE ... USING, which fires no trigger.
+ */
+export function guardWhen(columns: readonly string[]): string {
+  return columns.map((c) => `((NEW.${ident(c, 'column')} IS NULL) IS NOT NULL)`).join(' AND ');
+}
 
 /** What the guard's trigger arguments say, in order. */
 export interface GuardArgs {
@@ -146,6 +161,24 @@ export interface GuardArgs {
   readonly fact?: string;
   readonly key: string;
   readonly columns: readonly string[];
+}
+
+/** Names as PostgreSQL's quote_ident quotes them (asked of the server: it also quotes keywords). */
+export interface QuotedGuardNames {
+  readonly trigger: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
+/**
+ * How pg_get_triggerdef states an intact guard, up to its function: read-back compares it, so a
+ * trigger re-created by hand with another WHEN condition, timing or column list is not enforced.
+ */
+export function guardDefPrefix(q: QuotedGuardNames): string {
+  const terms = q.columns.map((c) => `((new.${c} IS NULL) IS NOT NULL)`);
+  const when = terms.length === 1 ? terms[0] : `(${terms.join(' AND ')})`;
+  return `CREATE TRIGGER ${q.trigger} AFTER INSERT OR UPDATE ON ${q.schema}.${q.table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION `;
 }
 
 /** The statements that install or repair the guard in one transaction: function, owner, trigger, ALWAYS. */
@@ -160,8 +193,8 @@ export function installGuardStatements(loc: FieldLocation, a: GuardArgs): string
     `ALTER FUNCTION ${fn}() OWNER TO CURRENT_USER`,
     `COMMENT ON FUNCTION ${fn}() IS ${lit(`Managed by authority: keeps fields owned by ${a.authority} read-only here except for the sync.`)}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OF ${a.columns.map((c) => ident(c, 'column')).join(', ')} ON ${table} ` +
-      `FOR EACH ROW EXECUTE FUNCTION ${fn}(${[...args, ...a.columns.map((c) => lit(c, 'column'))].join(', ')})`,
+    `CREATE TRIGGER ${trigger} AFTER INSERT OR UPDATE ON ${table} ` +
+      `FOR EACH ROW WHEN (${guardWhen(a.columns)}) EXECUTE FUNCTION ${fn}(${[...args, ...a.columns.map((c) => lit(c, 'column'))].join(', ')})`,
     // Fires in replica sessions too (a superuser's session_replication_role = replica); recurses to partitions.
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];
