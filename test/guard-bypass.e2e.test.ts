@@ -6,6 +6,7 @@
  * and apply replaces it; a protected column renamed under the guard is not enforced and plan says
  * what to do.
  */
+import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
@@ -43,6 +44,13 @@ afterAll(async () => {
   await platforms?.stop();
 });
 
+async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
+  for (const until = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 100))) {
+    const v = await read();
+    if (done(v) || Date.now() > until) return v;
+  }
+}
+
 const nameNow = async () => (await ops.query('SELECT name FROM campaigns WHERE id = 1')).rows[0].name as string;
 
 test('another BEFORE trigger of the owner that rewrites the protected column does not get a person\'s change through', async () => {
@@ -65,6 +73,34 @@ test('another BEFORE trigger of the owner that rewrites the protected column doe
     await ops.query('DROP TRIGGER zz_smuggle ON campaigns; DROP FUNCTION public.smuggle()');
   }
   expect(tf.plan().code).toBe(0);
+});
+
+test('the owner\'s own subscription, to a server they control, cannot write a protected column (PostgreSQL 16+)', async () => {
+  // The table's owner (no superuser, a login: its apply worker connects as it) may create subscriptions.
+  await ops.query(`GRANT pg_create_subscription TO app_owner; GRANT CREATE ON DATABASE ops TO app_owner; ALTER ROLE app_owner LOGIN`);
+  const crm = await platforms.connect('crm');
+  const owner = await platforms.connect('ops');
+  const c = platforms.crm.connection;
+  const password = fs.readFileSync(c.passwordFile, 'utf8').trim();
+  try {
+    await crm.query('CREATE PUBLICATION hijack_pub FOR TABLE campaigns (id, name)');
+    await owner.query('SET ROLE app_owner');
+    // Named like the provider's pair subscriptions, on purpose.
+    await owner.query(`CREATE SUBSCRIPTION authority_hijack CONNECTION ${owner.escapeLiteral(
+      `host=${c.host} port=${c.port} dbname=crm user=${c.username} password=${password}`)} PUBLICATION hijack_pub WITH (copy_data = false)`);
+    await owner.query('RESET ROLE');
+    await eventually(async () => (await ops.query("SELECT 1 FROM pg_stat_subscription WHERE subname = 'authority_hijack' AND pid IS NOT NULL")).rowCount, (n) => n === 1);
+    await crm.query("UPDATE campaigns SET name = 'Hijacked!' WHERE id = 1");
+    const errors = await eventually(async () => Number((await ops.query(
+      "SELECT apply_error_count FROM pg_stat_subscription_stats WHERE subname = 'authority_hijack'")).rows[0]?.apply_error_count ?? 0), (n) => n > 0);
+    expect(errors).toBeGreaterThan(0);
+    expect(await nameNow()).not.toBe('Hijacked!');
+  } finally {
+    await ops.query('DROP SUBSCRIPTION IF EXISTS authority_hijack');
+    await crm.query('DROP PUBLICATION IF EXISTS hijack_pub');
+    await crm.end();
+    await owner.end();
+  }
 });
 
 test('ALTER COLUMN TYPE ... USING, which fires no trigger, cannot rewrite a protected column', async () => {

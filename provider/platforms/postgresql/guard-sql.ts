@@ -84,10 +84,14 @@ export const SETTLE_MARKER = 'authority.settle';
 /**
  * The guard function's body. It fires ALWAYS (also in replica sessions) and lets a change of a
  * protected column through only for the sync principal (current_user, not pg_has_role: superusers
- * are members of every role), logical replication's apply workers (their pid is in
+ * are members of every role), the apply workers of the provider's subscriptions (their pid is in
  * pg_stat_subscription: backend_type in pg_stat_activity is hidden from a table owner who is no
  * superuser, and the apply worker runs as the table owner from PostgreSQL 16), and the provider's
- * settle (replica role plus its transaction's marker). Writes that leave the values as they are pass.
+ * settle (replica role plus its transaction's marker). A subscription is the provider's when its
+ * owner owns the guard's function (the provider's user, which installs both; read-back checks the
+ * function's owner) or is a superuser: from PostgreSQL 16 a table owner in pg_create_subscription
+ * can subscribe to a server of their own, and that worker is refused. Writes that leave the values
+ * as they are pass.
  */
 export const GUARD_BODY = `
 DECLARE
@@ -121,7 +125,14 @@ BEGIN
      AND pg_catalog.current_setting('${SETTLE_MARKER}', true) OPERATOR(pg_catalog.=) 'on' THEN
     RETURN NEW;
   END IF;
-  IF EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()) THEN
+  IF EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
+               JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
+               JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
+              WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+                AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) (
+                  SELECT p.proowner FROM pg_catalog.pg_trigger t
+                    JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+                   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME))) THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION USING
