@@ -159,7 +159,7 @@ export class PostgresSyncRouter implements SyncRouter {
   }
 
   private pendingSettle(name: string): Promise<SettleSpec | undefined> {
-    return this.on('copy', 'read its subscription', () => pendingSettle(this.sides.run('copy'), name));
+    return this.on('copy', 'read its subscription', () => pendingSettle(this.sides.run('copy'), name, this.sides.run('authority')));
   }
 
   /**
