@@ -97,7 +97,16 @@ describe('a guard edited by hand', () => {
       kind: 'its trigger re-created WHEN (false)',
       edit: async () => {
         const def = (await ops.query("SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgname = 'authority_guard_naming'")).rows[0].def as string;
-        await ops.query(`DROP TRIGGER authority_guard_naming ON campaigns; ${def.replace('FOR EACH ROW EXECUTE', 'FOR EACH ROW WHEN (false) EXECUTE')};
+        await ops.query(`DROP TRIGGER authority_guard_naming ON campaigns; ${def.replace(/ WHEN \(.*\) EXECUTE/, ' WHEN (false) EXECUTE')};
+          ALTER TABLE campaigns ENABLE ALWAYS TRIGGER authority_guard_naming`);
+      },
+      probe: personRenames, opens: true,
+    },
+    {
+      kind: 'its trigger re-created with a column list (UPDATE OF another column)',
+      edit: async () => {
+        const def = (await ops.query("SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgname = 'authority_guard_naming'")).rows[0].def as string;
+        await ops.query(`DROP TRIGGER authority_guard_naming ON campaigns; ${def.replace('OR UPDATE ON', 'OR UPDATE OF assignee ON')};
           ALTER TABLE campaigns ENABLE ALWAYS TRIGGER authority_guard_naming`);
       },
       probe: personRenames, opens: true,

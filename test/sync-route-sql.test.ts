@@ -88,7 +88,7 @@ describe('the pair\'s registry of routes', () => {
     expect(parseRegistry(comment, []).recorded).toBe(true);
     const legacy = parseRegistry('Managed by authority: sends ...', [{ schema: 'public', table: 'deals', columns: ['id', 'title'] }]);
     expect(legacy).toEqual({ recorded: false, entries: [{ schema: 'public', table: 'deals', key: '', columns: ['id', 'title'], divergence: 'authority_wins' }] });
-    expect(parseRegistry('x Routes: {not json', []).recorded).toBe(false);
+    expect(() => parseRegistry('x Routes: {not json', [])).toThrow('was changed by hand: its registry of routes is not valid JSON');
   });
 
   test.each(HOSTILE_NAMES.map((h) => [h.label, h.name]))('%s as table, column and key survives the comment', (_label, name) => {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../embedded/local-postgres';
+import { GUARD_FIXED_ARGS } from '../provider/platforms/postgresql/guard-sql';
 import { EXAMPLE_SCHEMAS, OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
 import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
 import { terraformEnv } from './terraform-env';
@@ -56,11 +57,10 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
     const db = new Client(server.clientConfig(name));
     await db.connect();
     try {
-      const found = await db.query<{ tbl: string; columns: string[]; args: Buffer; enabled: string }>(
-        `SELECT c.relname AS tbl, t.tgargs AS args, t.tgenabled AS enabled,
-                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])) AS columns
+      const found = await db.query<{ tbl: string; args: Buffer; enabled: string }>(
+        `SELECT c.relname AS tbl, t.tgargs AS args, t.tgenabled AS enabled
            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-          WHERE t.tgname LIKE 'authority_guard_%' ORDER BY 1, 2`);
+          WHERE t.tgname LIKE 'authority_guard_%' AND t.tgparentid = 0 ORDER BY 1, 2`);
       // One subscription per authority; its tables are the routes.
       const subscriptions = await db.query<{ source: string; tables: string[]; enabled: boolean }>(
         `SELECT coalesce(substring(obj_description(s.oid, 'pg_subscription') FROM ' from ([^ ]+)\\.'), s.subname) AS source,
@@ -72,8 +72,11 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
         routes.push({ platform: name, what: `receives ${r.tables.join(', ')} from ${r.source}`, enabled: r.enabled });
       }
       for (const g of found.rows) {
-        guards.push({ platform: name, table: g.tbl, columns: g.columns, authority: g.args.toString('utf8').split('\0')[1], enabled: g.enabled === 'A' });
-        if (proof === undefined) proof = await personEdit(db, g.tbl, g.columns[0]);
+        // The guard's arguments: sync principal, authority, hint, fact, key, then its columns.
+        const args = g.args.toString('utf8').split('\0').slice(0, -1);
+        const columns = args.slice(GUARD_FIXED_ARGS);
+        guards.push({ platform: name, table: g.tbl, columns, authority: args[1], enabled: g.enabled === 'A' });
+        if (proof === undefined) proof = await personEdit(db, g.tbl, columns[0]);
       }
     } finally {
       await db.end();

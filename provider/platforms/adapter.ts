@@ -44,8 +44,12 @@ export interface PlatformAdapter {
   checkProtection(p: FieldProtection): Promise<Diagnostic[]>;
   /** What the platform has now, or null when there is no protection with this key there. */
   readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null>;
-  /** Creates or replaces the protection in one step: nothing half-applied on failure. */
-  applyProtection(p: FieldProtection): Promise<void>;
+  /**
+   * Creates or replaces the protection in one step: nothing half-applied on failure. Plan's
+   * refusals are checked again inside that step, serialized with other installs on the same
+   * table; `admit` says whether the protection found under this key, if any, may be replaced.
+   */
+  applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void>;
   /** Removes the protection and everything it added, leaving the platform as it was before. */
   removeProtection(location: FieldLocation, key: string): Promise<void>;
   /** The platform's name for the mechanism that carries the protection with this key. */

@@ -98,7 +98,9 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       const adapter = adapterFor(planned);
       const p = protectionOf(planned);
       // Guard a copy (create or replace, atomically); release the authority's own table.
-      await onPlatform(adapter, () => (planned.role === 'authority' ? adapter.removeProtection(p.location, p.key) : adapter.applyProtection(p)));
+      // A new protection checks again, under the install's lock, that its guard name is not another's.
+      const admit = prior ? undefined : (found: ProtectionReadBack | null) => nameTakenBy(planned, found);
+      await onPlatform(adapter, () => (planned.role === 'authority' ? adapter.removeProtection(p.location, p.key) : adapter.applyProtection(p, admit)));
       return { state: { ...planned, enforced: true } };
     },
 
@@ -196,10 +198,17 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
 async function nameTaken(adapter: PlatformAdapter, planned: ObjectValue): Promise<Diagnostic[]> {
   const p = protectionOf(planned);
   const found = await onPlatform(adapter, () => adapter.readProtection(p.location, p.key));
-  if (!found) return [];
+  const refusal = nameTakenBy(planned, found);
+  return refusal ? [refusal] : [];
+}
+
+/** The refusal when `found`, the guard under the planned protection's key, records another declaration. */
+export function nameTakenBy(planned: ObjectValue, found: ProtectionReadBack | null): Diagnostic | undefined {
+  if (!found) return undefined;
+  const p = protectionOf(planned);
   const same = planned.role === 'copy' && found.key === p.key && found.authority === p.authority &&
     (found.fact ?? '') === (p.fact ?? '') && sameSet(found.fields, p.fields);
-  return same ? [] : [guardNameTaken(planned, found)];
+  return same ? undefined : guardNameTaken(planned, found);
 }
 
 /** The guard a new protection would take over belongs to another declaration. */

@@ -7,17 +7,19 @@
  * - the trigger's error carries the correction path, so the person who was refused learns
  *   where the fact is owned and where to fix it; a privilege error says only "permission denied";
  * - it fires ALWAYS, also in sessions with session_replication_role = replica, and lets through
- *   only the sync principal, logical replication's apply workers and the provider's own settle.
+ *   only the sync principal, logical replication's apply workers and the provider's own settle;
+ * - it fires AFTER each row is written (no column list), so it sees the row as stored, whatever
+ *   the owner's other BEFORE triggers did to it.
  * Writes that leave a value unchanged pass, so applications that save whole rows keep working.
  *
  * The guard's SQL is built in guard-sql.ts (constant bodies, checked and quoted names),
  * read back in guard-read.ts, and checked at plan in guard-check.ts.
  */
-import { Diagnostic } from '../../framework';
+import { Diagnostic, DiagnosticError } from '../../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapter';
 import { PostgresConnection } from './connection';
-import { guardPlanChecks } from './guard-check';
-import { readGuards } from './guard-read';
+import { guardPlanChecks, installRefusal } from './guard-check';
+import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
@@ -31,7 +33,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
     const db = await this.connect();
-    const where = `on platform "${this.name}" (database ${this.settings.database} at ${this.settings.host}:${this.settings.port})`;
+    const where = this.where();
     const table = await db.query<{ oid: number; kind: string }>(
       `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2`,
@@ -106,17 +108,37 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    if (!found) return null;
-    return {
-      location, key: found.key ?? key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,
-      correctionHint: found.correctionHint, fact: found.fact, enforced: found.enforced, mechanism: name,
-    };
+    return found ? readBackOf(location, key, found) : null;
   }
 
-  public async applyProtection(p: FieldProtection): Promise<void> {
-    await this.transaction(installGuardStatements(p.location, {
+  /**
+   * Installs or repairs the guard in one transaction that first locks the table in SHARE ROW
+   * EXCLUSIVE mode (what CREATE TRIGGER takes anyway; it conflicts with itself), so installs on one
+   * table run one after the other, and checks plan's refusals again under that lock.
+   */
+  public async applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void> {
+    const statements = installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
-    }));
+    });
+    await this.withConnection(async (db) => {
+      await db.query('BEGIN');
+      try {
+        await db.query(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
+        const refusal = await installRefusal((sql, params) => db.query(sql, params), p, this.where(),
+          admit && ((g) => admit(g ? readBackOf(p.location, p.key, g) : null)));
+        if (refusal) throw new DiagnosticError(refusal);
+        for (const sql of statements) await db.query(sql);
+        await db.query('COMMIT');
+      } catch (e) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** How messages name this platform, e.g. `on platform "ops" (database ops at host:5432)`. */
+  private where(): string {
+    return `on platform "${this.name}" (database ${this.settings.database} at ${this.settings.host}:${this.settings.port})`;
   }
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
@@ -124,4 +146,12 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
   }
 
+}
+
+/** A guard as read back, in the platform-neutral shape. */
+function readBackOf(location: FieldLocation, key: string, found: GuardReadBack): ProtectionReadBack {
+  return {
+    location, key: found.key ?? key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,
+    correctionHint: found.correctionHint, fact: found.fact, enforced: found.enforced, mechanism: found.trigger,
+  };
 }

@@ -30,12 +30,29 @@ export async function guardPlanChecks(query: Run, p: FieldProtection, table: Che
     if (m && !m.owns) diags.push(cannotInstall(p.location, table.where, m.user, m.owner));
     else if (m && !m.creates) diags.push(cannotCreateFunction(p.location, table.where, m.user));
   }
-  const others = (await readGuards(query, p.location)).filter((g) => g.trigger !== guardTriggerName(p.key));
-  for (const other of others) {
+  return [...diags, ...ownedTwiceBy(p, table.where, await readGuards(query, p.location))];
+}
+
+/** Refusals for the guards on the table (as read back) that already give these columns to another authority. */
+export function ownedTwiceBy(p: FieldProtection, where: string, guards: readonly GuardReadBack[]): Diagnostic[] {
+  return guards.filter((g) => g.trigger !== guardTriggerName(p.key)).flatMap((other) => {
     const shared = other.columns.filter((c) => p.fields.includes(c));
-    if (shared.length && other.authority !== p.authority) diags.push(ownedTwice(p, table.where, other, shared));
-  }
-  return diags;
+    return shared.length && other.authority !== p.authority ? [ownedTwice(p, where, other, shared)] : [];
+  });
+}
+
+/**
+ * Plan's refusals again, inside the install's transaction: the caller has locked the table so
+ * that installs on it run one after the other (two stacks applied at once both passed plan).
+ * The first refusal, or undefined when the install may go ahead. `admit` judges the guard found
+ * under this protection's own key (see PlatformAdapter.applyProtection).
+ */
+export async function installRefusal(
+  query: Run, p: FieldProtection, where: string, admit?: (found: GuardReadBack | undefined) => Diagnostic | undefined,
+): Promise<Diagnostic | undefined> {
+  const guards = await readGuards(query, p.location);
+  const own = guards.find((g) => g.trigger === guardTriggerName(p.key));
+  return admit?.(own) ?? ownedTwiceBy(p, where, guards)[0];
 }
 
 function qualified(loc: FieldLocation): string {

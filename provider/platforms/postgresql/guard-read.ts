@@ -1,15 +1,17 @@
 /**
  * The guards on a copy's table as the PostgreSQL catalogs say they are: reads only. A guard is
  * enforced only when nothing about it lets a person through: its trigger fires ALWAYS (on every
- * partition's clone too) without a WHEN condition, for INSERT and UPDATE of its columns, and calls
- * its own function, whose body is the constant one, with invoker's rights, the pinned search path,
- * and the provider's user as owner (an owner may edit it).
+ * partition's clone too) AFTER every INSERT and UPDATE (no column list), with exactly the provider's
+ * WHEN condition (always true, naming its columns), every column it protects is still in the table
+ * under that name, and it calls its own function, whose body is the constant one, with invoker's
+ * rights, the pinned search path, and the provider's user as owner (an owner may edit it).
  */
 import { FieldLocation } from '../adapter';
 import { Run } from './catalog';
 import {
   BLANK_GUARD_BODY, BLANK_GUARD_TGTYPE, GUARD_BODY, GUARD_FIXED_ARGS, GUARD_PREFIX, GUARD_PROCONFIG, GUARD_TGTYPE, PINNED_SEARCH_PATH,
-  guardFunctionName, guardTriggerName,
+  guardFunctionName, guardDefPrefix, guardTriggerName,
+  QuotedGuardNames,
 } from './guard-sql';
 
 /** One authority guard on a table, as read back. */
@@ -40,10 +42,16 @@ interface TriggerRow {
   prosrc: string;
   fn_schema: string;
   proname: string;
+  /** Whether the trigger has a WHEN condition. */
+  has_when: boolean;
+  /** pg_get_triggerdef: how PostgreSQL states the trigger, its WHEN condition included. */
+  def: string;
+  /** The table's columns now. */
+  table_columns: string[];
 }
 
-/** The conditions an intact trigger and function meet, on pg_trigger t, pg_proc p, pg_language l. */
-const INTACT_FUNCTION = `t.tgqual IS NULL AND NOT p.prosecdef AND l.lanname = 'plpgsql'
+/** The conditions an intact function meets, on pg_proc p, pg_language l. */
+const INTACT_FUNCTION = `NOT p.prosecdef AND l.lanname = 'plpgsql'
   AND pg_catalog.pg_get_userbyid(p.proowner) = current_user`;
 
 /** Every trigger named like a guard on the table (not the partitions' clones), with its function. */
@@ -57,7 +65,8 @@ async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, b
                           SELECT c.oid, c.tgenabled FROM pg_trigger c WHERE c.tgparentid = t.oid
                           UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
                         SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
-            p.prosrc, pn.nspname AS fn_schema, p.proname
+            p.prosrc, pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped) AS table_columns
        FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -90,7 +99,7 @@ const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
  */
 export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardReadBack[]> {
   const rows = await guardTriggers(query, loc, startsWith(GUARD_PREFIX), GUARD_BODY);
-  return rows.map((row) => {
+  return Promise.all(rows.map(async (row) => {
     const args = argsOf(row.tgargs);
     const [syncPrincipal = '', authority = '', correctionHint = '', fact = '', key = ''] = args;
     const columns = args.slice(GUARD_FIXED_ARGS);
@@ -103,19 +112,25 @@ export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardR
       recordedKey !== undefined &&
       row.fn_schema === loc.namespace &&
       row.proname === guardFunctionName(loc, recordedKey) &&
-      sameNames(columns, row.columns);
+      row.columns.length === 0 &&
+      columns.length > 0 && columns.every((c) => row.table_columns.includes(c)) &&
+      row.def.startsWith(guardDefPrefix(await quoted(query, row.tgname, loc, columns)));
     return { trigger: row.tgname, key: recordedKey, authority, fact: fact || undefined, columns, syncPrincipal, correctionHint, enforced };
-  });
+  }));
+}
+
+/** The names as the server quotes them in pg_get_triggerdef (quote_ident also quotes keywords). */
+async function quoted(query: Run, trigger: string, loc: FieldLocation, columns: string[]): Promise<QuotedGuardNames> {
+  const found = await query<QuotedGuardNames>(
+    `SELECT quote_ident($1) AS trigger, quote_ident($2) AS schema, quote_ident($3) AS table,
+            ARRAY(SELECT quote_ident(c) FROM unnest($4::text[]) WITH ORDINALITY AS u(c, o) ORDER BY o) AS columns`,
+    [trigger, loc.namespace, loc.container, columns]);
+  return found.rows[0];
 }
 
 /** Whether the blank guard named `name` is on the table and intact: it fires for replicated writes only. */
 export async function blankGuardIntact(query: Run, loc: FieldLocation, name: string): Promise<boolean> {
   const [row] = (await guardTriggers(query, loc, startsWith(name), BLANK_GUARD_BODY)).filter((r) => r.tgname === name);
-  return row !== undefined && row.intact && row.tgenabled === 'R' && row.clones_enabled && row.tgtype === BLANK_GUARD_TGTYPE &&
+  return row !== undefined && row.intact && !row.has_when && row.tgenabled === 'R' && row.clones_enabled && row.tgtype === BLANK_GUARD_TGTYPE &&
     row.fn_schema === loc.namespace && row.proname === name && argsOf(row.tgargs).length === 0;
-}
-
-/** Whether two lists hold the same names, in any order. */
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 }

@@ -84,10 +84,14 @@ export const SETTLE_MARKER = 'authority.settle';
 /**
  * The guard function's body. It fires ALWAYS (also in replica sessions) and lets a change of a
  * protected column through only for the sync principal (current_user, not pg_has_role: superusers
- * are members of every role), logical replication's apply workers (their pid is in
+ * are members of every role), the apply workers of the provider's subscriptions (their pid is in
  * pg_stat_subscription: backend_type in pg_stat_activity is hidden from a table owner who is no
  * superuser, and the apply worker runs as the table owner from PostgreSQL 16), and the provider's
- * settle (replica role plus its transaction's marker). Writes that leave the values as they are pass.
+ * settle (replica role plus its transaction's marker). A subscription is the provider's when its
+ * owner owns the guard's function (the provider's user, which installs both; read-back checks the
+ * function's owner) or is a superuser: from PostgreSQL 16 a table owner in pg_create_subscription
+ * can subscribe to a server of their own, and that worker is refused. Writes that leave the values
+ * as they are pass.
  */
 export const GUARD_BODY = `
 DECLARE
@@ -121,7 +125,14 @@ BEGIN
      AND pg_catalog.current_setting('${SETTLE_MARKER}', true) OPERATOR(pg_catalog.=) 'on' THEN
     RETURN NEW;
   END IF;
-  IF EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()) THEN
+  IF EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
+               JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
+               JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
+              WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+                AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) (
+                  SELECT p.proowner FROM pg_catalog.pg_trigger t
+                    JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+                   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME))) THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION USING
@@ -135,8 +146,23 @@ END
 /** The dollar-quote tag around the guard body; the constant body never contains it. */
 const GUARD_TAG = '$authority_guard$';
 
-/** pg_trigger.tgtype bits: ROW (1), BEFORE (2), INSERT (4), UPDATE (16). */
-export const GUARD_TGTYPE = 1 | 2 | 4 | 16;
+/**
+ * pg_trigger.tgtype of the guard: ROW (1), INSERT (4), UPDATE (16), and no BEFORE (2): it fires
+ * AFTER the row is written, for any UPDATE (no column list). UPDATE OF looks only at the SET list,
+ * and BEFORE triggers that fire after the guard (name order) may still change NEW, so only an
+ * AFTER trigger sees the row as stored; its exception aborts the statement. Guards installed as
+ * BEFORE triggers by earlier versions read back as not enforced, and the next apply replaces them.
+ */
+export const GUARD_TGTYPE = 1 | 4 | 16;
+
+/**
+ * The guard's WHEN condition: true for every row, it names each protected column so that the
+ * trigger depends on them (as UPDATE OF did): a column cannot be dropped without dropping the
+ * guard (drift), nor rewritten by ALTER COLUMN TYPE ... USING, which fires no trigger.
+ */
+export function guardWhen(columns: readonly string[]): string {
+  return columns.map((c) => `((NEW.${ident(c, 'column')} IS NULL) IS NOT NULL)`).join(' AND ');
+}
 
 /** What the guard's trigger arguments say, in order. */
 export interface GuardArgs {
@@ -146,6 +172,24 @@ export interface GuardArgs {
   readonly fact?: string;
   readonly key: string;
   readonly columns: readonly string[];
+}
+
+/** Names as PostgreSQL's quote_ident quotes them (asked of the server: it also quotes keywords). */
+export interface QuotedGuardNames {
+  readonly trigger: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
+/**
+ * How pg_get_triggerdef states an intact guard, up to its function: read-back compares it, so a
+ * trigger re-created by hand with another WHEN condition, timing or column list is not enforced.
+ */
+export function guardDefPrefix(q: QuotedGuardNames): string {
+  const terms = q.columns.map((c) => `((new.${c} IS NULL) IS NOT NULL)`);
+  const when = terms.length === 1 ? terms[0] : `(${terms.join(' AND ')})`;
+  return `CREATE TRIGGER ${q.trigger} AFTER INSERT OR UPDATE ON ${q.schema}.${q.table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION `;
 }
 
 /** The statements that install or repair the guard in one transaction: function, owner, trigger, ALWAYS. */
@@ -160,8 +204,8 @@ export function installGuardStatements(loc: FieldLocation, a: GuardArgs): string
     `ALTER FUNCTION ${fn}() OWNER TO CURRENT_USER`,
     `COMMENT ON FUNCTION ${fn}() IS ${lit(`Managed by authority: keeps fields owned by ${a.authority} read-only here except for the sync.`)}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OF ${a.columns.map((c) => ident(c, 'column')).join(', ')} ON ${table} ` +
-      `FOR EACH ROW EXECUTE FUNCTION ${fn}(${[...args, ...a.columns.map((c) => lit(c, 'column'))].join(', ')})`,
+    `CREATE TRIGGER ${trigger} AFTER INSERT OR UPDATE ON ${table} ` +
+      `FOR EACH ROW WHEN (${guardWhen(a.columns)}) EXECUTE FUNCTION ${fn}(${[...args, ...a.columns.map((c) => lit(c, 'column'))].join(', ')})`,
     // Fires in replica sessions too (a superuser's session_replication_role = replica); recurses to partitions.
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];

@@ -6,8 +6,11 @@
  * pair's lock, says whose columns are whose. So a route reads back its own columns, one removed
  * takes only its columns, and a column nobody declared (added by hand) still shows as drift.
  */
+import { DIVERGENCE_RULES } from '../../../constructs/src/contract';
+import { Diagnostic, DiagnosticError } from '../../framework';
 import { Divergence, FieldLocation } from '../adapter';
 import { Run } from './catalog';
+import { identifierProblem } from './guard-sql';
 
 /** One route's membership in its pair. `key` "" is a route without a key (the table's only one). */
 export interface RouteEntry {
@@ -38,17 +41,84 @@ export function publicationComment(authority: string, copy: string, entries: rea
  * each table it publishes is then one route without a key, with every published column
  * (divergence unknown, taken as authority_wins until that route is applied again).
  */
-export function parseRegistry(comment: string | null | undefined, published: readonly PublishedTable[]): { entries: RouteEntry[]; recorded: boolean } {
+export function parseRegistry(comment: string | null | undefined, published: readonly PublishedTable[], publication = '<publication>'): { entries: RouteEntry[]; recorded: boolean } {
   const at = (comment ?? '').indexOf(ROUTES);
   if (at >= 0) {
-    try {
-      const parsed = JSON.parse((comment as string).slice(at + ROUTES.length)) as RouteEntry[];
-      if (Array.isArray(parsed)) return { entries: parsed, recorded: true };
-    } catch {
-      // Edited by hand: treat as a publication without a registry.
-    }
+    const text = (comment as string).slice(at + ROUTES.length);
+    const problem = registryProblem(parsedJson(text));
+    if (problem) throw new DiagnosticError(commentRefused('publication', publication, 'the authority', `its registry of routes ${problem}`));
+    return { entries: JSON.parse(text) as RouteEntry[], recorded: true };
   }
   return { entries: published.map((t) => ({ schema: t.schema, table: t.table, key: '', columns: t.columns, divergence: 'authority_wins' })), recorded: false };
+}
+
+/** `text` parsed as JSON, or a marker that it is not JSON. */
+export function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * What is wrong with a registry read from a comment (anyone who may comment on the publication
+ * can edit it, and it steers what is published and settled), or undefined when it is as the
+ * provider writes it: an array of routes, each with valid names, a key, columns and a divergence rule.
+ */
+export function registryProblem(value: unknown): string | undefined {
+  if (value === NOT_JSON) return 'is not valid JSON';
+  if (!Array.isArray(value)) return 'is not a list of routes';
+  for (const [i, e] of value.entries()) {
+    const problem = entryProblem(e);
+    if (problem) return `has a route (#${i + 1}) that ${problem}`;
+  }
+  return undefined;
+}
+
+function entryProblem(e: unknown): string | undefined {
+  if (!isObject(e)) return 'is not an object';
+  return nameProblem(e.schema, 'schema') ?? nameProblem(e.table, 'table') ??
+    (typeof e.key === 'string' ? undefined : 'has no key (a string)') ??
+    namesProblem(e.columns, 'columns') ?? divergenceProblem(e.divergence);
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Why `v` is not a valid PostgreSQL name, or undefined. */
+export function nameProblem(v: unknown, what: string): string | undefined {
+  if (typeof v !== 'string') return `has no ${what} name (a string)`;
+  const problem = identifierProblem(v);
+  return problem ? `has a ${what} name that ${problem}` : undefined;
+}
+
+/** Why `v` is not a non-empty list of distinct valid PostgreSQL names, or undefined. */
+export function namesProblem(v: unknown, what: string): string | undefined {
+  if (!Array.isArray(v) || v.length === 0) return `has no ${what} (a non-empty list of names)`;
+  if (new Set(v).size !== v.length) return `names one of its ${what} twice`;
+  for (const c of v) {
+    const problem = nameProblem(c, what.replace(/s$/, ''));
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+export function divergenceProblem(v: unknown): string | undefined {
+  return (DIVERGENCE_RULES as readonly unknown[]).includes(v) ? undefined : `has no divergence rule (one of ${DIVERGENCE_RULES.join(', ')})`;
+}
+
+/** A comment the provider keeps on a replication object is not as it writes it: what is wrong, and how to restore it. */
+export function commentRefused(kind: 'publication' | 'subscription', name: string, side: string, problem: string): Diagnostic {
+  return {
+    severity: 'error',
+    summary: `The comment on ${kind} "${name}" (on ${side}) was changed by hand: ${problem}`,
+    detail: `The provider keeps what it needs in that comment and trusts nothing else in it. Remove the comment ` +
+      `(COMMENT ON ${kind.toUpperCase()} "${name.replace(/"/g, '""')}" IS NULL, on ${side}) and apply again: ` +
+      (kind === 'publication' ? 'the next apply of each route records its columns anew.' : 'no settle is pending then; plan compares the copy again.'),
+  };
 }
 
 const onTable = (loc: FieldLocation) => (e: RouteEntry) => e.schema === loc.namespace && e.table === loc.container;
@@ -101,5 +171,5 @@ export async function readRegistry(query: Run, publication: string): Promise<{ e
        FROM pg_publication p WHERE p.pubname = $1`, [publication]);
   const row = found.rows[0];
   if (!row) return undefined;
-  return { ...parseRegistry(row.comment, row.published), comment: row.comment };
+  return { ...parseRegistry(row.comment, row.published, publication), comment: row.comment };
 }

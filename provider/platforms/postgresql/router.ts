@@ -32,8 +32,8 @@
  * share a cluster (CREATE SUBSCRIPTION creating its own slot there would wait on itself forever),
  * and a slot left by an apply that failed part-way is found and used by the next one.
  *
- * The copy's apply worker writes with session_replication_role = replica, so the copy's guard
- * trigger (ENABLE ORIGIN) does not fire for it while it still refuses people. Files: names and loop
+ * The copy's apply worker writes with session_replication_role = replica; the copy's guard fires
+ * ALWAYS (also in replica sessions) and lets the apply workers through (guard-sql.ts). Files: names and loop
  * rules (route-names.ts), plan's checks (route-check.ts), the pair's steps (pair-steps.ts),
  * membership (route-registry.ts), read-back and health (route-read.ts), settling (settle.ts, reconcile.ts), failures by side (route-sides.ts).
  *
@@ -160,7 +160,7 @@ export class PostgresSyncRouter implements SyncRouter {
   }
 
   private pendingSettle(name: string): Promise<SettleSpec | undefined> {
-    return this.on('copy', 'read its subscription', () => pendingSettle(this.sides.run('copy'), name));
+    return this.on('copy', 'read its subscription', () => pendingSettle(this.sides.run('copy'), name, this.sides.run('authority')));
   }
 
   /**

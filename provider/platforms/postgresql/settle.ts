@@ -5,12 +5,16 @@
  * next apply of any route of the pair.
  */
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { DiagnosticError } from '../../framework';
 import { Comparison, Divergence, FieldLocation } from '../adapter';
 import { inTransaction } from './connection';
 import { Run } from './catalog';
 import { SETTLE_MARKER } from './guard-sql';
 import { compareRows } from './reconcile';
 import { marked } from './route-sides';
+import {
+  RouteEntry, commentRefused, divergenceProblem, entriesOf, isObject, nameProblem, namesProblem, parsedJson, readRegistry,
+} from './route-registry';
 
 /** What a settle needs, kept in the subscription's comment while it runs. */
 export interface SettleSpec {
@@ -50,14 +54,47 @@ export async function markAndPause(db: Client, name: string, authority: string, 
   await pause(db, name);
 }
 
-/** The settle the subscription's comment says is under way, if any. */
-export async function pendingSettle(query: Run, name: string): Promise<SettleSpec | undefined> {
+/**
+ * The settle the subscription's comment says is under way, if any. A settle writes the copy with
+ * replica rights, and anyone who may comment on the subscription can edit the comment: so it is
+ * taken only when it has the shape the provider writes and names a table and columns that the
+ * pair's registry (on the authority, `authority`) lists; otherwise a diagnostic says what to do.
+ */
+export async function pendingSettle(query: Run, name: string, authority: Run): Promise<SettleSpec | undefined> {
   const found = await query<{ comment: string | null }>(
     `SELECT obj_description(oid, 'pg_subscription') AS comment FROM pg_subscription
       WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`, [name]);
   const comment = found.rows[0]?.comment ?? '';
   const at = comment.indexOf(SETTLING);
-  return at < 0 ? undefined : JSON.parse(comment.slice(at + SETTLING.length)) as SettleSpec;
+  if (at < 0) return undefined;
+  const value = parsedJson(comment.slice(at + SETTLING.length));
+  const problem = settleSpecProblem(value) ??
+    settleRegistryProblem(value as SettleSpec, (await readRegistry(authority, name))?.entries ?? []);
+  if (problem) throw new DiagnosticError(commentRefused('subscription', name, 'the copy', `the settle it names ${problem}`));
+  return value as SettleSpec;
+}
+
+/** What is wrong with a settle read from a comment, or undefined when it has the shape the provider writes. */
+export function settleSpecProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'is not an object with location, key, fields and divergence';
+  const loc = v.location;
+  if (!isObject(loc)) return 'has no location';
+  return nameProblem(loc.namespace, 'schema') ?? nameProblem(loc.container, 'table') ?? namesProblem(v.key, 'key columns') ??
+    namesProblem(v.fields, 'fields') ?? divergenceProblem(v.divergence) ??
+    (v.routeKey === undefined || typeof v.routeKey === 'string' ? undefined : 'has a route key that is not a string');
+}
+
+/**
+ * What is wrong with a well-formed settle against the pair's registry: it must be of a route the
+ * registry lists on that table (by key, when it names one) whose columns include every field.
+ */
+export function settleRegistryProblem(spec: SettleSpec, entries: readonly RouteEntry[]): string | undefined {
+  const routes = entriesOf(entries, spec.location).filter((e) => spec.routeKey === undefined || e.key === spec.routeKey);
+  const where = `${spec.location.namespace}.${spec.location.container}`;
+  if (routes.length === 0) return `is of ${where}${spec.routeKey !== undefined ? ` (route "${spec.routeKey}")` : ''}, which the pair's registry does not route`;
+  const routed = new Set(routes.flatMap((r) => r.columns));
+  const extra = spec.fields.filter((f) => !routed.has(f));
+  return extra.length ? `writes ${extra.join(', ')} on ${where}, which no route of the pair carries there` : undefined;
 }
 
 /** Switches the subscription off and waits until its receiver has stopped applying changes. */
