@@ -41,7 +41,7 @@ const HAND_EDITS: HandEdit[] = [
     label: 'trigger re-created WHEN (false)', opens: true,
     undo: async (p) => {
       const g = await guardOf(p);
-      await db.query(`DROP TRIGGER ${q(g.trigger)} ON ${ref(p.location)}; ${g.def.replace('FOR EACH ROW EXECUTE', 'FOR EACH ROW WHEN (false) EXECUTE')};
+      await db.query(`DROP TRIGGER ${q(g.trigger)} ON ${ref(p.location)}; ${g.def.replace(/FOR EACH ROW (WHEN .*? )?EXECUTE FUNCTION/, 'FOR EACH ROW WHEN (false) EXECUTE FUNCTION')};
         ALTER TABLE ${ref(p.location)} ENABLE ALWAYS TRIGGER ${q(g.trigger)}`);
     },
   },
