@@ -24,14 +24,25 @@ export async function applyProtection(client: DirectusClient, p: DirectusProtect
   const errors = problemsOf(state, p, others).filter((x) => x.severity === 'error');
   if (errors.length > 0) throw new Error(`Cannot protect Directus collection ${JSON.stringify(p.collection)}: ${errors.map((e) => e.summary).join('; ')}`);
   const before = await loadRecord(client, p.collection, p.key);
-  const released = before ? before.declared.fields.filter((f) => !p.fields.includes(f)) : [];
+  const released = releasedFields(before, p);
   const record = planRecord(state, p, before, released);
   // First, so a failure part-way leaves what to undo; not at all when nothing changed.
   if (!isDeepStrictEqual(record, before)) await saveRecord(client, record);
   await writePermissions(client, state, record);
   const sync = await writeSync(client, state, p, record.sync!);
-  await writeFieldMeta(client, state, p, before, released);
-  if (!isDeepStrictEqual(sync, record.sync)) await saveRecord(client, { ...record, sync });
+  await writeFieldMeta(client, state, p, record, released);
+  // Released fields are given back now: their priors leave the record.
+  const done: ProtectionRecord = { ...record, sync, fieldMeta: Object.fromEntries(p.fields.map((f) => [f, record.fieldMeta[f]])) };
+  if (!isDeepStrictEqual(done, record)) await saveRecord(client, done);
+}
+
+/**
+ * Fields no longer declared whose permissions and meta are still to be given back: those of the
+ * former declaration, and those an apply that stopped part-way left pending in the record.
+ */
+function releasedFields(before: ProtectionRecord | null, p: DirectusProtection): string[] {
+  if (!before) return [];
+  return [...new Set([...before.declared.fields, ...Object.keys(before.fieldMeta)])].filter((f) => !p.fields.includes(f));
 }
 
 /** Removes the protection, restoring the permissions and field meta it changed; false when none. */
@@ -67,6 +78,8 @@ function planRecord(state: AccessState, p: DirectusProtection, before: Protectio
     const meta = state.fields.find((x) => x.field === f)?.meta ?? null;
     fieldMeta[f] = before?.fieldMeta[f] ?? { hadMeta: meta !== null, note: meta?.note ?? null, readonly: meta?.readonly ?? false };
   }
+  // Kept until this apply has given them back, so one that stops part-way leaves them to the next.
+  for (const f of released) if (before?.fieldMeta[f]) fieldMeta[f] = before.fieldMeta[f];
   return { version: 1, declared: declaredOf(p), permissions, sync: planSync(state, p, before?.sync ?? null), fieldMeta };
 }
 
@@ -109,14 +122,14 @@ async function restoreSync(client: DirectusClient, state: AccessState, record: P
   else if (sameFields(perm.fields, sync.wrote) && !sameFields(perm.fields, sync.prior)) await client.patch(`/permissions/${perm.id}`, { fields: sync.prior });
 }
 
-async function writeFieldMeta(client: DirectusClient, state: AccessState, p: DirectusProtection, before: ProtectionRecord | null, released: readonly string[]): Promise<void> {
+async function writeFieldMeta(client: DirectusClient, state: AccessState, p: DirectusProtection, record: ProtectionRecord, released: readonly string[]): Promise<void> {
   const note = protectionNote(p);
   for (const f of p.fields) {
     const meta = state.fields.find((x) => x.field === f)?.meta;
     if (meta?.note !== note || meta?.readonly !== true) await patchMeta(client, p.collection, f, { note, readonly: true });
   }
   for (const f of released) {
-    const prior = before?.fieldMeta[f];
+    const prior = record.fieldMeta[f];
     if (prior && state.fields.some((x) => x.field === f)) await patchMeta(client, p.collection, f, prior);
   }
 }
