@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './local-postgres';
-import { AppsInstall, installApps } from '../tooling/directus-install';
+import { AppsInstall, alive, installApps } from '../tooling/directus-install';
 import { DirectusClient } from '../provider/platforms/directus/client';
 import { EDITOR_EMAIL, setUpCollections } from './directus-setup';
 
@@ -227,14 +227,6 @@ function runningPid(dir: string): number | undefined {
   return pid && alive(pid) ? pid : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -15,6 +15,7 @@ import { DirectusClient, DirectusError } from '../provider/platforms/directus/cl
 import { applyProtection, checkProtection, readProtection, removeProtection } from '../provider/platforms/directus/protection';
 import { DirectusProtection, protectionNote } from '../provider/platforms/directus/protection-model';
 import { findInstall } from '../tooling/directus-install';
+import { openAsEditor } from './support/data-studio';
 import { launchBrowser, saveScreenshot } from '../tooling/browser';
 
 const SYNC_POLICY = 'Authority sync';
@@ -226,14 +227,7 @@ test('in a real browser the Data Studio shows the editor the protected name read
   await applyProtection(admin, CAMPAIGN_NAME);
   const browser = await launchBrowser(findInstall()!);
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
-    await page.goto(`${directus!.url}/admin/login`, { waitUntil: 'networkidle0', timeout: 60000 });
-    await page.type('input[type=email]', directus!.editor.email);
-    await page.type('input[type=password]', read(directus!.editor.passwordFile));
-    await page.click('button[type=submit]');
-    await page.waitForFunction("location.pathname.startsWith('/admin/content')", { timeout: 60000 });
-    await page.goto(`${directus!.url}/admin/content/campaigns/2`, { waitUntil: 'networkidle0', timeout: 60000 });
+    const page = await openAsEditor(browser, directus!, 'campaigns/2');
     const note = JSON.stringify(protectionNote(CAMPAIGN_NAME));
     // The field labelled "Name" holds the name in a disabled input, and its note is the correction path.
     await page.waitForFunction(`Array.from(document.querySelectorAll('.field')).some((f) =>

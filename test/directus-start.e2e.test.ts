@@ -12,6 +12,7 @@ import { prepareExamplePlatform } from '../embedded/example-platforms';
 import { RunningDirectus, startDirectus } from '../embedded/directus';
 import { DirectusClient, DirectusError } from '../provider/platforms/directus/client';
 import { findInstall } from '../tooling/directus-install';
+import { openAsEditor } from './support/data-studio';
 import { launchBrowser, saveScreenshot } from '../tooling/browser';
 
 const COLLECTIONS = ['campaigns', 'content'];
@@ -85,14 +86,7 @@ test("the editor may not change the data model: the refusal names the request an
 test('in a real browser the editor opens a campaign in the Data Studio and sees its name field', async () => {
   const browser = await launchBrowser(findInstall()!);
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
-    await page.goto(`${directus!.url}/admin/login`, { waitUntil: 'networkidle0', timeout: 60000 });
-    await page.type('input[type=email]', directus!.editor.email);
-    await page.type('input[type=password]', read(directus!.editor.passwordFile));
-    await page.click('button[type=submit]');
-    await page.waitForFunction("location.pathname.startsWith('/admin/content')", { timeout: 60000 });
-    await page.goto(`${directus!.url}/admin/content/campaigns/2`, { waitUntil: 'networkidle0', timeout: 60000 });
+    const page = await openAsEditor(browser, directus!, 'campaigns/2');
     // The form's field labelled "Name" holds the campaign's name in an editable input.
     await page.waitForFunction(`Array.from(document.querySelectorAll('.field')).some((f) =>
       f.querySelector('.field-name')?.textContent.trim() === 'Name' &&

@@ -185,7 +185,8 @@ function removeStaleStaging(dir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
