@@ -155,12 +155,34 @@ describe('a guard edited by hand', () => {
     expect(tf.plan().code).toBe(0);
   });
 
-  test('a superuser writing with session_replication_role = replica is refused; the settle marker counts only in such a session', async () => {
+  test('a superuser writing with session_replication_role = replica is refused; the settle marker counts only for its table, in a replica session of the provider', async () => {
     expect((await replicaSessionRenames())?.message).toContain('campaigns.name is a read-only copy here. Correct it in the CRM.');
-    const marked = await tryAs(ops, OPERATOR_ROLE, "SELECT set_config('authority.settle', 'on', true); UPDATE campaigns SET name = 'x' WHERE id = 1");
+    const markTable = (table: string) => `SELECT set_config('authority.settle', '${table}'::regclass::oid::text, true)`;
+    const marked = await tryAs(ops, OPERATOR_ROLE, `${markTable('campaigns')}; UPDATE campaigns SET name = 'x' WHERE id = 1`);
     expect(marked?.message).toContain('is a read-only copy here.');
+    // A replica session marked for another table is no settle of this one.
+    await ops.query('CREATE TABLE IF NOT EXISTS settle_elsewhere (id int)');
     await ops.query('BEGIN');
-    await ops.query("SET LOCAL session_replication_role = replica; SET LOCAL authority.settle = 'on'");
+    await ops.query(`SET LOCAL session_replication_role = replica; ${markTable('settle_elsewhere')}`);
+    await expect(ops.query("UPDATE campaigns SET name = 'x' WHERE id = 1")).rejects.toThrow('is a read-only copy here.');
+    await ops.query('ROLLBACK');
+    // A login that may switch to replica (as bulk loaders are granted) but is not the provider's user is refused.
+    await ops.query(`DROP ROLE IF EXISTS bulk_loader; CREATE ROLE bulk_loader LOGIN PASSWORD 'loader-secret';
+      GRANT SET ON PARAMETER session_replication_role TO bulk_loader; GRANT SELECT, UPDATE ON campaigns TO bulk_loader`);
+    const loader = new Client({ host: platforms.ops.connection.host, port: platforms.ops.connection.port, database: 'ops', user: 'bulk_loader', password: 'loader-secret' });
+    await loader.connect();
+    try {
+      await loader.query('BEGIN');
+      await loader.query(`SET LOCAL session_replication_role = replica; ${markTable('campaigns')}`);
+      await expect(loader.query("UPDATE campaigns SET name = 'Loaded' WHERE id = 1")).rejects.toThrow('is a read-only copy here.');
+      await loader.query('ROLLBACK');
+    } finally {
+      await loader.end();
+      await ops.query('REVOKE ALL ON campaigns FROM bulk_loader; REVOKE SET ON PARAMETER session_replication_role FROM bulk_loader; DROP ROLE bulk_loader');
+    }
+    // The provider's own settle: a replica session of its user, marked for this table.
+    await ops.query('BEGIN');
+    await ops.query(`SET LOCAL session_replication_role = replica; ${markTable('campaigns')}`);
     await ops.query("UPDATE campaigns SET name = 'Settled' WHERE id = 1");
     await ops.query('ROLLBACK');
   });

@@ -41,11 +41,11 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): P
   }
 }
 
-/** Runs `sql` as replication's apply writes (replica role, with the provider's settle marker). */
+/** Runs `sql` as the provider's settle of table `wide` writes (replica role, its settle marker). */
 async function asSettle(sql: string, params: unknown[] = []): Promise<void> {
   await ops.query('BEGIN');
   try {
-    await ops.query("SET LOCAL session_replication_role = replica; SET LOCAL authority.settle = 'on'");
+    await ops.query("SET LOCAL session_replication_role = replica; SELECT set_config('authority.settle', 'wide'::regclass::oid::text, true)");
     await ops.query(sql, params);
     await ops.query('COMMIT');
   } catch (e) {

@@ -10,7 +10,7 @@ import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, PlatformKind } 
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms, connectedPlatform } from './support/platforms';
+import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
 
 let platforms: TestPlatforms;
 let crm: Client;
@@ -103,10 +103,42 @@ test('a route re-created after an apply cut short settles what plan said it woul
   // The apply that created the stage route was killed after its columns joined the publication: not in state.
   tf.ok('state', 'rm', `authority_sync_route.${stageRoute}`);
   // Meanwhile the copy's stage differs (written as the provider's settle would, so the guard lets it through).
-  await ops.query("BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL authority.settle = 'on'; UPDATE deals SET stage = 'lost' WHERE id = 1; COMMIT");
+  await ops.query("BEGIN; SET LOCAL session_replication_role = replica; SELECT set_config('authority.settle', 'deals'::regclass::oid::text, true); UPDATE deals SET stage = 'lost' WHERE id = 1; COMMIT");
   const plan = tf.plan();
   expect(plan.output.replace(/\s+/g, ' ')).toContain("differs from crm in stage; this apply replaces it");
   tf.apply();
   expect((await ops.query('SELECT stage FROM deals WHERE id = 1')).rows[0].stage).toBe('won');
+  tf.destroy();
+});
+
+test('a table owner\'s cast to json runs with the owner\'s rights in plan\'s comparison and the settle, and hides no person\'s change from the guard', async () => {
+  const enumType = "CREATE TYPE public.stage AS ENUM ('open', 'won', 'lost')";
+  await crm.query(`${enumType}; CREATE TABLE tickets (id int PRIMARY KEY, status public.stage); INSERT INTO tickets VALUES (1, 'won')`);
+  await ops.query(`CREATE ROLE ticket_owner NOLOGIN; GRANT CREATE ON SCHEMA public TO ticket_owner`);
+  // What a table's owner (no superuser) can do with a type of their own: a cast to json that
+  // escalates when a superuser runs it, and says every value is the same.
+  await ops.query(`BEGIN; SET LOCAL ROLE ticket_owner; ${enumType};
+    CREATE TABLE tickets (id int PRIMARY KEY, status public.stage); INSERT INTO tickets VALUES (1, 'open');
+    CREATE FUNCTION public.same(public.stage) RETURNS json LANGUAGE plpgsql AS $$
+    BEGIN IF current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE ticket_owner SUPERUSER'; END IF; RETURN '"same"'::json; END $$;
+    CREATE CAST (public.stage AS json) WITH FUNCTION public.same(public.stage);
+    GRANT SELECT, UPDATE ON tickets TO ${OPERATOR_ROLE}, ${SYNC_ROLE}; COMMIT`);
+  const stack = synthDomain((app: App) => {
+    const domain = new Domain(app, 'tickets', { governedBy: 'Support operations' });
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const ticket = new Concept(domain, 'Ticket');
+    ticket.addField('status', c.at('tickets.status'), o.at('tickets.status'));
+    new AuthorityPolicy(domain, 'ticket-status', { concept: ticket, fields: ['status'], authority: c, origin: c, copies: [Copy.readOnly(o)],
+      correction: CorrectionPath.at(c, { how: 'change the ticket', contact: '#support-ops' }) });
+    return domain;
+  });
+  const tf = new Terraform(stack.dir);
+  tf.init();
+  expect(tf.plan().code).toBe(2); // compares the copy's rows with the authority's
+  tf.apply();
+  expect((await ops.query("SELECT rolsuper FROM pg_roles WHERE rolname = 'ticket_owner'")).rows[0].rolsuper).toBe(false);
+  const edit = await tryAs(ops, OPERATOR_ROLE, "UPDATE tickets SET status = 'lost' WHERE id = 1");
+  expect(edit?.message).toContain('tickets.status is a read-only copy here.');
   tf.destroy();
 });

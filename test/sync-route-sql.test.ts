@@ -10,7 +10,7 @@ import {
 } from '../provider/platforms/postgresql/route-registry';
 import { SideError, failure } from '../provider/platforms/postgresql/route-sides';
 import { dropSubscriptionStatements, publicationStatements } from '../provider/platforms/postgresql/pair-steps';
-import { SETTLE_SETTINGS } from '../provider/platforms/postgresql/settle';
+import { settleSettings } from '../provider/platforms/postgresql/settle';
 import { loopRefusals } from '../provider/platforms/postgresql/route-names';
 import { UnreachablePlatformError } from '../provider/platforms/postgresql/connection';
 import { HOSTILE_NAMES } from './support/hostile-names';
@@ -158,5 +158,5 @@ test('dropping a subscription clears its comment first: DROP SUBSCRIPTION leaves
 });
 
 test('the settle writes as replication does and marks itself for the copy\'s guard', () => {
-  expect(SETTLE_SETTINGS).toEqual(['SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = 'on'"]);
+  expect(settleSettings(16405)).toEqual(['SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16405'"]);
 });

@@ -62,7 +62,8 @@ export async function inspectTable(pg: PostgresConnection, loc: FieldLocation): 
   const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean; owner: string; mayActAsOwner: boolean }>(
     `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned,
             pg_get_userbyid(c.relowner) AS owner,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, c.relowner, 'MEMBER') AS "mayActAsOwner"
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, c.relowner,
+              CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS "mayActAsOwner"
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [loc.namespace, loc.container]);
   const t = table.rows[0];

@@ -98,22 +98,24 @@ DECLARE
   sync_principal pg_catalog.text := TG_ARGV[0];
   authority pg_catalog.text := TG_ARGV[1];
   correction pg_catalog.text := TG_ARGV[2];
-  new_row pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
-  old_row pg_catalog.jsonb;
   col pg_catalog.text;
   changed pg_catalog.text;
+  differs pg_catalog.bool;
+  guard_owner pg_catalog.oid;
   i pg_catalog.int4;
 BEGIN
-  IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
-    old_row := pg_catalog.to_jsonb(OLD);
-  ELSE
-    old_row := '{}'::pg_catalog.jsonb;
-  END IF;
   FOR i IN ${GUARD_FIXED_ARGS} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
-    -- [value] against [old value] (absent on INSERT: [null]); no operator left to the search path.
-    IF pg_catalog.jsonb_build_array(new_row OPERATOR(pg_catalog.->) col)
-       OPERATOR(pg_catalog.<>) pg_catalog.jsonb_build_array(old_row OPERATOR(pg_catalog.->) col) THEN
+    -- Each value's text as its type's output function writes it (ROW(...) tells NULL from ''):
+    -- not its json form or a cast to text, which the owner of a type may redefine.
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+      EXECUTE pg_catalog.format('SELECT pg_catalog.textin(pg_catalog.record_out(ROW(($1).%I))) OPERATOR(pg_catalog.<>) '
+        'pg_catalog.textin(pg_catalog.record_out(ROW(($2).%I)))', col, col) INTO differs USING NEW, OLD;
+    ELSE
+      EXECUTE pg_catalog.format('SELECT pg_catalog.textin(pg_catalog.record_out(ROW(($1).%I))) OPERATOR(pg_catalog.<>) ''()''', col)
+        INTO differs USING NEW;
+    END IF;
+    IF differs THEN
       changed := col;
       EXIT;
     END IF;
@@ -121,18 +123,23 @@ BEGIN
   IF changed IS NULL OR current_user::pg_catalog.text OPERATOR(pg_catalog.=) sync_principal THEN
     RETURN NEW;
   END IF;
+  SELECT p.proowner INTO guard_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
+  -- The provider's settle: a replica session logged in as the provider's user (or a superuser),
+  -- marked for this table (or the partitioned table it belongs to).
   IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-     AND pg_catalog.current_setting('${SETTLE_MARKER}', true) OPERATOR(pg_catalog.=) 'on' THEN
+     AND (TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
+          OR EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(TG_RELID) a
+                      WHERE a.relid::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)))
+     AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
+                    AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) guard_owner)) THEN
     RETURN NEW;
   END IF;
   IF EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
                JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
                JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
               WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-                AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) (
-                  SELECT p.proowner FROM pg_catalog.pg_trigger t
-                    JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
-                   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME))) THEN
+                AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) guard_owner)) THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION USING

@@ -54,7 +54,7 @@ import { loopRefusals, syncPairName } from './route-names';
 import { pairHealth, readRoute } from './route-read';
 import { RouteEntry, unlessBlankColumns } from './route-registry';
 import { RouteSides, Side, marked } from './route-sides';
-import { SettleSpec, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
+import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
 
 export { loopRefusals, syncPairName };
@@ -193,11 +193,13 @@ export class PostgresSyncRouter implements SyncRouter {
   }
 
   private compare(spec: SettleSpec): Promise<Comparison> {
+    // Read on both sides as the table's owner: what the owner defined for the table (a cast to json, a
+    // domain's check) runs with the owner's rights, never the provider's.
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
-      compareRows({
+      asTableOwner(authorityDb, spec.location, true, () => asTableOwner(copyDb, spec.location, true, () => compareRows({
         authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
         location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: false,
-      }))));
+      }))))));
   }
 
   public async removeRoute(r: SyncRouteIdentity): Promise<void> {

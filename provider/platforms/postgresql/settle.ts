@@ -33,11 +33,14 @@ export function subscriptionComment(authority: string, settling?: SettleSpec): s
 }
 
 /**
- * How the settle's transaction writes the copy: as the replication apply worker does
- * (session_replication_role = replica: the copy's ordinary triggers stay off), and marked as the
- * provider's settle (SETTLE_MARKER), which the guard, firing always, lets through in replica sessions only.
+ * How the settle's transaction writes the copy's table `tableOid`: as the replication apply worker
+ * does (session_replication_role = replica: the copy's ordinary triggers stay off), and marked as
+ * the provider's settle of that table (SETTLE_MARKER), which the guard, firing always, lets through
+ * only in a replica session logged in as the provider's user or a superuser.
  */
-export const SETTLE_SETTINGS: readonly string[] = ['SET LOCAL session_replication_role = replica', `SET LOCAL ${SETTLE_MARKER} = 'on'`];
+export function settleSettings(tableOid: number): string[] {
+  return ['SET LOCAL session_replication_role = replica', `SET LOCAL ${SETTLE_MARKER} = ${escapeLiteral(String(tableOid))}`];
+}
 
 /** Clears the pending settle from the subscription's comment and switches the receiver on, in one step. */
 export function resume(db: Client, name: string, authority: string): Promise<void> {
@@ -111,10 +114,15 @@ export async function pause(db: Client, name: string): Promise<void> {
  * Writes the authority's values into the copy's differing rows of the spec's columns, in one
  * transaction on the copy. Errors on the authority's connection say they are the authority's.
  */
-export async function settleRows(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
+export function settleRows(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
+  return asTableOwner(authorityDb, spec.location, true, () => settleAsOwner(authorityDb, copyDb, spec));
+}
+
+async function settleAsOwner(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
+  const table = await tableOf(copyDb, spec.location);
   await copyDb.query('BEGIN');
   try {
-    for (const setting of SETTLE_SETTINGS) {
+    for (const setting of settleSettings(table.oid)) {
       await copyDb.query(setting).catch((e: Error) => {
         throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
           'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
@@ -122,7 +130,7 @@ export async function settleRows(authorityDb: Client, copyDb: Client, spec: Sett
     }
     // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
     // owner put on the table then run with the owner's rights, not the provider's.
-    await copyDb.query(await actAsOwner(copyDb, spec.location));
+    await copyDb.query(setLocalRole(table.owner));
     const result = await compareRows({
       authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
       location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
@@ -135,13 +143,32 @@ export async function settleRows(authorityDb: Client, copyDb: Client, spec: Sett
   }
 }
 
-/** `SET LOCAL ROLE` to the owner of the copy's table (the provider's user must be able to act as it: plan checks). */
-export async function actAsOwner(db: Client, loc: FieldLocation): Promise<string> {
-  const found = await db.query<{ owner: string }>(
-    `SELECT pg_catalog.pg_get_userbyid(c.relowner) AS owner FROM pg_catalog.pg_class c
+/**
+ * Runs `work` in a transaction on `db` acting as the owner of the table at `loc` (the provider's
+ * user must be able to: plan checks), so that what the owner defined for it (casts to json,
+ * domain checks, triggers) never runs with the provider's rights.
+ */
+export async function asTableOwner<T>(db: Client, loc: FieldLocation, readOnly: boolean, work: () => Promise<T>): Promise<T> {
+  const { owner } = await tableOf(db, loc);
+  await db.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+  try {
+    await db.query(setLocalRole(owner));
+    const result = await work();
+    await db.query('COMMIT');
+    return result;
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The table's oid and owner. */
+async function tableOf(db: Client, loc: FieldLocation): Promise<{ oid: number; owner: string }> {
+  const found = await db.query<{ oid: number; owner: string }>(
+    `SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner) AS owner FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [loc.namespace, loc.container]);
-  if (!found.rowCount) throw new Error(`table ${loc.namespace}.${loc.container} does not exist on the copy`);
-  return setLocalRole(found.rows[0].owner);
+  if (!found.rowCount) throw new Error(`table ${loc.namespace}.${loc.container} does not exist`);
+  return found.rows[0];
 }
 
 /** The statement that acts as `role` until the transaction ends. */
