@@ -40,7 +40,10 @@ async function up(): Promise<void> {
     throw new Error('cdktf apply failed (output above).');
   }
   for (const [stack, lines] of byStack(output, fs.readdirSync(path.join(CDKTF_OUT, 'stacks')))) {
-    const applied = lines.find((l) => l.startsWith('Apply complete!'))?.replace('Apply complete! Resources: ', '');
+    // cdktf interleaves the stacks' output and redraws lines: look for the stack's summary anywhere
+    // when the line-by-line reading lost it.
+    const applied = lines.find((l) => l.startsWith('Apply complete!'))?.replace('Apply complete! Resources: ', '') ??
+      new RegExp(`\\b${stack}\\s+Apply complete! Resources: ([^\\n]*?destroyed\\.)`).exec(output)?.[1];
     const result = lines.includes('No changes. Your infrastructure matches the configuration.') ? 'no changes' : applied ?? 'no result reported';
     say(`  ${stack.padEnd(12)} ${result}`);
     for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
