@@ -1,7 +1,7 @@
 /**
  * Sync routes end to end: L1 constructs -> Terraform JSON -> real terraform -> the real provider
  * -> two real PostgreSQL 18 servers (the CRM, the operations tool), and a PostgreSQL 15 server
- * when this machine has one. Values must actually arrive, and destroy must leave the replication
+ * (Debian's postgresql-15, installed by the test as root). Values must actually arrive, and destroy must leave the replication
  * catalogs exactly as they were.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,7 +18,7 @@ import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
 import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
-import { Postgres15, hasPostgres15, startPostgres15 } from './support/postgres15';
+import { Postgres15, ensurePostgres15, startPostgres15 } from './support/postgres15';
 import { createServerCertificate } from '../provider/protocol/tls';
 import { terraformEnv } from '../tooling/terraform-env';
 
@@ -26,7 +26,7 @@ const CRM_PASSWORD_ENV = 'AUTHORITY_TEST_CRM_PASSWORD';
 const PAIR = 'authority_crm_to_ops_';
 
 let platforms: TestPlatforms;
-let pg15: Postgres15 | undefined;
+let pg15: Postgres15;
 let crm: Client;
 let ops: Client;
 let crmPassword: string;
@@ -34,7 +34,10 @@ let crmPassword: string;
 beforeAll(async () => {
   [platforms, pg15] = await Promise.all([
     startTestPlatforms(),
-    hasPostgres15() ? startPostgres15(fs.mkdtempSync(path.join(os.tmpdir(), 'authority-pg15-'))) : Promise.resolve(undefined),
+    (async () => {
+      ensurePostgres15(); // installs Debian's postgresql-15 as root; otherwise fails saying what to install
+      return startPostgres15(fs.mkdtempSync(path.join(os.tmpdir(), 'authority-pg15-')));
+    })(),
   ]);
   crmPassword = platforms.crm.clientConfig().password;
   [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
@@ -883,7 +886,7 @@ test('bad configuration: a column the copy lacks, a table without a key, an unre
   expect(out).toContain('Check that the server runs');
 });
 
-(hasPostgres15() ? describe : describe.skip)('a copy on PostgreSQL 15', () => {
+describe('a copy on PostgreSQL 15', () => {
   let legacyDb: Client;
   const legacy = () => {
     const c = pg15!.clientConfig();

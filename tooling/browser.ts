@@ -4,11 +4,12 @@
  * (tooling/directus-install.ts), which downloads no browser. Screenshots go to the git-ignored
  * test-artifacts/ folder.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { aptInstall, canInstallPackages } from './apt';
 import { AppsInstall } from './directus-install';
 import { PROJECT_DIR } from './paths';
 
@@ -35,20 +36,13 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, exists = fs.e
 export function ensureChromium(say: (l: string) => void = (l) => process.stderr.write(l + '\n')): string {
   const found = findChromium();
   if (found) return found;
-  if (os.userInfo().uid !== 0 || !fs.existsSync('/usr/bin/apt-get')) throw new Error(INSTALL_HINT);
+  if (!canInstallPackages()) throw new Error(INSTALL_HINT);
   say('authority: installing Chromium with apt-get (once per machine) ...');
   const started = Date.now();
-  const apt = (args: string[]) => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  let result = apt(['install', '-y', '--no-install-recommends', 'chromium']);
-  if (result.status !== 0) {
-    apt(['update']); // a fresh machine has no package lists yet
-    result = apt(['install', '-y', '--no-install-recommends', 'chromium']);
-  }
+  const result = aptInstall(['chromium']);
   const installed = findChromium();
-  if (result.status !== 0 || !installed) {
-    throw new Error(`apt-get install chromium failed:\n${(result.stderr || result.stdout).slice(-1500)}\n${INSTALL_HINT}`);
+  if (!result.ok || !installed) {
+    throw new Error(`apt-get install chromium failed:\n${result.output}\n${INSTALL_HINT}`);
   }
   say(`authority: installed Chromium in ${Math.round((Date.now() - started) / 1000)} s (${version(installed)}).`);
   return installed;

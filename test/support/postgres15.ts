@@ -1,6 +1,6 @@
 /**
- * A PostgreSQL 15 server for tests of version-dependent behaviour, from the Debian binaries when
- * this machine has them (a user's machine usually does not: tests then skip). Like
+ * A PostgreSQL 15 server for tests of version-dependent behaviour, from Debian's postgresql-15
+ * package, which the tests install themselves as root (elsewhere they fail saying so). Like
  * embedded/local-postgres.ts: 127.0.0.1 only over TCP (no Unix socket, whose path is limited to
  * 107 bytes), scram-sha-256, logical replication on.
  */
@@ -11,12 +11,27 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../embedded/local-postgres';
+import { aptInstall, canInstallPackages } from '../../tooling/apt';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
 
-export function hasPostgres15(): boolean {
+function hasPostgres15(): boolean {
   return fs.existsSync(path.join(BIN, 'postgres')) && fs.existsSync(path.join(BIN, 'initdb'));
+}
+
+/**
+ * Makes sure Debian's PostgreSQL 15 binaries are there: installs postgresql-15 as root (without
+ * the main cluster Debian would create and start), else fails saying what to install.
+ */
+export function ensurePostgres15(): void {
+  if (hasPostgres15()) return;
+  const hint = 'The PostgreSQL 15 tests need Debian\'s postgresql-15 package: run the tests as root on Debian, or `apt-get install postgresql-15`.';
+  if (!canInstallPackages()) throw new Error(hint);
+  fs.mkdirSync('/etc/postgresql-common/createcluster.d', { recursive: true });
+  fs.writeFileSync('/etc/postgresql-common/createcluster.d/authority-tests.conf', 'create_main_cluster = false\n');
+  const result = aptInstall(['postgresql-15']);
+  if (!result.ok || !hasPostgres15()) throw new Error(`apt-get install postgresql-15 failed:\n${result.output}\n${hint}`);
 }
 
 export interface Postgres15 {
