@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { stronglyConnected } from '../constructs/src/graph';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -43,38 +44,8 @@ function runtimeImports(file: string): string[] {
 
 /** Every cycle of the graph, each once, as the list of its nodes (strongly connected components of more than one node, or a self-import). */
 export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const cycles: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
-    }
-  };
-  for (const v of graph.keys()) if (!index.has(v)) visit(v);
-  return cycles;
+  const next = (v: string) => graph.get(v) ?? [];
+  return stronglyConnected(graph.keys(), next).filter((c) => c.length > 1 || next(c[0]).includes(c[0])).map((c) => c.sort());
 }
 
 const files = [...sourceFiles(path.join(ROOT, 'provider')), ...sourceFiles(path.join(ROOT, 'constructs', 'src'))];

@@ -1,3 +1,4 @@
+import { stronglyConnected } from '../graph';
 import { AuthorityModel } from '../authority-model';
 import type { AuthorityPolicy } from '../authority-policy';
 import type { ConceptField } from '../concept';
@@ -98,41 +99,9 @@ export class SyncLoopRule extends AuthorityRule {
     });
   }
 
-  /** Strongly connected components with two or more nodes (Tarjan). */
+  /** Strongly connected components with two or more nodes. */
   private components(nodes: string[], out: Map<string, Edge[]>): string[][] {
-    let counter = 0;
-    const index = new Map<string, number>();
-    const low = new Map<string, number>();
-    const stack: string[] = [];
-    const onStack = new Set<string>();
-    const result: string[][] = [];
-    const connect = (v: string) => {
-      index.set(v, counter);
-      low.set(v, counter);
-      counter++;
-      stack.push(v);
-      onStack.add(v);
-      for (const e of out.get(v) ?? []) {
-        if (!index.has(e.to)) {
-          connect(e.to);
-          low.set(v, Math.min(low.get(v)!, low.get(e.to)!));
-        } else if (onStack.has(e.to)) {
-          low.set(v, Math.min(low.get(v)!, index.get(e.to)!));
-        }
-      }
-      if (low.get(v) === index.get(v)) {
-        const component: string[] = [];
-        let w: string;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          component.push(w);
-        } while (w !== v);
-        if (component.length > 1) result.push(component);
-      }
-    };
-    for (const v of nodes) if (!index.has(v)) connect(v);
-    return result;
+    return stronglyConnected(nodes, (v) => (out.get(v) ?? []).map((e) => e.to)).filter((c) => c.length > 1);
   }
 
   /** The back-and-forth of one two-way policy without a split: declared, not a loop. */
