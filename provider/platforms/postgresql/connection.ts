@@ -207,15 +207,24 @@ export class PostgresConnection {
 
 /** Runs the statements on `db` as one transaction: all of them, or none. */
 export async function inTransaction(db: Client, statements: string[]): Promise<void> {
-  await db.query('BEGIN');
-  try {
-    for (const sql of statements) await db.query(sql);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw e;
+  // Parallel resources on one table (a destroy removes guards and routes at once) can deadlock in
+  // DDL; PostgreSQL rolls one back whole, and running it again is what its documentation advises.
+  for (let attempt = 1; ; attempt++) {
+    await db.query('BEGIN');
+    try {
+      for (const sql of statements) await db.query(sql);
+      await db.query('COMMIT');
+      return;
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      if ((e as { code?: string }).code !== DEADLOCK_DETECTED || attempt === DEADLOCK_ATTEMPTS) throw e;
+    }
   }
 }
+
+/** SQLSTATE deadlock_detected, and how often a transaction that lost one is run. */
+const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_ATTEMPTS = 3;
 
 /** The platform could not be reached or refused the login: says which and what to check. */
 export class UnreachablePlatformError extends PlatformUnreachableError {
