@@ -2,18 +2,22 @@
 // bundles the project's commands. Runs on `npm install` (prepare) and `npm run build`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { buildProvider } from './build-provider.mjs';
 
 const started = Date.now();
 await buildProvider({ entry: 'provider/main.ts', outfile: 'dist/provider/terraform-provider-authority.js' });
 await build({
-  entryPoints: { 'tooling/embedded': 'tooling/embedded.ts', 'tooling/mirror': 'tooling/mirror-cli.ts' },
+  entryPoints: { 'tooling/embedded': 'tooling/embedded.ts', 'tooling/mirror': 'tooling/mirror-cli.ts', 'cli/authority': 'cli/authority.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',
   packages: 'external',
   logLevel: 'warning',
+  // dist/cli/authority.js is the package's bin (`npx authority`).
+  banner: { js: '#!/usr/bin/env node' },
 });
+chmodSync('dist/cli/authority.js', 0o755);
 execFileSync(process.execPath, ['dist/tooling/mirror.js'], { stdio: 'inherit' });
 console.log(`authority: built the provider and its local mirror in ${((Date.now() - started) / 1000).toFixed(1)} s`);
