@@ -1,7 +1,8 @@
-import { Aspects, TerraformStack } from 'cdktf';
+import { Aspects, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
 import { DOMAIN, mark } from './markers';
+import { Ownership } from './ownership';
 import { Platform } from './platform';
 import { checkObject, checkString } from './prop-checks';
 import { Rules } from './rule-pack';
@@ -47,6 +48,13 @@ export class Domain extends TerraformStack {
     // Testing.synth without validations): aspects always run, and this one runs on the Domain
     // before its policies make their resources.
     Aspects.of(this).add({ visit: (node) => { if (node === this) Rules._enforceProtectingRules(this); } });
+    // The domain's ownership facts travel with its state: a plan then holds them before and
+    // after, and the review report diffs values, not warning text. Computed at synth, when every
+    // policy (and a record-level default's fields) is known.
+    new TerraformOutput(this, Ownership.OUTPUT_NAME, {
+      description: 'The ownership facts of this domain (JSON): who owns each fact, its copies, routes and correction path.',
+      value: Lazy.stringValue({ produce: () => JSON.stringify(Ownership.ofDomain(this)) }),
+    });
   }
 
   /** Prepares the stack for synth, and opens the rule pack's round so the pack runs once per synth. */

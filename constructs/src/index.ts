@@ -7,6 +7,7 @@ export * from './correction-path';
 export * from './domain';
 export * from './duration';
 export * from './platform';
+export * from './ownership';
 export * from './propagation';
 export * from './rule';
 export * from './rule-pack';
