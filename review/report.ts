@@ -1,0 +1,67 @@
+/**
+ * The ownership report: what one review of a change set says (`authority review`) and what the
+ * gate checks (`authority gate`). The JSON form is this shape; schemas/ownership-report.schema.json
+ * describes it for other tools. Only the review command builds it; the gate only reads it.
+ */
+
+/** What happened to a fact's ownership. */
+export type ChangeKind =
+  | 'authority-moved'        // the fact's authority is another platform
+  | 'fact-added'             // a newly governed fact
+  | 'fact-removed'           // a fact no longer governed
+  | 'copy-added'
+  | 'copy-removed'
+  | 'copy-edits-changed'     // what people may do on a copy (read-only -> local override ...)
+  | 'protection-stopped'     // a copy's protection is removed
+  | 'protection-drifted'     // a protection was undone on the platform (someone disabled a guard)
+  | 'route-started'
+  | 'route-stopped'
+  | 'route-reversed'
+  | 'route-resourced'        // values come from another platform
+  | 'divergence-changed'
+  | 'max-lag-changed'
+  | 'correction-changed'     // where and how to correct a value
+  | 'governance-changed'     // the governing team
+  | 'override-expiring';     // a local override reaches its expiry soon (or has)
+
+/** One change of ownership, for one fact. */
+export interface OwnershipChange {
+  /** Stable within a report: `${domain}/${fact}/${kind}[/${platform}]`. */
+  readonly id: string;
+  /** The domain (stack) the change is planned in. */
+  readonly domain: string;
+  /** The business fact, "concept.field". */
+  readonly fact: string;
+  readonly kind: ChangeKind;
+  /** One sentence a reviewer reads, e.g. "authority moves from crm to cms". */
+  readonly summary: string;
+  /** The value before, as shown (platform, edits, lag ...). */
+  readonly before?: string;
+  /** The value after, as shown. */
+  readonly after?: string;
+  /** The teams whose approval the change needs (the domain's team; both teams for a move across teams). */
+  readonly approvers: readonly string[];
+}
+
+/** One domain's saved plan. */
+export interface ReviewedPlan {
+  readonly domain: string;
+  /** The saved plan file, relative to the project. */
+  readonly planFile: string;
+  /** sha256 (hex) of the plan file's bytes. */
+  readonly digest: string;
+  /** Resource changes that are not about ownership (count). */
+  readonly otherChanges: number;
+  /** Addresses of resources the plan destroys (including replacements). */
+  readonly destroys: readonly string[];
+}
+
+/** What `authority review --format json` writes. */
+export interface OwnershipReport {
+  /** "1"; a reader refuses a major version it does not know. */
+  readonly formatVersion: string;
+  /** sha256 over the domains' plan digests, in domain order: what approvals are bound to. */
+  readonly planDigest: string;
+  readonly plans: readonly ReviewedPlan[];
+  readonly changes: readonly OwnershipChange[];
+}
