@@ -164,16 +164,22 @@ export class AuthorityPolicy extends Construct {
    */
   public _protectionSpecs(): ProtectionSpec[] {
     if (holderConflicts(this)) return [];
-    const holders = [
-      { platform: this.authority, syncPrincipal: this.authority.syncPrincipal, copy: false },
-      ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal, copy: true })),
+    const declared = [
+      { platform: this.authority, syncPrincipal: this.authority.syncPrincipal },
+      ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal })),
     ];
+    // An application platform with a storage database is protected in both layers: its own
+    // permissions and a guard on the table under it (same location), from this one policy.
+    const holders = declared.flatMap((h) => [
+      { ...h, locatedOn: h.platform },
+      ...(h.platform.storagePlatform ? [{ ...h, platform: h.platform.storagePlatform, locatedOn: h.platform }] : []),
+    ]);
     const specs: ProtectionSpec[] = [];
     for (const holder of holders.filter((h) => h.platform.connection)) {
       const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
       for (const field of this.fields) {
         const owner = this.ownerOf(field);
-        const loc = field.locationOn(holder.platform);
+        const loc = field.locationOn(holder.locatedOn);
         if (!loc) continue; // the rule pack reports it (copy-location-missing, authority-location-missing)
         const key = `${owner.name}/${loc.schemaName}.${loc.container}`;
         const group = groups.get(key) ?? { owner, schema: loc.schemaName, table: loc.container, fields: [], columns: [] };
@@ -185,13 +191,13 @@ export class AuthorityPolicy extends Construct {
         const split = g.owner === this.authority ? [] : ['from', g.owner.name];
         specs.push({
           id: [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...split].join('-'),
-          owned: g.owner === holder.platform,
+          owned: g.owner === holder.locatedOn,
           config: {
             platform: holder.platform.name,
             schema: g.schema,
             table: g.table,
             columns: g.columns,
-            authority: g.owner.name,
+            authority: g.owner.syncEndpoint === holder.platform ? holder.platform.name : g.owner.name,
             key: this.guardKey(split),
             fact: g.fields.map((f) => f.toString()).join(', '),
             syncPrincipal: holder.syncPrincipal,
@@ -258,11 +264,14 @@ export class AuthorityPolicy extends Construct {
     for (const receiver of receivers) {
       for (const field of this.fields) {
         const source = receiver.feed ?? this.ownerOf(field);
-        if (source === receiver.platform || !source.connection || !receiver.platform.connection) continue;
-        if (!source.connection.canSyncTo(receiver.platform.connection)) {
+        // Routes run between the platforms' storage where they have one (a CMS's database).
+        const [sender, copy] = [source.syncEndpoint, receiver.platform.syncEndpoint];
+        if (source === receiver.platform || !sender.connection || !copy.connection) continue;
+        if (!sender.connection.canSyncTo(copy.connection)) {
           Annotations.of(this).addWarning(
             `${this.node.path}: ${field} is not synced from ${source.name} to ${receiver.platform.name}: no sync route carries values from a ` +
-              `${source.connection.providerKind} platform to a ${receiver.platform.connection.providerKind} one. Sync them with their own integration; the copy stays protected.`,
+              `${sender.connection.providerKind} platform to a ${copy.connection.providerKind} one. Give it its storage database ` +
+              `(e.g. PlatformConnection.directus({ ..., storage })) or sync them with their own integration; the copy stays protected.`,
           );
           continue;
         }
@@ -275,8 +284,8 @@ export class AuthorityPolicy extends Construct {
           );
           continue;
         }
-        const key = routeAddress(source, receiver.platform, to.schemaName, to.container);
-        const route = routes.get(key) ?? { source, copy: receiver.platform, schema: to.schemaName, table: to.container, columns: [] };
+        const key = routeAddress(sender, copy, to.schemaName, to.container);
+        const route = routes.get(key) ?? { source: sender, copy, schema: to.schemaName, table: to.container, columns: [] };
         route.columns.push(to.field);
         routes.set(key, route);
       }

@@ -65,6 +65,7 @@ export class Domain extends TerraformStack {
 
   /** Makes a connected platform known to this domain's provider configuration. */
   public usePlatform(platform: Platform): void {
+    if (platform.storagePlatform) this.usePlatform(platform.storagePlatform);
     const known = this.platforms.get(platform.name);
     if (known === platform || !platform.connection) return;
     if (known) {

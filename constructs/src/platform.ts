@@ -33,7 +33,15 @@ export interface PostgresqlConnectionProps extends AuthorityProviderPostgresql {
  * protected by Directus permissions; the platform's `syncPrincipal` is the name of the Directus
  * policy the sync's user holds.
  */
-export interface DirectusConnectionProps extends AuthorityProviderDirectus {}
+export interface DirectusConnectionProps extends AuthorityProviderDirectus {
+  /**
+   * The PostgreSQL database Directus keeps its collections in (collection = table in its
+   * `public` schema). With it, a copy on this platform is also guarded in that database, so
+   * Directus admins and direct SQL are stopped too, and sync routes deliver values into it.
+   * @default not given: Directus permissions only, and no sync route reaches the platform
+   */
+  readonly storage?: PostgresqlConnectionProps;
+}
 
 /** How the provider reaches a platform to enforce the model there. */
 export abstract class PlatformConnection {
@@ -53,6 +61,15 @@ export abstract class PlatformConnection {
 
   /** The provider's kind of platform: the name of its connection block (e.g. "postgresql"). */
   public abstract readonly providerKind: string;
+
+  /**
+   * The database an application platform keeps its data in, when the connection names one: its
+   * copies are guarded there as well, and sync routes deliver into it.
+   * @default none
+   */
+  public get storage(): PlatformConnection | undefined {
+    return undefined;
+  }
 
   /** The provider block for a platform with this connection. */
   public abstract toProviderPlatform(name: string): AuthorityProviderPlatform;
@@ -87,12 +104,19 @@ class PostgresqlConnection extends PlatformConnection {
 
 class DirectusConnection extends PlatformConnection {
   public readonly providerKind = 'directus';
-  private readonly props: DirectusConnectionProps;
+  private readonly props: AuthorityProviderDirectus;
+  private readonly storageConnection?: PlatformConnection;
 
   constructor(props: DirectusConnectionProps) {
     super();
     checkDirectusProps(props);
-    this.props = { ...props, ...(props.editorPolicies ? { editorPolicies: [...props.editorPolicies] } : {}) };
+    const { storage, ...block } = props;
+    this.props = { ...block, ...(props.editorPolicies ? { editorPolicies: [...props.editorPolicies] } : {}) };
+    this.storageConnection = storage ? PlatformConnection.postgresql(storage) : undefined;
+  }
+
+  public get storage(): PlatformConnection | undefined {
+    return this.storageConnection;
   }
 
   public toProviderPlatform(name: string): AuthorityProviderPlatform {
@@ -117,6 +141,11 @@ function checkDirectusProps(props: unknown): void {
   const t = p.connectTimeout;
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)) {
     throw new PropError(where, 'connectTimeout', 'a whole number of seconds from 1 to 3600', t);
+  }
+  checkObject(where, 'storage', p.storage, true);
+  if (p.storage !== undefined) {
+    const s = p.storage as Record<string, unknown>;
+    for (const key of ['host', 'database', 'username']) checkString(where, `storage.${key}`, s[key]);
   }
 }
 
@@ -146,6 +175,16 @@ export class Platform {
   public readonly role: PlatformRole;
   public readonly connection?: PlatformConnection;
   public readonly syncPrincipal: string;
+  /**
+   * The database platform under an application platform whose connection names its storage
+   * (e.g. "cms-db" under a Directus "cms"): copies here are guarded there too, and sync routes
+   * deliver into it. Its name is this platform's name plus Platform.STORAGE_SUFFIX.
+   * @default none
+   */
+  public readonly storagePlatform?: Platform;
+
+  /** What a storage platform's name adds to its application platform's name. */
+  public static readonly STORAGE_SUFFIX = '-db';
 
   constructor(props: PlatformProps) {
     checkPlatformProps(props);
@@ -158,6 +197,18 @@ export class Platform {
     this.role = props.role ?? (CONSUMER_KINDS.includes(props.kind) ? PlatformRole.CONSUMER : PlatformRole.OPERATIONAL);
     this.connection = props.connection;
     this.syncPrincipal = props.syncPrincipal ?? Contract.DEFAULT_SYNC_PRINCIPAL;
+    const storage = props.connection?.storage;
+    if (storage) {
+      this.storagePlatform = new Platform({
+        name: `${props.name}${Platform.STORAGE_SUFFIX}`, kind: props.kind, title: `${this.title}'s database`,
+        role: this.role, connection: storage, syncPrincipal: props.syncPrincipal,
+      });
+    }
+  }
+
+  /** Where sync routes deliver to and read from on this platform: its storage, if it has one. */
+  public get syncEndpoint(): Platform {
+    return this.storagePlatform ?? this;
   }
 
   /** Where a field lives here: "table.column" or "schema.table.column" (object.property on SaaS). */
