@@ -6,6 +6,7 @@
  * from people's policies. Idempotent: each step looks before it creates.
  */
 import { DirectusClient } from '../provider/platforms/directus/client';
+import { Contract } from '../constructs/src/contract';
 
 export const EDITOR_EMAIL = 'editor@example.com';
 export const EDITOR_ROLE = 'Editor';
@@ -19,9 +20,15 @@ interface Named {
 
 export async function setUpCollections(admin: DirectusClient, collections: readonly string[], editorPassword: string): Promise<void> {
   for (const c of collections) await configureCollection(admin, c);
-  const policy = await ensurePolicy(admin);
+  const policy = await ensurePolicy(admin, EDITOR_POLICY, 'People who edit the CMS in the Data Studio', true);
+  // The sync principal's policy: the one that keeps `update` of protected fields. Values arrive
+  // through the database under Directus; the policy names who may write them through Directus.
+  const sync = await ensurePolicy(admin, Contract.DEFAULT_SYNC_PRINCIPAL, 'The sync of authority: the only writer of copied fields', false);
   for (const c of collections) {
-    for (const action of EDITOR_ACTIONS) await ensurePermission(admin, policy, c, action);
+    for (const action of EDITOR_ACTIONS) {
+      await ensurePermission(admin, policy, c, action);
+      await ensurePermission(admin, sync, c, action);
+    }
   }
   const role = await ensureRole(admin, policy);
   await ensureEditor(admin, role, editorPassword);
@@ -34,12 +41,10 @@ async function configureCollection(admin: DirectusClient, collection: string): P
   await admin.patch(`/collections/${encodeURIComponent(collection)}`, { meta: { note: 'A table of this platform, managed by Directus' } });
 }
 
-async function ensurePolicy(admin: DirectusClient): Promise<string> {
-  const found = await admin.get<Named[]>('/policies', { 'filter[name][_eq]': EDITOR_POLICY, fields: 'id' });
+async function ensurePolicy(admin: DirectusClient, name: string, description: string, appAccess: boolean): Promise<string> {
+  const found = await admin.get<Named[]>('/policies', { 'filter[name][_eq]': name, fields: 'id' });
   if (found.length > 0) return found[0].id;
-  const made = await admin.post<Named>('/policies', {
-    name: EDITOR_POLICY, icon: 'edit', description: 'People who edit the CMS in the Data Studio', admin_access: false, app_access: true,
-  });
+  const made = await admin.post<Named>('/policies', { name, icon: 'edit', description, admin_access: false, app_access: appAccess });
   return made.id;
 }
 

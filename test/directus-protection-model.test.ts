@@ -50,6 +50,9 @@ test('the note says who owns the fact and how to correct it', () => {
   expect(protectionNote({ fact: 'campaign.name', authority: 'crm', correctionHint: ' Correct it in the CRM. ' }))
     .toBe('campaign.name is owned by crm; only the sync writes it here. Correct it in the CRM.');
   expect(protectionNote({ fact: 'f', authority: 'a', correctionHint: '' })).toBe('f is owned by a; only the sync writes it here.');
+  // A policy's hint already names the owner: it is not said twice.
+  expect(protectionNote({ fact: 'campaign.name', authority: 'crm', correctionHint: 'campaign.name is owned by the CRM (crm). Correct it in the CRM.' }))
+    .toBe('Read-only here: only the sync writes it. campaign.name is owned by the CRM (crm). Correct it in the CRM.');
 });
 
 test.each(HOSTILE_NAMES)('record keys are distinct and fixed-length for $label', ({ name }) => {

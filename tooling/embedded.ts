@@ -11,7 +11,8 @@ import { Client } from 'pg';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { GUARD_FIXED_ARGS } from '../provider/platforms/postgresql/guard-sql';
 import { EXAMPLE_SCHEMAS, OPERATOR_ROLE, prepareExamplePlatform } from '../embedded/example-platforms';
-import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
+import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_APPS, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
+import { EDITOR_EMAIL } from '../embedded/directus-setup';
 import { terraformEnv } from './terraform-env';
 import { stopDirectus } from '../embedded/directus';
 import { DIRECTUS_DIR } from './directus-platform';
@@ -29,6 +30,7 @@ async function up(): Promise<void> {
   const connections = Object.fromEntries(servers.map(([name, s]) => [name, { ...s.connection, database: name }]));
   fs.writeFileSync(EMBEDDED_CONNECTIONS, JSON.stringify(connections, null, 2) + '\n');
 
+  const apps = await runningApps();
   say('Synthesizing the policies, planning and applying with cdktf ...');
   const env = terraformEnv();
   const apply = spawnSync(CDKTF, ['apply', '*', '--auto-approve', '--output', CDKTF_OUT], {
@@ -49,6 +51,28 @@ async function up(): Promise<void> {
     for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
   }
   await showWhereToLook(servers);
+  for (const [name, url] of apps) {
+    say(`\n${name === 'cms' ? 'The CMS' : name} is Directus: ${url}/admin/content/campaigns`);
+    say(`  editor  ${EDITOR_EMAIL}, password in ${display(path.join(DIRECTUS_DIR, 'editor-password'))}`);
+    say('  Open a campaign: its name is read-only there, and its note names the CRM and how to correct it.');
+  }
+}
+
+/**
+ * The applications `npm run start:apps` recorded (platform -> Directus URL), each checked to
+ * answer: the policies make them platforms of their own, so a stopped one would fail the apply.
+ */
+async function runningApps(): Promise<[string, string][]> {
+  if (!fs.existsSync(EMBEDDED_APPS)) return [];
+  const apps = JSON.parse(fs.readFileSync(EMBEDDED_APPS, 'utf8')) as Record<string, { directus?: { url: string } }>;
+  const found: [string, string][] = [];
+  for (const [name, app] of Object.entries(apps)) {
+    if (!app.directus) continue;
+    const answers = await fetch(`${app.directus.url}/server/ping`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    if (!answers) throw new Error(`Directus for platform ${name} (${app.directus.url}) does not answer: run \`npm run start:apps\` to start it again.`);
+    found.push([name, app.directus.url]);
+  }
+  return found;
 }
 
 /** Lists the protected copies as the databases report them, proves one refusal, says where to look. */

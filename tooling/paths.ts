@@ -12,6 +12,8 @@ export const PROJECT_DIR = findProjectDir(__dirname);
 export const AUTHORITY_HOME = process.env.AUTHORITY_HOME ? path.resolve(process.env.AUTHORITY_HOME) : path.join(PROJECT_DIR, '.authority');
 export const EMBEDDED_DIR = path.join(AUTHORITY_HOME, 'embedded');
 export const EMBEDDED_CONNECTIONS = path.join(EMBEDDED_DIR, 'connections.json');
+/** The applications `npm run start:apps` runs on the embedded platforms (Directus for the CMS). */
+export const EMBEDDED_APPS = path.join(EMBEDDED_DIR, 'apps.json');
 export const STATE_DIR = path.join(AUTHORITY_HOME, 'state');
 export const CDKTF_HOME = path.join(AUTHORITY_HOME, 'cdktf-home');
 export const CDKTF_OUT = process.env.AUTHORITY_HOME ? path.join(AUTHORITY_HOME, 'cdktf.out') : path.join(PROJECT_DIR, 'cdktf.out');

@@ -71,6 +71,9 @@ export function recordId(collection: string, key: string): string {
 /** The note shown beside a protected field in the Data Studio. */
 export function protectionNote(p: Pick<DirectusProtection, 'fact' | 'authority' | 'correctionHint'>): string {
   const hint = p.correctionHint.trim();
+  // A policy's hint names the owner in words ("... is owned by the CRM (crm). Correct it in ..."):
+  // then say only what is true here, and the hint; a bare hint gets the owner first.
+  if (/\bowned by\b/.test(hint)) return `Read-only here: only the sync writes it. ${hint}`;
   return `${p.fact || 'This value'} is owned by ${p.authority}; only the sync writes it here.${hint ? ` ${hint}` : ''}`;
 }
 
