@@ -137,7 +137,7 @@ test('after apply Directus refuses the editor\'s change of the name, and the fie
   expect(await refusal(renameAs(editor, 'Renamed in the CMS'))).toMatchObject({ status: 403, message: expect.stringContaining('name') });
   expect(await nameInDatabase()).toBe('Partner webinar');
   const field = await admin.get<{ meta: { note: string; readonly: boolean } }>('/fields/campaigns/name');
-  expect(field.meta).toMatchObject({ readonly: true, note: expect.stringMatching(/^Read-only here: only the sync writes it. campaign.name is owned by .*(crm)/) });
+  expect(field.meta).toMatchObject({ readonly: true, note: expect.stringMatching(/^Read-only here: only the sync writes it\. campaign\.name is owned by .*\(crm\)/) });
   expect(field.meta.note).toContain(HINT);
 });
 

@@ -101,3 +101,17 @@ test('an admin policy is a warning naming the PostgreSQL guard; missing parts ar
   ]);
   expect(problemsOf(state({ collectionExists: false }), P, [])).toMatchObject([{ severity: 'error', summary: 'Directus has no collection "campaigns"' }]);
 });
+
+test('two protections of one "*" permission give "*" back, removed in either order, and never a field the other still holds', () => {
+  const ALL3 = ['id', 'name', 'status'];
+  const a = { prior: ['*'], wrote: ['id', 'status'] }; // protects name, first
+  const b = { prior: ['id', 'status'], wrote: ['id'], base: ['*'] }; // protects status, on top
+  // a first, then b
+  const afterA = restoredFields(['id'], a, ['name'], ALL3);
+  expect(afterA).toEqual(['id', 'name']);
+  expect(restoredFields(afterA, b, ['status'], ALL3)).toEqual(['*']);
+  // b first, then a
+  const afterB = restoredFields(['id'], b, ['status'], ALL3);
+  expect(afterB).toEqual(['id', 'status']);
+  expect(restoredFields(afterB, a, ['name'], ALL3)).toEqual(['*']);
+});

@@ -35,6 +35,12 @@ export type PermissionFields = readonly string[] | null;
 export interface PermissionChange {
   readonly prior: PermissionFields;
   readonly wrote: PermissionFields;
+  /**
+   * What the permission was before any protection, when another protection of the collection had
+   * already changed it (its prior then is that one's list): a restore that gives every field back
+   * gives this back, so "*" survives two protections removed in either order.
+   */
+  readonly base?: PermissionFields;
 }
 
 /** A protected field's meta before apply (a field without a directus_fields row has none). */
@@ -122,6 +128,8 @@ export function restoredFields(
   if (current !== null && current.includes('*')) return current;
   const had = expandFields(change.prior, collectionFields);
   const keep = new Set([...(current ?? []), ...protectedFields.filter((f) => had.includes(f))]);
+  const original = change.base !== undefined ? change.base : change.prior;
+  if (original?.includes('*') && collectionFields.every((f) => keep.has(f))) return original;
   return ordered(keep, collectionFields);
 }
 

@@ -29,7 +29,8 @@ export async function loadRecord(client: DirectusClient, collection: string, key
 export async function recordsOn(client: DirectusClient, collection: string): Promise<ProtectionRecord[]> {
   if (!(await storeExists(client))) return [];
   const rows = await client.get<StoredRow[]>(`/items/${STORE}`, { fields: 'record', limit: -1 });
-  return rows.map((r) => r.record).filter((r) => r.declared.collection === collection);
+  // Lock rows (lock.ts) share the store and have no declaration.
+  return rows.map((r) => r.record).filter((r) => r.declared?.collection === collection);
 }
 
 /** Writes the record (creating the store first when needed). */
@@ -55,7 +56,7 @@ async function storeExists(client: DirectusClient): Promise<boolean> {
 }
 
 /** Creates the store; a concurrent apply that created it first is fine. */
-async function ensureStore(client: DirectusClient): Promise<void> {
+export async function ensureStore(client: DirectusClient): Promise<void> {
   if (await storeExists(client)) return;
   try {
     await client.post('/collections', storeDefinition());

@@ -7,25 +7,31 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DirectusClient } from './client';
 import {
-  DirectusProtection, FieldMetaPrior, PermissionChange, ProtectionRecord, SyncChange,
+  DirectusProtection, FieldMetaPrior, PermissionChange, PermissionFields, ProtectionRecord, SyncChange,
   protectionNote, restoredFields, sameFields, withProtected, withoutProtected,
 } from './protection-model';
 import { AccessState, DirectusPermission, peoplesPermissions, readAccess, syncPermission, syncPolicyOf } from './protection-read';
 import { problemsOf } from './protection-check';
 import { deleteRecord, loadRecord, recordsOn, saveRecord } from './protection-store';
+import { withCollectionLock } from './lock';
 
 export { readProtection } from './protection-read';
 export { checkProtection } from './protection-check';
 
 /** Installs or repairs the protection; idempotent. Throws on the check's errors, changing nothing. */
 export async function applyProtection(client: DirectusClient, p: DirectusProtection): Promise<void> {
+  await withCollectionLock(client, p.collection, () => applyLocked(client, p));
+}
+
+async function applyLocked(client: DirectusClient, p: DirectusProtection): Promise<void> {
   const state = await readAccess(client, p.collection);
-  const others = (await recordsOn(client, p.collection)).filter((r) => r.declared.key !== p.key).map((r) => r.declared);
+  const otherRecords = (await recordsOn(client, p.collection)).filter((r) => r.declared.key !== p.key);
+  const others = otherRecords.map((r) => r.declared);
   const errors = problemsOf(state, p, others).filter((x) => x.severity === 'error');
   if (errors.length > 0) throw new Error(`Cannot protect Directus collection ${JSON.stringify(p.collection)}: ${errors.map((e) => e.summary).join('; ')}`);
   const before = await loadRecord(client, p.collection, p.key);
   const released = releasedFields(before, p);
-  const record = planRecord(state, p, before, released);
+  const record = planRecord(state, p, before, released, otherRecords);
   // First, so a failure part-way leaves what to undo; not at all when nothing changed.
   if (!isDeepStrictEqual(record, before)) await saveRecord(client, record);
   await writePermissions(client, state, record);
@@ -47,6 +53,11 @@ function releasedFields(before: ProtectionRecord | null, p: DirectusProtection):
 
 /** Removes the protection, restoring the permissions and field meta it changed; false when none. */
 export async function removeProtection(client: DirectusClient, collection: string, key: string): Promise<boolean> {
+  if (!(await loadRecord(client, collection, key))) return false;
+  return withCollectionLock(client, collection, () => removeLocked(client, collection, key));
+}
+
+async function removeLocked(client: DirectusClient, collection: string, key: string): Promise<boolean> {
   const record = await loadRecord(client, collection, key);
   if (!record) return false;
   const state = await readAccess(client, collection);
@@ -66,12 +77,16 @@ export async function removeProtection(client: DirectusClient, collection: strin
 }
 
 /** The record after this apply: priors kept from the first apply that saw each thing. */
-function planRecord(state: AccessState, p: DirectusProtection, before: ProtectionRecord | null, released: readonly string[]): ProtectionRecord {
+function planRecord(
+  state: AccessState, p: DirectusProtection, before: ProtectionRecord | null, released: readonly string[], others: readonly ProtectionRecord[],
+): ProtectionRecord {
   const names = state.fields.map((f) => f.field);
   const permissions: Record<string, PermissionChange> = {};
   for (const perm of peoplesPermissions(state, p)) {
     const prior = before?.permissions[String(perm.id)]?.prior ?? perm.fields;
-    permissions[String(perm.id)] = { prior, wrote: withoutProtected(perm.fields, prior, p.fields, released, names) };
+    const base = before ? before.permissions[String(perm.id)]?.base : baseUnder(perm.fields, String(perm.id), others);
+    const wrote = withoutProtected(perm.fields, prior, p.fields, released, names);
+    permissions[String(perm.id)] = { prior, wrote, ...(base !== undefined ? { base } : {}) };
   }
   const fieldMeta: Record<string, FieldMetaPrior> = {};
   for (const f of p.fields) {
@@ -81,6 +96,15 @@ function planRecord(state: AccessState, p: DirectusProtection, before: Protectio
   // Kept until this apply has given them back, so one that stops part-way leaves them to the next.
   for (const f of released) if (before?.fieldMeta[f]) fieldMeta[f] = before.fieldMeta[f];
   return { version: 1, declared: declaredOf(p), permissions, sync: planSync(state, p, before?.sync ?? null), fieldMeta };
+}
+
+/** What a permission was before other protections, when one of them left it as it is now. */
+function baseUnder(fields: PermissionFields, id: string, others: readonly ProtectionRecord[]): PermissionFields | undefined {
+  for (const r of others) {
+    const change = r.permissions[id];
+    if (change && sameFields(change.wrote, fields)) return change.base !== undefined ? change.base : change.prior;
+  }
+  return undefined;
 }
 
 function planSync(state: AccessState, p: DirectusProtection, before: SyncChange | null): SyncChange {
