@@ -98,8 +98,22 @@ test('an admin policy is a warning naming the PostgreSQL guard; missing parts ar
     '"name" of "campaigns" already protected by "other" (owned by erp)',
     'Directus has no policy "Nobody" (the sync principal)',
     'Directus has no policy "Writers" (named in editorPolicies)',
+    'Directus policy "Sync" may still change "name" of "campaigns": not in editor_policies', // not the sync principal here
   ]);
   expect(problemsOf(state({ collectionExists: false }), P, [])).toMatchObject([{ severity: 'error', summary: 'Directus has no collection "campaigns"' }]);
+});
+
+test('with editor policies named, another policy that may still write a protected field is a warning naming it', () => {
+  const withWriters = state({
+    policies: [...state().policies, { id: 'mk', name: 'Marketing', admin_access: false }, { id: 'rd', name: 'Readers', admin_access: false }],
+    permissions: [...state().permissions,
+      { id: 5, policy: 'mk', collection: 'campaigns', action: 'update', fields: ['*'] },
+      { id: 6, policy: 'rd', collection: 'campaigns', action: 'read', fields: ['*'] }],
+  });
+  expect(problemsOf(withWriters, { ...P, editorPolicies: ['Editors'] }, [])).toEqual([expect.objectContaining({
+    severity: 'warning', summary: 'Directus policy "Marketing" may still change "name" of "campaigns": not in editor_policies',
+  })]);
+  expect(problemsOf(withWriters, P, [])).toEqual([]); // unset: every non-admin policy is covered
 });
 
 test('two protections of one "*" permission give "*" back, removed in either order, and never a field the other still holds', () => {

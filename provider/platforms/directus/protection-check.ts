@@ -5,7 +5,8 @@
  */
 import { DirectusClient } from './client';
 import { DirectusProtection } from './protection-model';
-import { AccessState, readAccess, syncPolicyOf } from './protection-read';
+import { AccessState, WRITE_ACTIONS, readAccess, syncPolicyOf } from './protection-read';
+import { grantsAny } from './protection-model';
 import { recordsOn } from './protection-store';
 
 export interface ProtectionProblem {
@@ -50,6 +51,7 @@ export function problemsOf(state: AccessState, p: DirectusProtection, others: re
   for (const name of p.editorPolicies ?? []) {
     if (!state.policies.some((x) => x.name === name)) out.push({ severity: 'error', summary: `Directus has no policy ${JSON.stringify(name)} (named in editorPolicies)` });
   }
+  out.push(...unlistedWriters(state, p));
   const admins = state.policies.filter((x) => x.admin_access).map((x) => JSON.stringify(x.name));
   if (admins.length > 0) {
     out.push({
@@ -59,4 +61,24 @@ export function problemsOf(state: AccessState, p: DirectusProtection, others: re
     });
   }
   return out;
+}
+
+/**
+ * With editorPolicies named, other non-admin policies are left as they are: one that may write a
+ * protected field is a way around the protection nobody decided on, so plan says which.
+ */
+function unlistedWriters(state: AccessState, p: DirectusProtection): ProtectionProblem[] {
+  if (p.editorPolicies === undefined) return [];
+  const sync = syncPolicyOf(state, p)?.id;
+  const listed = new Set(p.editorPolicies);
+  const writers = state.policies
+    .filter((x) => x.id !== sync && !x.admin_access && !listed.has(x.name))
+    .filter((x) => state.permissions.some((perm) => perm.policy === x.id && (WRITE_ACTIONS as readonly string[]).includes(perm.action) && grantsAny(perm.fields, p.fields)))
+    .map((x) => JSON.stringify(x.name));
+  if (writers.length === 0) return [];
+  return [{
+    severity: 'warning',
+    summary: `Directus ${writers.length === 1 ? 'policy' : 'policies'} ${writers.join(', ')} may still change ${p.fields.map((f) => JSON.stringify(f)).join(', ')} of ${JSON.stringify(p.collection)}: not in editor_policies`,
+    detail: "Add them to the platform's editor_policies to protect the fields from their users too, or leave editor_policies unset to cover every non-admin policy.",
+  }];
 }
