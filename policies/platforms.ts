@@ -11,9 +11,13 @@ export interface OrganizationPlatforms {
   readonly bi: Platform;
 }
 
-export function organizationPlatforms(): OrganizationPlatforms {
+/**
+ * @param requireConnections without a configured connection: throw (true), or declare the
+ *   platform unconnected (false: the model can be mapped and explained, not planned).
+ */
+export function organizationPlatforms(requireConnections = true): OrganizationPlatforms {
   const platform = (name: string, kind: PlatformKind, title: string) =>
-    new Platform({ name, kind, title, connection: connectionFor(name) });
+    new Platform({ name, kind, title, connection: requireConnections ? connectionFor(name) : connectionFor(name, true) });
   return {
     crm: platform('crm', PlatformKind.CRM, 'the CRM'),
     cms: platform('cms', PlatformKind.CMS, 'the CMS'),
