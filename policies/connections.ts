@@ -17,13 +17,7 @@ export interface EmbeddedConnection {
   readonly passwordFile: string;
 }
 
-/**
- * The connection of `platform`. Without one configured it throws, saying how to configure one;
- * with `optional` it returns undefined instead (the model without its platforms: the map).
- */
-export function connectionFor(platform: string, optional: true): PlatformConnection | undefined;
-export function connectionFor(platform: string, optional?: false): PlatformConnection;
-export function connectionFor(platform: string, optional = false): PlatformConnection | undefined {
+export function connectionFor(platform: string): PlatformConnection {
   const env = (key: string) => process.env[`AUTHORITY_${platform.toUpperCase().replace(/-/g, '_')}_${key}`];
   const host = env('PGHOST');
   if (host) {
@@ -40,7 +34,6 @@ export function connectionFor(platform: string, optional = false): PlatformConne
   }
   const embedded = readEmbedded()[platform];
   if (embedded) return PlatformConnection.postgresql({ ...embedded });
-  if (optional) return undefined;
   throw new Error(
     `No connection for platform "${platform}". Run \`npm start\` to start the embedded default, ` +
       `or set AUTHORITY_${platform.toUpperCase()}_PGHOST (and _PGPORT, _PGDATABASE, _PGUSER, _PGPASSWORD) to use your own PostgreSQL.`,
