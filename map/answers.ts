@@ -2,6 +2,7 @@
  * Questions asked of the map: `explain`, the MCP tools and the catalog page all answer from
  * these functions, so they never disagree.
  */
+import { factsById } from './build';
 import type { AuthorityMap, CopiesAnswer, CorrectionAnswer, DivergenceAnswer, FactAnswers, MapFact, MapLocation, OriginAnswer } from './map-types';
 
 /** What a question named: a fact, and the platform location it was asked about (if any). */
@@ -17,10 +18,10 @@ export interface Subject {
  */
 export function resolve(map: AuthorityMap, query: string): Subject {
   const q = query.trim();
-  const fact = map.facts.find((f) => f.id === q);
+  const fact = factsById(map).get(q);
   if (fact) return { fact };
   const location = map.locations[q];
-  if (location) return { fact: map.facts.find((f) => f.id === location.fact)!, location };
+  if (location) return { fact: factsById(map).get(location.fact)!, location };
   const near = [...map.facts.map((f) => f.id), ...Object.keys(map.locations)]
     .filter((k) => q.split(/[:.]/).some((part) => part.length > 1 && k.includes(part))).slice(0, 8);
   throw new Error(

@@ -115,3 +115,12 @@ function factOf(domain: string, f: OwnershipFact, platforms: ReadonlyMap<string,
     },
   };
 }
+
+const INDEX = new WeakMap<AuthorityMap, Map<string, MapFact>>();
+
+/** The map's facts by id (built once per map): lookups stay constant-time in a large organization. */
+export function factsById(map: AuthorityMap): ReadonlyMap<string, MapFact> {
+  let index = INDEX.get(map);
+  if (!index) INDEX.set(map, index = new Map(map.facts.map((f) => [f.id, f])));
+  return index;
+}

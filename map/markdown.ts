@@ -1,4 +1,5 @@
 /** The authority map as a wiki page: one section per domain, the four answers per fact. */
+import { factsById } from './build';
 import type { AuthorityMap, MapFact } from './map-types';
 
 /** Escapes text for a Markdown table cell. */
@@ -44,7 +45,8 @@ export function mapMarkdown(map: AuthorityMap): string {
   for (const d of map.domains) {
     lines.push(`## Domain \`${d.id}\` — ${d.governedBy}`, '');
     if (d.description) lines.push(d.description, '');
-    for (const id of d.facts) lines.push(...factSection(map.facts.find((f) => f.id === id)!));
+    const byId = factsById(map);
+    for (const id of d.facts) lines.push(...factSection(byId.get(id)!));
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * authoritative definition of the custom type "correctionPath", and the ownership facts as
  * customProperties (ODCS has no field for where to correct a value; this is ours).
  */
+import { factsById } from './build';
 import type { AuthorityMap, MapDomain, MapFact } from './map-types';
 
 export const ODCS_API_VERSION = 'v3.1.0';
@@ -33,7 +34,7 @@ function correctionDefinition(f: MapFact) {
 function columnsOf(map: AuthorityMap, d: MapDomain): Column[] {
   const out: Column[] = [];
   for (const id of d.facts) {
-    const f = map.facts.find((x) => x.id === id)!;
+    const f = factsById(map).get(id)!;
     const a = f.answers;
     if (a.origin.authorityLocation) out.push({ ...splitLocation(a.origin.authorityLocation), fact: f, role: 'authority' });
     for (const c of a.copies.copies) if (c.location) out.push({ ...splitLocation(c.location), fact: f, role: 'copy' });
@@ -70,7 +71,7 @@ export function domainContract(map: AuthorityMap, d: MapDomain, version = '1.0.0
     const key = `${c.platform}:${c.schema}.${c.table}`;
     tables.set(key, [...(tables.get(key) ?? []), c]);
   }
-  const facts = d.facts.map((id) => map.facts.find((f) => f.id === id)!);
+  const facts = d.facts.map((id) => factsById(map).get(id)!);
   const roles = map.platforms.filter((p) => d.platforms.includes(p.id)).map((p) => {
     const owns = facts.filter((f) => f.answers.origin.authority === p.id).map((f) => f.id);
     const overrides = facts.filter((f) => f.answers.copies.copies.some((c) => c.platform === p.id && c.mayEdit)).map((f) => f.id);
