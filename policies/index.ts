@@ -11,8 +11,17 @@ import { OperationsDomain } from './operations';
 import { organizationPlatforms } from './platforms';
 import { SupportDomain } from './support';
 
-export function defineOrganization(scope: Construct): void {
-  const platforms = organizationPlatforms();
+export interface OrganizationOptions {
+  /**
+   * Whether every platform must have a connection (to synthesize a plan). The authority map and
+   * `explain` read the model only, so they pass false and work without running platforms.
+   * @default true
+   */
+  readonly requireConnections?: boolean;
+}
+
+export function defineOrganization(scope: Construct, options: OrganizationOptions = {}): void {
+  const platforms = organizationPlatforms(options.requireConnections ?? true);
   new CampaignsDomain(scope, 'campaigns', platforms);
   new ContentDomain(scope, 'content', platforms);
   new OperationsDomain(scope, 'operations', platforms);

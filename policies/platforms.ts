@@ -1,5 +1,5 @@
 /** The organization's connected systems, from the seeds' example. */
-import { Platform, PlatformKind } from '../constructs/src';
+import { Platform, PlatformConnection, PlatformKind } from '../constructs/src';
 import { connectionFor } from './connections';
 
 export interface OrganizationPlatforms {
@@ -11,9 +11,13 @@ export interface OrganizationPlatforms {
   readonly bi: Platform;
 }
 
-export function organizationPlatforms(): OrganizationPlatforms {
+/**
+ * @param requireConnections without a configured connection: throw (true), or declare the
+ *   platform unconnected (false: the model can be mapped and explained, not planned).
+ */
+export function organizationPlatforms(requireConnections = true): OrganizationPlatforms {
   const platform = (name: string, kind: PlatformKind, title: string) =>
-    new Platform({ name, kind, title, connection: connectionFor(name) });
+    new Platform({ name, kind, title, connection: requireConnections ? connectionFor(name) : connectionIfConfigured(name) });
   return {
     crm: platform('crm', PlatformKind.CRM, 'the CRM'),
     cms: platform('cms', PlatformKind.CMS, 'the CMS'),
@@ -22,4 +26,13 @@ export function organizationPlatforms(): OrganizationPlatforms {
     support: platform('support', PlatformKind.SUPPORT_DESK, 'the support desk'),
     bi: platform('bi', PlatformKind.BI, 'the BI layer'),
   };
+}
+
+/** The platform's connection where one is configured, else none (a model without running platforms). */
+function connectionIfConfigured(name: string): PlatformConnection | undefined {
+  try {
+    return connectionFor(name);
+  } catch {
+    return undefined;
+  }
 }

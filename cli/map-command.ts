@@ -1,0 +1,99 @@
+/** `npx authority map`: the authority map of the organization, as JSON, Markdown, ODCS or OpenLineage. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { mapMarkdown } from '../map/markdown';
+import { mapOdcs } from '../map/odcs';
+import { mapOpenLineage } from '../map/openlineage';
+import { organizationMap } from '../map/organization';
+import { checkMap } from '../map/schema';
+import type { AuthorityMap } from '../map/map-types';
+import { Command, CommandIo, UsageError } from './command';
+
+export const FORMATS = ['json', 'markdown', 'odcs', 'openlineage'] as const;
+export type MapFormat = typeof FORMATS[number];
+
+export interface MapOptions {
+  readonly format: MapFormat;
+  /** @default standard output */
+  readonly out?: string;
+}
+
+/** Reads `--format X` / `--format=X` and `--out PATH`. */
+export function parseMapArgs(args: readonly string[]): MapOptions {
+  let format: string = 'json';
+  let out: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s);
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value.`);
+      return v;
+    };
+    if (flag === '--format') format = value();
+    else if (flag === '--out') out = value();
+    else throw new UsageError(`unknown option "${args[i]}".`);
+  }
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}".`);
+  return { format: format as MapFormat, ...(out ? { out } : {}) };
+}
+
+/** The files a format writes: name -> content. ODCS writes one per domain; the rest one file. */
+export function renderMap(map: AuthorityMap, format: MapFormat): Record<string, string> {
+  const json = (x: unknown) => JSON.stringify(x, null, 2) + '\n';
+  switch (format) {
+    case 'json': return { 'authority-map.json': json(checkMap(map)) };
+    case 'markdown': return { 'authority-map.md': mapMarkdown(map) + '\n' };
+    case 'odcs': return Object.fromEntries(Object.entries(mapOdcs(map)).map(([d, doc]) => [`${d}.odcs.json`, json(doc)]));
+    case 'openlineage': return { 'authority-lineage.json': json(mapOpenLineage(map)) };
+  }
+}
+
+/**
+ * Writes the rendered files. Without --out: to standard output (ODCS as one JSON array). With
+ * --out: a folder for ODCS (and for any format when the path is an existing folder or ends in
+ * "/"), else the file itself.
+ */
+export function writeMap(files: Record<string, string>, format: MapFormat, io: CommandIo, out?: string): string[] {
+  if (!out) {
+    const texts = Object.values(files);
+    io.out(format === 'odcs' ? `[\n${texts.map((t) => t.trimEnd()).join(',\n')}\n]` : texts[0]);
+    return [];
+  }
+  const target = path.resolve(io.cwd, out);
+  const asDir = format === 'odcs' || out.endsWith('/') || (fs.existsSync(target) && fs.statSync(target).isDirectory());
+  if (!asDir) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, Object.values(files)[0]);
+    return [target];
+  }
+  fs.mkdirSync(target, { recursive: true });
+  return Object.entries(files).map(([name, text]) => {
+    fs.writeFileSync(path.join(target, name), text);
+    return path.join(target, name);
+  });
+}
+
+export const mapCommand: Command = {
+  name: 'map',
+  summary: 'the authority map: who owns each fact, where to correct it, its copies, what wins',
+  help: [
+    'usage: authority map [--format json|markdown|odcs|openlineage] [--out FILE|DIR]',
+    '',
+    'Maps every governed fact of the organization (policies/) from the model alone: no running',
+    'platform is needed.',
+    '',
+    '  --format json         the map as data, checked against schemas/authority-map.schema.json (default)',
+    '  --format markdown     a page for the wiki',
+    '  --format odcs         Open Data Contract Standard v3.1.0, one document per domain (<domain>.odcs.json)',
+    '  --format openlineage  OpenLineage JobEvents: column lineage of each sync route, ownership',
+    '  --out FILE|DIR        write there instead of standard output (ODCS: a folder)',
+    '',
+    'example: npx authority map --format markdown --out docs/authority-map.md',
+  ].join('\n'),
+  async run(args, io) {
+    const options = parseMapArgs(args);
+    const written = writeMap(renderMap(organizationMap(), options.format), options.format, io, options.out);
+    for (const f of written) io.err(`authority map: wrote ${path.relative(io.cwd, f) || f}`);
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * `authority explain`: the four answers about one fact, asked by fact id or by column, in words
+ * and as JSON, and may_i_write's yes/no with where to write instead.
+ */
+import { App } from 'cdktf';
+import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Ownership, Platform, PlatformKind } from '../constructs/src';
+import { runCli } from '../cli/authority';
+import { explain, mayIWrite } from '../map/answers';
+import { buildMap } from '../map/build';
+import { organizationMap } from '../map/organization';
+import { captureIo } from './map-support';
+
+const map = organizationMap();
+
+test('explain a copy\'s column: it is a copy, the CRM decides, correct it there, the CRM wins', async () => {
+  const io = captureIo();
+  expect(await runCli(['explain', 'ops:campaigns.name'], io)).toBe(0);
+  const text = io.stdout.join('\n');
+  expect(text).toContain('ops:public.campaigns.name holds campaign.name: it is a copy, not the authority.');
+  expect(text).toContain('Where it originates\n  campaign.name originates in the CRM (crm), which is also its authority at crm:public.campaigns.name, governed by Marketing operations.');
+  expect(text).toContain('Where to correct it\n  Correct campaign.name in the CRM (crm): open the campaign and edit its name. Runbook: https://wiki.example.com/runbooks/campaign-names. Ask #marketing-ops.');
+  expect(text).toContain('- The operations tool (ops) at ops:public.campaigns.name is a projection fed from the CRM (crm); read-only');
+  expect(text).toContain('- The BI layer (bi) at bi:public.campaigns.name is a consumer');
+  expect(text).toContain('When values differ\n  Values flow one way, crm -> ops, cms, bi, a copy lagging at most 5m. When values differ, the CRM (crm) wins');
+});
+
+test('explain --json prints the map\'s answers for the fact', async () => {
+  const io = captureIo();
+  expect(await runCli(['explain', 'account.billing_state', '--json'], io)).toBe(0);
+  const printed = JSON.parse(io.stdout.join(''));
+  expect(printed).toEqual(JSON.parse(JSON.stringify(explain(map, 'account.billing_state'))));
+  expect(printed.answers).toEqual(map.facts.find((f) => f.id === 'account.billing_state')!.answers);
+  expect(printed.answers.origin).toMatchObject({ authority: 'erp', governedBy: 'Finance' });
+});
+
+test('an unknown fact or column is a message with near names, not a stack trace', async () => {
+  const io = captureIo();
+  expect(await runCli(['explain', 'ops:campaigns.nme'], io)).toBe(1);
+  const err = io.stderr.join('');
+  expect(err).toContain('"ops:campaigns.nme" is neither a governed fact nor a platform location the map knows');
+  expect(err).toContain('"ops:campaigns.name"');
+  expect(err).not.toMatch(/\n\s+at /);
+  const usage = captureIo();
+  expect(await runCli(['explain'], usage)).toBe(2);
+  expect(usage.stderr.join('')).toContain('name one fact (concept.field) or one column (platform:table.column)');
+});
+
+test('may I write: yes on the authority; no on a copy, with where to write instead', () => {
+  expect(mayIWrite(map, 'crm', 'campaigns.name')).toMatchObject({ fact: 'campaign.name', allowed: true });
+  const no = mayIWrite(map, 'ops', 'campaigns.name');
+  expect(no).toMatchObject({ fact: 'campaign.name', platform: 'ops', allowed: false, writeInstead: { platform: 'crm', how: 'open the campaign and edit its name' } });
+  expect(no.why).toMatch(/^No: The operations tool \(ops\) .* read-only: nobody edits it there/);
+  expect(mayIWrite(map, 'support', 'campaign.name')).toMatchObject({ allowed: false, writeInstead: { platform: 'crm' } });
+  expect(() => mayIWrite(map, 'warehouse', 'campaigns.name')).toThrow('The map knows no platform "warehouse"; known platforms: crm, ops, cms, bi, erp, support.');
+});
+
+test('a local override may be written until it expires, then no longer', () => {
+  const app = new App();
+  const crm = new Platform({ name: 'crm', kind: PlatformKind.CRM, title: 'the CRM' });
+  const ops = new Platform({ name: 'ops', kind: PlatformKind.INTERNAL_TOOL, title: 'the operations tool' });
+  const d = new Domain(app, 'campaigns', { governedBy: 'Marketing' });
+  const c = new Concept(d, 'Campaign');
+  c.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'));
+  new AuthorityPolicy(d, 'naming', {
+    concept: c, authority: crm, copies: [Copy.localOverride(ops, { reason: 'launch week renames', expires: '2027-01-31' })],
+    correction: CorrectionPath.at(crm, { how: 'edit the campaign' }),
+  });
+  const m = buildMap(Ownership.ofApp(app));
+  expect(mayIWrite(m, 'ops', 'campaigns.name', '2027-01-31')).toMatchObject({ allowed: true });
+  const after = mayIWrite(m, 'ops', 'campaigns.name', '2027-02-01');
+  expect(after).toMatchObject({ allowed: false, writeInstead: { platform: 'crm', how: 'edit the campaign' } });
+  expect(after.why).toContain('Its local override expired on 2027-01-31.');
+});
