@@ -11,7 +11,8 @@
  * .proto), and everything is bundled into one file (no module resolution at
  * start).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -55,18 +56,81 @@ const pinProtobufOptionalModules = {
 };
 
 /**
- * @param {{ entry: string, outfile: string, minify?: boolean }} options
+ * Modules whose initialisation waits for their first use: `pg` loads a dozen modules (and probes
+ * for optional ones) that a provider start answering only GetProviderSchema never needs. The
+ * stub has the module's export names as getters; esbuild's interop copies them as getters, so
+ * nothing loads until a member is read.
+ */
+const LAZY_MODULES = {
+  pg: ['defaults', 'Client', 'Query', 'Pool', '_pools', 'Connection', 'types', 'DatabaseError', 'TypeOverrides', 'escapeIdentifier', 'escapeLiteral', 'Result', 'utils'],
+};
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const names = Object.keys(LAZY_MODULES);
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+      (args.pluginData?.real ? undefined : { path: args.path, namespace: 'lazy', pluginData: { resolveDir: args.resolveDir } }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(`lazy-real:${args.path}`)}));`,
+        ...LAZY_MODULES[args.path].map((k) => `Object.defineProperty(module.exports, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`),
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+      pluginData: args.pluginData,
+    }));
+    b.onResolve({ filter: /^lazy-real:/ }, async (args) => {
+      const found = await b.resolve(args.path.slice('lazy-real:'.length), { resolveDir: args.resolveDir, kind: 'require-call', pluginData: { real: true } });
+      return found.errors.length ? { errors: found.errors } : { path: found.path, external: found.external };
+    });
+  },
+};
+
+/**
+ * The bundle starts through scripts/provider-loader.cjs with V8's code cache of one real start
+ * (to the handshake, as terraform starts it), made here.
+ */
+function writeLoaderAndCache(out, bundle) {
+  const loader = readFileSync(path.join(repoRoot, 'scripts', 'provider-loader.cjs'), 'utf8')
+    .replace('BUNDLE_NAME', JSON.stringify(path.basename(bundle)));
+  writeFileSync(out, loader);
+  chmodSync(out, 0o755);
+  rmSync(`${bundle}.cache`, { force: true });
+  try {
+    execFileSync(process.execPath, [out], {
+      env: {
+        PATH: process.env.PATH,
+        TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
+        PLUGIN_PROTOCOL_VERSIONS: '6',
+        TF_DISABLE_PLUGIN_TLS: '1',
+        AUTHORITY_PRODUCE_CODE_CACHE: '1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
+    });
+  } catch (e) {
+    // Without a cache the provider compiles at each start: slower, still correct.
+    console.error(`authority: no code cache for the provider (${e.message.split('\n')[0]})`);
+  }
+}
+
+/**
+ * @param {{ entry: string, outfile: string, minify?: boolean, codeCache?: boolean }} options
  *   entry: the provider's TypeScript (or JS) entry, which calls `serve(...)`;
  *   outfile: where the bundle goes (made executable, with a node shebang);
- *   minify: default true.
+ *   minify: default true;
+ *   codeCache: start through a loader with V8's code cache (the bundle then sits beside outfile
+ *   as <name>.bundle.js); default false.
  * @returns {Promise<{ outfile: string, bytes: number }>}
  */
-export async function buildProvider({ entry, outfile, minify = true }) {
+export async function buildProvider({ entry, outfile, minify = true, codeCache = false }) {
   compileProtos();
   const out = path.resolve(outfile);
+  const bundle = codeCache ? out.replace(/(\.js)?$/, '.bundle.js') : out;
   await build({
     entryPoints: [path.resolve(entry)],
-    outfile: out,
+    outfile: bundle,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -74,12 +138,14 @@ export async function buildProvider({ entry, outfile, minify = true }) {
     minify,
     sourcemap: false,
     legalComments: 'none',
-    banner: { js: '#!/usr/bin/env node' },
+    // The loader is the executable when there is a code cache; vm.Script takes no shebang.
+    ...(codeCache ? {} : { banner: { js: '#!/usr/bin/env node' } }),
     logLevel: 'warning',
-    plugins: [pinProtobufOptionalModules],
+    plugins: [pinProtobufOptionalModules, lazyModules],
   });
-  chmodSync(out, 0o755);
-  return { outfile: out, bytes: readFileSync(out).length };
+  chmodSync(bundle, 0o755);
+  if (codeCache) writeLoaderAndCache(out, bundle);
+  return { outfile: out, bytes: readFileSync(bundle).length };
 }
 
 const runAsScript = process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;

@@ -6,7 +6,7 @@ import { chmodSync } from 'node:fs';
 import { buildProvider } from './build-provider.mjs';
 
 const started = Date.now();
-await buildProvider({ entry: 'provider/main.ts', outfile: 'dist/provider/terraform-provider-authority.js' });
+await buildProvider({ entry: 'provider/main.ts', outfile: 'dist/provider/terraform-provider-authority.js', codeCache: true });
 await build({
   entryPoints: { 'tooling/embedded': 'tooling/embedded.ts', 'tooling/mirror': 'tooling/mirror-cli.ts', 'cli/authority': 'cli/authority.ts' },
   outdir: 'dist',
