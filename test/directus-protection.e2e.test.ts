@@ -203,6 +203,31 @@ test('two protections of one collection applied and removed at once both hold, a
   expect(await snapshot('campaigns')).toEqual(before);
 });
 
+test('a policy joining the editor policies reads as drift, apply covers it, and a policy leaving them gets its fields back', async () => {
+  const before = await snapshot('campaigns');
+  const marketing = await admin.post<{ id: string }>('/policies', { name: 'Marketing', admin_access: false, app_access: true });
+  const grant = await admin.post<{ id: number }>('/permissions', { policy: marketing.id, collection: 'campaigns', action: 'update', fields: ['*'], permissions: {}, validation: {} });
+  const fieldsOfGrant = async () => (await admin.get<{ fields: string[] }>(`/permissions/${grant.id}`)).fields;
+  try {
+    const editorsOnly = { ...CAMPAIGN_NAME, editorPolicies: ['Editors'] };
+    await applyProtection(admin, editorsOnly);
+    expect(await fieldsOfGrant()).toEqual(['*']); // Marketing was not named
+    expect((await readProtection(admin, 'campaigns', CAMPAIGN_NAME.key, { editorPolicies: ['Editors'] }))?.enforced).toBe(true);
+    const widened = await readProtection(admin, 'campaigns', CAMPAIGN_NAME.key, {}); // configured now: every non-admin policy
+    expect(widened).toMatchObject({ enforced: false, undone: expect.arrayContaining(['policy "Marketing" may update "name" again']) });
+    await applyProtection(admin, CAMPAIGN_NAME);
+    expect(await fieldsOfGrant()).not.toContain('name');
+    expect((await readProtection(admin, 'campaigns', CAMPAIGN_NAME.key, {}))?.enforced).toBe(true);
+    await applyProtection(admin, editorsOnly); // Marketing leaves the editor policies
+    expect(await fieldsOfGrant()).toEqual(['*']);
+    await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
+  } finally {
+    await admin.delete(`/permissions/${grant.id}`);
+    await admin.delete(`/policies/${marketing.id}`);
+  }
+  expect(await snapshot('campaigns')).toEqual(before);
+});
+
 /** The sync principal's permission is created anew each time: compare it without its id. */
 function withNewIds(expected: unknown, actual: unknown): unknown {
   const e = expected as { permissions: { id: number; policy: string }[] };

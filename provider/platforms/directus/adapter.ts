@@ -51,7 +51,8 @@ export class DirectusAdapter implements PlatformAdapter {
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     if (placementProblems(location).length > 0) return null;
-    const found = await this.call(() => readProtection(this.client, location.container, key));
+    const people = { ...(this.settings.editorPolicies ? { editorPolicies: [...this.settings.editorPolicies] } : {}) };
+    const found = await this.call(() => readProtection(this.client, location.container, key, people));
     if (!found) return null;
     const d = found.declared;
     return {

@@ -99,10 +99,19 @@ export interface ProtectionState {
   readonly undone: readonly string[];
 }
 
-/** What is there for (collection, key); null when nothing is. */
-export async function readProtection(client: DirectusClient, collection: string, key: string): Promise<ProtectionState | null> {
+/**
+ * What is there for (collection, key); null when nothing is. `people` is the platform's editor
+ * policies as configured now (editorPolicies undefined: every non-admin policy): a policy that
+ * joined them and may still write a field reads as undone, so a changed configuration shows as
+ * drift and apply brings the permissions to it. @default the policies recorded at apply
+ */
+export async function readProtection(
+  client: DirectusClient, collection: string, key: string, people?: Pick<DirectusProtection, 'editorPolicies'>,
+): Promise<ProtectionState | null> {
   const record = await loadRecord(client, collection, key);
   if (!record) return null;
-  const what = undone(await readAccess(client, collection), record.declared);
+  const { editorPolicies: _recorded, ...declared } = record.declared;
+  const expected: DirectusProtection = people ? { ...declared, ...(people.editorPolicies ? { editorPolicies: people.editorPolicies } : {}) } : record.declared;
+  const what = undone(await readAccess(client, collection), expected);
   return { declared: record.declared, enforced: what.length === 0, undone: what };
 }

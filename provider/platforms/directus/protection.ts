@@ -32,6 +32,7 @@ async function applyLocked(client: DirectusClient, p: DirectusProtection): Promi
   const before = await loadRecord(client, p.collection, p.key);
   const released = releasedFields(before, p);
   const record = planRecord(state, p, before, released, otherRecords);
+  await giveBackDropped(client, state, before, record);
   // First, so a failure part-way leaves what to undo; not at all when nothing changed.
   if (!isDeepStrictEqual(record, before)) await saveRecord(client, record);
   await writePermissions(client, state, record);
@@ -40,6 +41,22 @@ async function applyLocked(client: DirectusClient, p: DirectusProtection): Promi
   // Released fields are given back now: their priors leave the record.
   const done: ProtectionRecord = { ...record, sync, fieldMeta: Object.fromEntries(p.fields.map((f) => [f, record.fieldMeta[f]])) };
   if (!isDeepStrictEqual(done, record)) await saveRecord(client, done);
+}
+
+/**
+ * Permissions of policies that are no longer people's (editor policies changed) get their fields
+ * back before the record forgets what they were: their users may edit the fields again.
+ */
+async function giveBackDropped(client: DirectusClient, state: AccessState, before: ProtectionRecord | null, record: ProtectionRecord): Promise<void> {
+  if (!before) return;
+  const names = state.fields.map((f) => f.field);
+  for (const [id, change] of Object.entries(before.permissions)) {
+    if (id in record.permissions) continue;
+    const perm = state.permissions.find((x) => String(x.id) === id);
+    if (!perm) continue;
+    const fields = restoredFields(perm.fields, change, before.declared.fields, names);
+    if (!sameFields(fields, perm.fields)) await client.patch(`/permissions/${perm.id}`, { fields });
+  }
 }
 
 /**
