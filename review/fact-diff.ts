@@ -140,7 +140,7 @@ export function expiringOverrides(f: OwnershipFact, today: string): ChangeDraft[
     return {
       fact: f.id, kind: 'override-expiring' as const, platform: c.platform,
       summary: `the local override of ${f.id} on ${c.platform} ${when}: renew it with a reason, or make the copy read-only`,
-      before: copyText(c), after: days < 0 ? 'expired' : `expires ${c.expires}`,
+      before: copyText(c), after: days < 0 ? 'expired' : `${days} day${days === 1 ? '' : 's'} left`,
     };
   });
 }

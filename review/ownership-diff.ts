@@ -41,7 +41,10 @@ export function ownershipChanges(plans: readonly DomainPlan[], today: string): O
     for (const id of [...after.keys(), ...[...before.keys()].filter((f) => !after.has(f))]) {
       const [b, a] = [before.get(id), after.get(id)];
       const move = relocated.get(id);
-      if (move?.from.domain === p.domain && !a) continue; // reported where the fact arrives
+      if (move?.from.domain === p.domain && !a) { // reported where the fact arrives, with its resources here
+        explained.add(id);
+        continue;
+      }
       if (move?.to.domain === p.domain && !b) {
         add(relocationDrafts(move.from.fact, a!, move.from.domain, p.domain), move.from.fact, a, [team, teamBefore, move.from.team]);
       } else {

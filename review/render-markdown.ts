@@ -74,6 +74,7 @@ export function renderMarkdown(report: OwnershipReport, options: MarkdownOptions
         (destroys.length > SHOWN_DESTROYS ? ` and ${destroys.length - SHOWN_DESTROYS} more (each domain's plan lists them)` : ''), '',
     ] : []),
     ...(approvers.length ? [`**Approvals needed from:** ${approvers.map(cell).join(', ')}`, ''] : []),
+    '',
   ].join('\n');
   const foot = [
     '---',
