@@ -3,8 +3,10 @@ import type { Command } from './command';
 import { explainCommand } from './explain-command';
 import { mapCommand } from './map-command';
 import { mcpCommand } from './mcp-command';
+import { reviewCommand } from './review-command';
 
 export const COMMANDS: readonly Command[] = [
+  reviewCommand,
   mapCommand,
   explainCommand,
   mcpCommand,

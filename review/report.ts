@@ -41,6 +41,12 @@ export interface OwnershipChange {
   readonly after?: string;
   /** The teams whose approval the change needs (the domain's team; both teams for a move across teams). */
   readonly approvers: readonly string[];
+  /** The platform the change is about (a copy, route or protection), when it is about one. @default the whole fact */
+  readonly platform?: string;
+  /** Where a wrong value of the fact is corrected, after the change (before, for a removed fact). @default none declared */
+  readonly correction?: string;
+  /** Where it was corrected before, when that differs. @default unchanged */
+  readonly correctionBefore?: string;
 }
 
 /** One domain's saved plan. */
@@ -54,14 +60,26 @@ export interface ReviewedPlan {
   readonly otherChanges: number;
   /** Addresses of resources the plan destroys (including replacements). */
   readonly destroys: readonly string[];
+  /** The domain's governing team. @default unknown (the plan has no ownership output) */
+  readonly governedBy?: string;
+  /** Governed facts after the change. @default unknown */
+  readonly facts?: number;
+  /** Whether the plan changes anything at all (resources or the ownership output). @default unknown */
+  readonly hasChanges?: boolean;
 }
 
 /** What `authority review --format json` writes. */
 export interface OwnershipReport {
   /** "1"; a reader refuses a major version it does not know. */
   readonly formatVersion: string;
-  /** sha256 over the domains' plan digests, in domain order: what approvals are bound to. */
+  /**
+   * sha256 over the domains' plan digests, in domain order: what approvals are bound to. Exactly:
+   * the sha256 (hex) of the lines `<domain> <digest>\n` of `plans`, in the order of `plans`
+   * (sorted by domain name); review/digest.ts `planDigestOf` computes it.
+   */
   readonly planDigest: string;
   readonly plans: readonly ReviewedPlan[];
   readonly changes: readonly OwnershipChange[];
+  /** The date (YYYY-MM-DD) local-override expiries were judged against. @default not recorded */
+  readonly today?: string;
 }
