@@ -29,14 +29,14 @@ export interface Approvals {
 }
 
 /**
- * Reads `--approvals` (a file when it exists, ends in .json or holds a "/"; else a comma-separated
- * list) and any `--approved-by` values.
+ * Reads `--approvals` (a file when it exists or ends in .json; else a comma-separated list, so
+ * handles like @org/team are never taken for paths) and any `--approved-by` values.
  */
 export function readApprovalSources(cwd: string, approvals: readonly string[], approvedBy: readonly string[]): ApprovalSource[] {
   const sources: ApprovalSource[] = [];
   for (const arg of approvals) {
     const file = path.resolve(cwd, arg);
-    if (fs.existsSync(file) || arg.endsWith('.json') || arg.includes('/')) sources.push(readApprovalFile(file));
+    if (fs.existsSync(file) || arg.endsWith('.json')) sources.push(readApprovalFile(file));
     else sources.push({ from: '--approvals', approvedBy: splitList(arg) });
   }
   if (approvedBy.length) sources.push({ from: '--approved-by', approvedBy: approvedBy.flatMap(splitList) });
