@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileDigest, planSetDigest, shortDigest } from './approvals-digest';
+import { planFileDigest, planDigestOf, shortDigest } from './digest';
 import { type ApprovalSource, staleMessage } from './approvals';
 import { InputError } from './gate-errors';
 import type { OwnershipReport, ReviewedPlan } from './report';
@@ -20,7 +20,7 @@ export function planProblems(report: OwnershipReport, projectDir: string, approv
       problems.push(`domain ${plan.domain}: the reviewed plan ${plan.planFile} is missing. Review the change again (authority review) and apply that.`);
       continue;
     }
-    const actual = fileDigest(file);
+    const actual = planFileDigest(file);
     if (actual !== plan.digest) {
       problems.push(
         `domain ${plan.domain}: ${plan.planFile} is not the reviewed plan (sha256 ${shortDigest(actual)}, reviewed ${shortDigest(plan.digest)}): ` +
@@ -28,7 +28,7 @@ export function planProblems(report: OwnershipReport, projectDir: string, approv
       );
     }
   }
-  const total = planSetDigest(report.plans);
+  const total = planDigestOf(report.plans);
   if (total !== report.planDigest) {
     problems.push(`the report's plans add up to plan digest ${shortDigest(total)}, but it says ${shortDigest(report.planDigest)}: the report was changed after review. Review again.`);
   }

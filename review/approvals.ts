@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { shortDigest } from './approvals-digest';
+import { shortDigest } from './digest';
 import type { TeamDirectory } from './approvals-teams';
 import { InputError } from './gate-errors';
 

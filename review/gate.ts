@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { shortDigest } from './approvals-digest';
+import { shortDigest } from './digest';
 import type { TeamDirectory } from './approvals-teams';
 import type { OwnershipChange, OwnershipReport } from './report';
 

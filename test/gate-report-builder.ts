@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../cli/authority';
-import { fileDigest, planSetDigest } from '../review/approvals-digest';
+import { planFileDigest, planDigestOf } from '../review/digest';
 import type { OwnershipChange, OwnershipReport } from '../review/report';
 import { Terraform } from './support/terraform';
 
@@ -43,9 +43,9 @@ export function change(domain: string, fact: string, approvers: string[], summar
 /** The report over the saved plans of `domains` (in that order) and `changes`. */
 export function buildReport(projectDir: string, domains: string[], changes: OwnershipChange[]): OwnershipReport {
   const plans = domains.map((domain) => ({
-    domain, planFile: planFileOf(domain), digest: fileDigest(path.join(projectDir, planFileOf(domain))), otherChanges: 0, destroys: [],
+    domain, planFile: planFileOf(domain), digest: planFileDigest(path.join(projectDir, planFileOf(domain))), otherChanges: 0, destroys: [],
   }));
-  return { formatVersion: '1', planDigest: planSetDigest(plans), plans, changes };
+  return { formatVersion: '1', planDigest: planDigestOf(plans), plans, changes };
 }
 
 export function writeJson(file: string, data: unknown): string {
