@@ -42,6 +42,7 @@ beforeAll(() => {
   });
   new FieldProtection(stack, 'every-attribute', {
     platform: 'ops', schema: 's', table: 't', columns: ['c'], authority: 'crm', key: 'k', fact: 'x.c', syncPrincipal: 'sync', correctionHint: 'h',
+    overrideReason: 'r', overrideExpires: '2030-01-01', requiredStrength: 'enforced',
   });
   new FieldProtection(stack, 'required-only', {
     platform: 'ops', table: 't', columns: ['c'], authority: 'crm', syncPrincipal: 'sync', correctionHint: 'h',

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { Concept, ConceptField } from './concept';
 import { Contract } from './contract';
-import { Copy } from './copy';
+import { AllowedEdits, Copy, ProtectionStrength } from './copy';
 import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
 import { AUTHORITY_POLICY, isMarked, mark } from './markers';
@@ -42,6 +42,12 @@ export interface AuthorityPolicyProps {
   readonly divergence?: Divergence;
   /** Where an operator corrects a wrong value. @default not declared (the rule pack asks for it) */
   readonly correction?: CorrectionPath;
+  /**
+   * The weakest enforcement the policy accepts on its copies' platforms: with ENFORCED, synth (and
+   * plan) refuse a copy on a platform that only advises or leaves it to a person.
+   * @default ProtectionStrength.MANUAL (any platform)
+   */
+  readonly requiredStrength?: ProtectionStrength;
 }
 
 /**
@@ -71,6 +77,8 @@ export class AuthorityPolicy extends Construct {
    */
   public readonly divergenceDeclared: boolean;
   public readonly correction?: CorrectionPath;
+  /** The weakest enforcement the policy accepts on its copies' platforms. */
+  public readonly requiredStrength: ProtectionStrength;
   /** The protections enforcing this policy, one per holder table (made at synth). */
   public readonly protections: FieldProtection[] = [];
   /** The sync routes that carry values from each field's owner (or declared feed) to its copies (made at synth). */
@@ -98,6 +106,7 @@ export class AuthorityPolicy extends Construct {
     this.divergence = props.divergence ?? (Contract.DEFAULT_DIVERGENCE as Divergence);
     this.divergenceDeclared = props.divergence !== undefined;
     this.correction = props.correction;
+    this.requiredStrength = checkStrength(this.node.path, props.requiredStrength, this.copies);
 
     for (const p of [this.authority, ...this.copies.map((c) => c.platform)]) domain.usePlatform(p);
     // The resources wait for synth: a record-level default's fields are known only once every
@@ -164,10 +173,15 @@ export class AuthorityPolicy extends Construct {
    */
   public _protectionSpecs(): ProtectionSpec[] {
     if (holderConflicts(this)) return [];
-    const declared = [
+    const declared: { platform: Platform; syncPrincipal: string; override?: Copy }[] = [
       { platform: this.authority, syncPrincipal: this.authority.syncPrincipal },
-      ...this.copies.filter((c) => c.isProtected).map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal })),
+      ...this.copies.filter((c) => c.isProtected || c.strength === ProtectionStrength.ENFORCED)
+        .map((c) => ({ platform: c.platform, syncPrincipal: c.syncPrincipal, override: c.isProtected ? undefined : c })),
     ];
+    for (const c of this.copies.filter((x) => !x.isProtected && x.strength !== ProtectionStrength.ENFORCED && x.platform.connection)) {
+      Annotations.of(this).addWarning(`${this.node.path}: the local override on ${c.platform.name} is a manual step: ` +
+        `${c.platform.connection!.providerKind} platforms cannot record overrides or keep them from the sync, so the copy there is left unprotected.`);
+    }
     // An application platform with a storage database is protected in both layers: its own
     // permissions and a guard on the table under it (same location), from this one policy.
     const holders = declared.flatMap((h) => [
@@ -202,6 +216,8 @@ export class AuthorityPolicy extends Construct {
             fact: g.fields.map((f) => f.toString()).join(', '),
             syncPrincipal: holder.syncPrincipal,
             correctionHint: this.hintFor(g.owner, g.fields),
+            ...(holder.override ? { overrideReason: holder.override.reason, overrideExpires: holder.override.expires || undefined } : {}),
+            ...(this.requiredStrength !== ProtectionStrength.MANUAL && holder.locatedOn !== g.owner ? { requiredStrength: this.requiredStrength } : {}),
           },
         });
       }
@@ -317,6 +333,27 @@ function holderConflicts(policy: AuthorityPolicy): boolean {
     }
     return false;
   });
+}
+
+/**
+ * The policy's required strength, checked against each copy's platform at synth: a copy whose
+ * platform cannot hold what it allows that strongly is refused, naming the policy and the platform.
+ */
+function checkStrength(path: string, required: unknown, copies: Copy[]): ProtectionStrength {
+  const strengths = Object.values(ProtectionStrength) as string[];
+  if (required === undefined) return ProtectionStrength.MANUAL;
+  if (typeof required !== 'string' || !strengths.includes(required)) {
+    throw new Error(`${path}: requiredStrength must be ProtectionStrength.ENFORCED, ADVISORY or MANUAL; got ${JSON.stringify(required)}.`);
+  }
+  for (const copy of copies.filter((c) => c.platform.connection)) {
+    if (strengths.indexOf(copy.strength) > strengths.indexOf(required)) {
+      const what = copy.edits === AllowedEdits.LOCAL_OVERRIDE ? 'a local override' : 'a read-only copy';
+      throw new Error(`${path}: the policy requires ${required} protection, but ${copy.platform.name} ` +
+        `(${copy.platform.connection!.providerKind}) holds ${what} only as "${copy.strength}". ` +
+        'Hold the copy on a platform that enforces it (or make it read-only there), or relax requiredStrength.');
+    }
+  }
+  return required as ProtectionStrength;
 }
 
 /** A route a policy makes: values of `columns` of one table flow from `source` to `copy`. */

@@ -57,7 +57,55 @@ export class Contract {
     return Number.isSafeInteger(seconds) ? seconds : undefined;
   }
 
+  /**
+   * How strongly platforms of `kind` (a PlatformConnection's providerKind) hold a protection:
+   * "enforced" (the platform refuses every writer but the sync), "advisory" (only its UI says so)
+   * or "manual" (a person must set it up or keep to it). `localOverride` asks about a copy people
+   * may override (recorded, kept from the sync, reverted at expiry) instead of a read-only one.
+   * An unknown kind is "manual": nothing the provider knows enforces anything there.
+   */
+  public static protectionStrength(kind: string, localOverride = false): string {
+    return strengthOf(kind, localOverride);
+  }
+
+  /** The enforcement strengths, strongest first: "enforced", "advisory", "manual". */
+  public static strengths(): string[] {
+    return [...STRENGTHS];
+  }
+
   private constructor() {}
+}
+
+/** The enforcement strengths, strongest first. */
+export const STRENGTHS = ['enforced', 'advisory', 'manual'] as const;
+
+/** One enforcement strength. */
+export type Strength = (typeof STRENGTHS)[number];
+
+/**
+ * Each kind's strength, read-only copy first, then local override. PostgreSQL: a guard trigger
+ * that stops owners and superusers too; an override trigger records, keeps and reverts. Directus:
+ * its permissions bind every policy without admin access (admins bypass them; plan warns of
+ * each); it has no override mechanism here, so an override there is a manual step.
+ */
+const KIND_STRENGTHS: Readonly<Record<string, readonly [Strength, Strength]>> = {
+  postgresql: ['enforced', 'enforced'],
+  directus: ['enforced', 'manual'],
+};
+
+/** The strength of a protection on a platform of `kind` (see Contract.protectionStrength). */
+export function strengthOf(kind: string, localOverride = false): Strength {
+  return KIND_STRENGTHS[kind]?.[localOverride ? 1 : 0] ?? 'manual';
+}
+
+/** Whether `value` is an enforcement strength (a type guard, for the provider). */
+export function isStrength(value: unknown): value is Strength {
+  return typeof value === 'string' && (STRENGTHS as readonly string[]).includes(value);
+}
+
+/** Whether `found` is at least as strong as `required`. */
+export function meetsStrength(found: Strength, required: Strength): boolean {
+  return STRENGTHS.indexOf(found) <= STRENGTHS.indexOf(required);
 }
 
 /** The divergence rules, as synthesized, in the order messages list them. */
@@ -74,3 +122,21 @@ export function isDivergenceRule(value: unknown): value is DivergenceRule {
 /** The units of a lag, largest first. */
 const LAG_UNITS: ReadonlyArray<readonly [string, number]> = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
 const LAG_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * A local override's expiry as the platforms compare it: a date (YYYY-MM-DD) ends at the end of
+ * that day in UTC; an RFC 3339 timestamp with a zone is taken as given. Undefined when `text` is
+ * neither (or no such day).
+ */
+export function expiryInstant(text: string): Date | undefined {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) {
+    const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
+    return new Date(Date.UTC(y, m - 1, d + 1));
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const t = new Date(text);
+  return Number.isNaN(t.getTime()) ? undefined : t;
+}

@@ -1,3 +1,4 @@
+import { Contract } from './contract';
 import { Platform } from './platform';
 import { checkInstance, checkObject, checkString } from './prop-checks';
 
@@ -9,6 +10,19 @@ export enum AllowedEdits {
   LOCAL_OVERRIDE = 'local_override',
   /** People add data around the fact (other fields, notes) but never change it. Enforced like read-only. */
   ENRICH_ONLY = 'enrich_only',
+}
+
+/**
+ * How strongly a platform holds a protection (Contract.protectionStrength has each kind's):
+ * the platform refuses every writer but the sync, only its UI says so, or a person keeps to it.
+ */
+export enum ProtectionStrength {
+  /** The platform itself refuses or records every other writer (PostgreSQL's guard, Directus permissions for non-admins). */
+  ENFORCED = 'enforced',
+  /** Only the platform's UI says so: its API or imports are not held to it. */
+  ADVISORY = 'advisory',
+  /** Nothing on the platform does it: a person sets it up or keeps to it. */
+  MANUAL = 'manual',
 }
 
 export interface CopyOptions {
@@ -24,7 +38,11 @@ export interface CopyOptions {
 export interface LocalOverrideOptions extends CopyOptions {
   /** Why local edits are allowed here: shown in review and required. */
   readonly reason: string;
-  /** ISO date (YYYY-MM-DD) after which the override is no longer allowed. @default no expiry */
+  /**
+   * ISO date (YYYY-MM-DD) after which the override is no longer allowed: from the end of that day
+   * (UTC) the platform refuses new overrides and reverts overridden values to the authority's.
+   * @default no expiry
+   */
   readonly expires?: string;
 }
 
@@ -65,6 +83,15 @@ export class Copy {
   /** Whether the platform must refuse people's edits of the copied fields. */
   public get isProtected(): boolean {
     return this.edits !== AllowedEdits.LOCAL_OVERRIDE;
+  }
+
+  /**
+   * How strongly the copy's platform holds what this copy allows (read-only, or a recorded local
+   * override); MANUAL when the platform has no connection the provider knows.
+   */
+  public get strength(): ProtectionStrength {
+    const kind = this.platform.connection?.providerKind;
+    return (kind ? Contract.protectionStrength(kind, this.edits === AllowedEdits.LOCAL_OVERRIDE) : ProtectionStrength.MANUAL) as ProtectionStrength;
   }
 }
 

@@ -26,6 +26,33 @@ export interface FieldProtection {
   readonly correctionHint: string;
   /** The business fact the fields hold, e.g. "campaign.name", kept with the protection. */
   readonly fact?: string;
+  /** People may override the fields here (recorded, kept from the sync, reverted at expiry) instead of being refused. */
+  readonly override?: LocalOverride;
+}
+
+/** A copy people may override locally (Copy.localOverride). */
+export interface LocalOverride {
+  /** Why, as the policy says: recorded with every override. */
+  readonly reason: string;
+  /** When the override ends, an ISO timestamp; undefined: never. */
+  readonly expiresAt?: string;
+}
+
+/** A value people overrode on a copy, as the platform recorded it. */
+export interface OverriddenValue {
+  /** The record's key, as JSON (e.g. {"id": 1}). */
+  readonly record: string;
+  readonly field: string;
+  /** The overriding value and the authority's latest, as JSON. */
+  readonly value: string | null;
+  readonly authorityValue: string | null;
+  /** Who overrode it (the login, and the role it acted as when another). */
+  readonly by: string;
+  /** When (ISO timestamp), and how long ago, in seconds. */
+  readonly at: string;
+  readonly ageSeconds: number;
+  /** The override has expired and the value waits for its revert (the next write, sync or apply). */
+  readonly expired: boolean;
 }
 
 export interface ProtectionReadBack extends FieldProtection {
@@ -33,6 +60,8 @@ export interface ProtectionReadBack extends FieldProtection {
   readonly enforced: boolean;
   /** The platform's own name for the mechanism (a trigger, a permission set ...). */
   readonly mechanism: string;
+  /** The values overridden now, for a local override. */
+  readonly overridden?: OverriddenValue[];
 }
 
 export interface PlatformAdapter {
@@ -52,8 +81,8 @@ export interface PlatformAdapter {
   applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void>;
   /** Removes the protection and everything it added, leaving the platform as it was before. */
   removeProtection(location: FieldLocation, key: string): Promise<void>;
-  /** The platform's name for the mechanism that carries the protection with this key. */
-  mechanismName(location: FieldLocation, key: string): string;
+  /** The platform's name for the mechanism that carries the protection with this key (a local override's, with `override`). */
+  mechanismName(location: FieldLocation, key: string, override?: boolean): string;
   /** What to do about an error the platform raised, when the adapter knows better than the message. */
   adviceFor?(e: unknown): string | undefined;
   close(): Promise<void>;

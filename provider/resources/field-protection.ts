@@ -16,7 +16,8 @@ import {
 import { Platforms } from '../platforms/configured';
 import { nameCheck } from './config-checks';
 import { joinId, splitId } from './import-id';
-import { Contract } from '../../constructs/src/contract';
+import { Contract, Strength, expiryInstant, isStrength, meetsStrength, strengthOf } from '../../constructs/src/contract';
+import { overrideEnds, overrideWarnings } from './override-messages';
 
 export const FIELD_PROTECTION_TYPE = Contract.FIELD_PROTECTION_TYPE;
 
@@ -38,6 +39,21 @@ const schema: BlockSchema = {
     correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
     enforced: { type: 'bool', computed: true, description: 'True when the protection is in place and intact; false when someone disabled or altered it by hand (drift).' },
     guard: { type: 'string', computed: true, description: 'The platform\'s own name for the mechanism (on PostgreSQL, the trigger and its function).' },
+    override_reason: {
+      type: 'string', optional: true,
+      description: 'People may override the fields on this copy, for this reason (Copy.localOverride): each override is recorded with ' +
+        'who, when, the old and new value and this reason; the sync keeps an overridden value. Default: none, people are refused.',
+    },
+    override_expires: {
+      type: 'string', optional: true,
+      description: 'When the local override ends: a date (YYYY-MM-DD, the end of that day in UTC) or an RFC 3339 timestamp. From then ' +
+        'the platform refuses new overrides and reverts overridden values to the authority\'s (see the README for when). Default: never.',
+    },
+    strength: { type: 'string', computed: true, description: 'How strongly the platform holds this protection: "enforced", "advisory" (its UI only) or "manual" (a person keeps to it).' },
+    required_strength: {
+      type: 'string', optional: true,
+      description: 'The weakest strength the policy accepts ("enforced", "advisory" or "manual"): plan refuses a platform that cannot provide it. Default: any.',
+    },
   },
 };
 
@@ -64,7 +80,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
 
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? ownershipChanges(prior, null) : [] };
-      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true, strength: UNKNOWN };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.role = isUnknown(planned.platform) || isUnknown(planned.authority) ? UNKNOWN : roleOf(planned);
@@ -72,12 +88,18 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       let diagnostics: Diagnostic[] = [];
       if (known) {
         const adapter = adapterFor(planned);
-        planned.guard = adapter.mechanismName(locationOf(planned), planned.key as string);
+        planned.guard = adapter.mechanismName(locationOf(planned), planned.key as string, typeof planned.override_reason === 'string');
+        if (!isUnknown(planned.override_reason)) {
+          planned.strength = strengthOf(adapter.kind, typeof planned.override_reason === 'string');
+          const refused = strengthRefusals(planned, adapter.kind);
+          if (refused.length) return { planned, diagnostics: refused };
+        }
         if (!hasUnknown(planned)) {
           const found = await onPlatform(adapter, () => adapter.checkProtection(protectionOf(planned)));
           // The authority's own table needs no sync principal: nothing is guarded there.
           diagnostics = planned.role === 'authority' ? found.filter((d) => d.attribute?.[0] !== 'sync_principal') : found;
           if (!prior) diagnostics.push(...await nameTaken(adapter, planned));
+          if (planned.role === 'copy') diagnostics.push(...await overrideReport(adapter, prior, planned));
         }
       }
       return {
@@ -101,7 +123,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       // A new protection checks again, under the install's lock, that its guard name is not another's.
       const admit = prior ? undefined : (found: ProtectionReadBack | null) => nameTakenBy(planned, found);
       await onPlatform(adapter, () => (planned.role === 'authority' ? adapter.removeProtection(p.location, p.key) : adapter.applyProtection(p, admit)));
-      return { state: { ...planned, enforced: true } };
+      return { state: { ...planned, enforced: true, strength: strengthOf(adapter.kind, typeof planned.override_reason === 'string') } };
     },
 
     async read(state) {
@@ -126,6 +148,9 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           fact: found.fact ?? null,
           enforced: found.enforced,
           guard: found.mechanism,
+          override_reason: found.override?.reason ?? null,
+          override_expires: sameExpiry(state.override_expires, found.override?.expiresAt) ? state.override_expires ?? null : found.override?.expiresAt ?? null,
+          strength: strengthOf(adapter.kind, found.override !== undefined),
         },
       };
     },
@@ -138,6 +163,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           id: fieldProtectionId(platform, ns, table, key),
           platform, schema: ns, table, key, authority: null, role: 'copy',
           columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null,
+          override_reason: null, override_expires: null, strength: null, required_strength: null,
         },
       };
     },
@@ -243,7 +269,63 @@ function protectionOf(s: ObjectValue): FieldProtection {
     syncPrincipal: s.sync_principal as string,
     correctionHint: s.correction_hint as string,
     fact: (s.fact as string | null) ?? undefined,
+    override: typeof s.override_reason === 'string' && s.role !== 'authority'
+      ? { reason: s.override_reason, expiresAt: typeof s.override_expires === 'string' ? expiryInstant(s.override_expires)?.toISOString() : undefined }
+      : undefined,
   };
+}
+
+/** Whether the configured expiry (text) and the one read back (ISO) are the same instant. */
+function sameExpiry(configured: Value, found: string | undefined): boolean {
+  const at = typeof configured === 'string' ? expiryInstant(configured)?.toISOString() : undefined;
+  return at === found;
+}
+
+/**
+ * A protection the platform cannot hold as strongly as the policy requires, or a local override on
+ * a kind with no override mechanism (people would be refused, or nothing recorded): refused at plan.
+ */
+export function strengthRefusals(planned: ObjectValue, kind: string): Diagnostic[] {
+  const override = typeof planned.override_reason === 'string';
+  const found = strengthOf(kind, override);
+  const what = override ? 'a local override' : 'a protection';
+  const refusals: Diagnostic[] = [];
+  if (override && found !== 'enforced') {
+    refusals.push({
+      severity: 'error',
+      summary: `Platform "${String(planned.platform)}" (${kind}) cannot enforce a local override`,
+      detail: `On ${kind} the provider can only refuse people's edits or leave the copy alone; it cannot record overrides or keep them from the sync. ` +
+        'Make the copy read-only there, or leave it out of the protections and record overrides by hand (a manual step).',
+      attribute: ['override_reason'],
+    });
+  }
+  const required = planned.required_strength;
+  if (isStrength(required) && !meetsStrength(found as Strength, required)) {
+    refusals.push({
+      severity: 'error',
+      summary: `Platform "${String(planned.platform)}" (${kind}) holds ${what} as "${found}", and the policy requires "${required}"`,
+      detail: `Protect the copy on a platform that enforces it, or relax the policy's requirement.`,
+      attribute: ['required_strength'],
+    });
+  }
+  return refusals;
+}
+
+/** The plan's warnings about a local override: values overridden now, the expiry ahead or passed, the override ending. */
+async function overrideReport(adapter: PlatformAdapter, prior: ObjectValue | null, planned: ObjectValue): Promise<Diagnostic[]> {
+  const wasOverride = typeof prior?.override_reason === 'string';
+  const isOverride = typeof planned.override_reason === 'string';
+  if (!wasOverride && !isOverride) return [];
+  const found = await onPlatform(adapter, () => adapter.readProtection(locationOf(planned), planned.key as string));
+  const values = found?.overridden ?? [];
+  const fact = (typeof planned.fact === 'string' && planned.fact) || `${String(planned.table)}.${(planned.columns as string[]).join(', ')}`;
+  const where = `${String(planned.platform)} ${String(planned.schema)}.${String(planned.table)}`;
+  const authority = String(planned.authority);
+  if (!isOverride) return [overrideEnds(fact, where, authority, values.length)];
+  return overrideWarnings({
+    fact, where, authority, reason: planned.override_reason as string, values, now: new Date(),
+    expiresAt: protectionOf(planned).override?.expiresAt,
+  });
 }
 
 /** Runs a platform call; an unreachable platform or a refusal becomes a diagnostic, not a trace. */
@@ -277,6 +359,24 @@ function validateConfig(config: ObjectValue): Diagnostic[] {
   text('sync_principal', config.sync_principal, ['sync_principal']);
   text('correction_hint', config.correction_hint, ['correction_hint']);
   text('fact', config.fact, ['fact']);
+  text('override_reason', config.override_reason, ['override_reason']);
+  if (typeof config.override_expires === 'string') {
+    if (typeof config.override_reason !== 'string' && !isUnknown(config.override_reason)) {
+      diags.push({ severity: 'error', summary: 'override_expires needs override_reason', detail: 'An expiry belongs to a local override: give its reason too, or drop the expiry.', attribute: ['override_expires'] });
+    } else if (!expiryInstant(config.override_expires)) {
+      diags.push({
+        severity: 'error', summary: `override_expires "${config.override_expires}" is neither a date nor a timestamp`,
+        detail: 'Write a date, YYYY-MM-DD (the override ends at the end of that day in UTC), or an RFC 3339 timestamp with a zone, e.g. 2026-05-01T12:00:00Z.',
+        attribute: ['override_expires'],
+      });
+    }
+  }
+  if (config.required_strength !== null && config.required_strength !== undefined && !isUnknown(config.required_strength) && !isStrength(config.required_strength)) {
+    diags.push({
+      severity: 'error', summary: `required_strength must be one of ${Contract.strengths().join(', ')}`,
+      detail: `Got ${JSON.stringify(config.required_strength)}.`, attribute: ['required_strength'],
+    });
+  }
   const columns = config.columns;
   if (Array.isArray(columns)) {
     if (columns.length === 0) {

@@ -20,6 +20,12 @@ export interface FieldProtectionConfig {
   readonly fact?: string;
   readonly syncPrincipal: string;
   readonly correctionHint: string;
+  /** People may override the fields on this copy, for this reason: recorded, kept from the sync. @default none: people are refused */
+  readonly overrideReason?: string;
+  /** When the override ends: YYYY-MM-DD (end of that day, UTC) or an RFC 3339 timestamp. @default never */
+  readonly overrideExpires?: string;
+  /** The weakest enforcement the policy accepts: "enforced", "advisory" or "manual"; plan refuses a platform that cannot provide it. @default any */
+  readonly requiredStrength?: string;
   /** @default none */
   readonly dependsOn?: ITerraformDependable[];
   /** @default none */
@@ -46,6 +52,11 @@ export class FieldProtection extends TerraformResource {
     return this.getStringAttribute('guard');
   }
 
+  /** How strongly the platform holds the protection: "enforced", "advisory" or "manual". */
+  public get strength(): string {
+    return this.getStringAttribute('strength');
+  }
+
   protected synthesizeAttributes(): { [name: string]: any } {
     const c = this.config;
     return {
@@ -58,6 +69,9 @@ export class FieldProtection extends TerraformResource {
       fact: c.fact,
       sync_principal: c.syncPrincipal,
       correction_hint: c.correctionHint,
+      override_reason: c.overrideReason,
+      override_expires: c.overrideExpires,
+      required_strength: c.requiredStrength,
     };
   }
 }

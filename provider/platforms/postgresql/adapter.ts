@@ -17,18 +17,22 @@
  */
 import { Diagnostic, DiagnosticError } from '../../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapter';
+import { Run } from './catalog';
 import { PostgresConnection } from './connection';
 import { guardPlanChecks, installRefusal } from './guard-check';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
+import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
+import { hasOverride } from './override-read';
+import { overrideTriggerName, removeOverrideStatements } from './override-sql';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
   public readonly kind = 'postgresql';
 
   /** The trigger's name: readable when the key allows it. Trigger names are per table. */
-  public mechanismName(_location: FieldLocation, key: string): string {
-    return guardTriggerName(key);
+  public mechanismName(_location: FieldLocation, key: string, override = false): string {
+    return override ? overrideTriggerName(key) : guardTriggerName(key);
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
@@ -102,13 +106,14 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       }
     }
     const guarded = p.authority !== this.name;
-    return [...diags, ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
+    const run: Run = (sql, params) => this.query(sql, params);
+    return [...diags, ...await guardPlanChecks(run, p, { oid: table.rows[0].oid, where, guarded }), ...await overridePlanChecks(run, p, table.rows[0].oid, where)];
   }
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    return found ? readBackOf(location, key, found) : null;
+    return found ? readBackOf(location, key, found) : readOverrideProtection((sql, params) => this.query(sql, params), location, key);
   }
 
   /**
@@ -117,7 +122,8 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
    * table run one after the other, and checks plan's refusals again under that lock.
    */
   public async applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void> {
-    const statements = installGuardStatements(p.location, {
+    // A local override replaces the guard (people may edit); a guard replaces an override (its values go back first).
+    const statements = p.override ? overrideStatements(p) : installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     });
     await this.withConnection(async (db) => {
@@ -127,6 +133,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         const refusal = await installRefusal((sql, params) => db.query(sql, params), p, this.where(),
           admit && ((g) => admit(g ? readBackOf(p.location, p.key, g) : null)));
         if (refusal) throw new DiagnosticError(refusal);
+        if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
         for (const sql of statements) await db.query(sql);
         await db.query('COMMIT');
       } catch (e) {
@@ -143,7 +150,10 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
+    const exists = table.rows[0].t !== null;
+    // An override's values go back to the authority's before its triggers go.
+    const override = exists && await hasOverride((sql, params) => this.query(sql, params), location, key);
+    await this.transaction([...(override ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, exists)]);
   }
 
 }

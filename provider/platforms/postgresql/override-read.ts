@@ -1,0 +1,94 @@
+/**
+ * A local override on a PostgreSQL copy as the catalogs and the override log say it is: reads
+ * only. The override is intact when its row trigger and its statement trigger fire ALWAYS and
+ * call the provider's functions in schema `authority_records`, whose bodies are the constant ones, owned
+ * by the provider's user, with the pinned search path.
+ */
+import { FieldLocation, OverriddenValue } from '../adapter';
+import { Run } from './catalog';
+import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, expiryTriggerName, overrideTriggerName } from './override-sql';
+import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
+
+/** An override's triggers and log, as read back. */
+export interface OverrideReadBack {
+  readonly trigger: string;
+  readonly syncPrincipal: string;
+  readonly authority: string;
+  readonly correctionHint: string;
+  readonly fact?: string;
+  readonly key: string;
+  readonly reason: string;
+  /** When it expires (ISO timestamp, as the platform stores it); undefined: never. */
+  readonly expiresAt?: string;
+  readonly columns: string[];
+  /** Both triggers fire ALWAYS and call intact functions. */
+  readonly intact: boolean;
+  /** The values overridden now (active overrides). */
+  readonly values: OverriddenValue[];
+}
+
+/** Trigger arguments as stored in pg_trigger.tgargs: each one NUL-terminated. */
+export function triggerArgs(raw: Buffer): string[] {
+  const parts = raw.toString('utf8').split('\0');
+  return parts.slice(0, -1);
+}
+
+/** Whether the table has the override's row trigger (for a switch from override to read-only and back). */
+export async function hasOverride(query: Run, loc: FieldLocation, key: string): Promise<boolean> {
+  const found = await query(
+    `SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2`,
+    [tableRef(loc), overrideTriggerName(key)]);
+  return (found.rowCount ?? 0) > 0;
+}
+
+export async function readOverride(query: Run, loc: FieldLocation, key: string): Promise<OverrideReadBack | null> {
+  const triggers = await query<{ tgname: string; tgenabled: string; tgargs: Buffer; fn: string }>(
+    `SELECT t.tgname, t.tgenabled, t.tgargs, n.nspname || '.' || p.proname AS fn
+       FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname IN ($2, $3)`,
+    [tableRef(loc), overrideTriggerName(key), expiryTriggerName(key)]);
+  const row = triggers.rows.find((t) => t.tgname === overrideTriggerName(key));
+  if (!row) return null;
+  const statement = triggers.rows.find((t) => t.tgname === expiryTriggerName(key));
+  const args = triggerArgs(row.tgargs);
+  const functions = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
+    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
+       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
+  const functionsIntact = OVERRIDE_FUNCTIONS.every((f) => functions.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
+    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+  const intact = functionsIntact && row.tgenabled === 'A' && row.fn === `${OVERRIDE_SCHEMA}.override_row` &&
+    statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry`;
+  return {
+    trigger: row.tgname,
+    syncPrincipal: args[0] ?? '',
+    authority: args[1] ?? '',
+    correctionHint: args[2] ?? '',
+    fact: args[3] || undefined,
+    key: args[4] ?? key,
+    reason: args[5] ?? '',
+    expiresAt: args[6] ? new Date(args[6]).toISOString() : undefined,
+    columns: args.slice(OVERRIDE_FIXED_ARGS),
+    intact,
+    values: await overriddenValues(query, loc, key, args[6] || undefined),
+  };
+}
+
+/** The active overrides of a protection, oldest first, expired by the protection's expiry now; none when the log does not exist yet. */
+export async function overriddenValues(query: Run, loc: FieldLocation, key: string, expiresAt?: string): Promise<OverriddenValue[]> {
+  const log = await query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [OVERRIDE_LOG]);
+  if (!log.rows[0].t) return [];
+  const found = await query<{
+    record: string; column_name: string; new_value: string | null; authority_value: string | null; changed_by: string;
+    acting_as: string; changed_at: Date; expired: boolean; age: number; reason: string;
+  }>(
+    `SELECT record::text, column_name, new_value::text, authority_value::text, changed_by, acting_as, changed_at, reason,
+            COALESCE($3::timestamptz <= pg_catalog.statement_timestamp(), false) AS expired,
+            extract(epoch FROM pg_catalog.statement_timestamp() - changed_at)::float8 AS age
+       FROM ${OVERRIDE_LOG} WHERE table_oid = pg_catalog.to_regclass($1) AND protection = $2 AND ended_at IS NULL ORDER BY id`,
+    [tableRef(loc), key, expiresAt ?? null]);
+  return found.rows.map((r) => ({
+    record: r.record, field: r.column_name, value: r.new_value, authorityValue: r.authority_value,
+    by: r.changed_by === r.acting_as ? r.changed_by : `${r.changed_by} (as ${r.acting_as})`,
+    at: new Date(r.changed_at).toISOString(), ageSeconds: Math.max(0, Math.round(r.age)), expired: r.expired,
+  }));
+}
