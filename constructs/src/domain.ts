@@ -4,7 +4,7 @@ import { AuthorityProvider } from './l1/provider';
 import { DOMAIN, mark } from './markers';
 import { Ownership } from './ownership';
 import { Platform } from './platform';
-import { checkObject, checkString } from './prop-checks';
+import { checkInstance, checkList, checkObject, checkString } from './prop-checks';
 import { Rules } from './rule-pack';
 
 export interface DomainProps {
@@ -12,6 +12,14 @@ export interface DomainProps {
   readonly governedBy: string;
   /** @default none */
   readonly description?: string;
+  /**
+   * Connected platforms this domain's provider knows besides those its policies use. Terraform
+   * removes a protection or route through the provider's connection to its platform: when the
+   * last policy of the domain on a platform goes (or its facts move to another domain), keep the
+   * platform here until that apply has run.
+   * @default only the platforms the domain's policies use
+   */
+  readonly platforms?: Platform[];
 }
 
 /**
@@ -41,6 +49,9 @@ export class Domain extends TerraformStack {
     checkString(this.node.path, 'description', props.description, { optional: true, blankAllowed: true });
     this.governedBy = props.governedBy;
     this.description = props.description;
+    checkList(this.node.path, 'platforms', props.platforms, 'Platform objects', (prop, v) =>
+      checkInstance(this.node.path, prop, v, (x): x is Platform => x instanceof Platform, 'a Platform', 'the Platform object, not its name'), true);
+    for (const p of props.platforms ?? []) this.usePlatform(p);
     // The rule pack checks the whole app's authority model when synth validates this stack: errors
     // fail synth (all of them at once), warnings become annotations. See rule-pack.ts.
     this.node.addValidation({ validate: () => Rules._validateDomain(this) });

@@ -93,9 +93,10 @@ export class Platforms {
       throw new DiagnosticError({
         severity: 'error',
         summary: `No platform named "${name}" in the provider configuration`,
-        detail: known.length
+        detail: (known.length
           ? `Declared platforms: ${known.join(', ')}. Use one of them, or declare "${name}" in the provider's platform blocks.`
-          : `The provider declares no platforms. Add a platform block named "${name}".`,
+          : `The provider declares no platforms. Add a platform block named "${name}".`) +
+          ` If the state holds a protection or route on "${name}" from a policy that was removed, keep the platform declared until an apply has removed them (in the constructs: the Domain's \`platforms\`).`,
         attribute,
       });
     }
