@@ -20,7 +20,7 @@ export function parseExplainArgs(args: readonly string[]): ExplainOptions {
 
 export const explainCommand: Command = {
   name: 'explain',
-  summary: 'where a fact originates, where to correct it, its copies and what wins when values differ',
+  summary: 'Answer for one fact: where it originates, where to correct it, its copies, what wins',
   help: [
     'usage: authority explain <fact | platform:table.column> [--json] [--live]',
     '',

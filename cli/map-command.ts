@@ -75,7 +75,7 @@ export function writeMap(files: Record<string, string>, format: MapFormat, io: C
 
 export const mapCommand: Command = {
   name: 'map',
-  summary: 'the authority map: who owns each fact, where to correct it, its copies, what wins',
+  summary: 'Write the authority map (JSON, Markdown, ODCS, OpenLineage) of every fact',
   help: [
     'usage: authority map [--format json|markdown|odcs|openlineage] [--out FILE|DIR]',
     '',

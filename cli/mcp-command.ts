@@ -47,7 +47,7 @@ function summary(answer: unknown): string {
 
 export const mcpCommand: Command = {
   name: 'mcp',
-  summary: 'serve the authority map to AI agents (Model Context Protocol over stdio)',
+  summary: 'Serve the authority map to AI agents (Model Context Protocol over stdio)',
   help: [
     'usage: authority mcp',
     '',

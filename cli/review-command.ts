@@ -56,7 +56,7 @@ export function nothingToSay(report: OwnershipReport): boolean {
 
 export const reviewCommand: Command = {
   name: 'review',
-  summary: 'Plan the domains and report what the change does to ownership (for a pull request).',
+  summary: 'Plan the domains and report what the change does to ownership (for a pull request)',
   help: [
     'usage: authority review [domains...] [--format markdown|json|text] [--out FILE] [--plans-dir DIR] [--from-plans] [--skip-no-changes]',
     '',
