@@ -21,6 +21,8 @@ import { PostgresConnection } from './connection';
 import { guardPlanChecks, installRefusal } from './guard-check';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
+import { runOn } from './catalog';
+import { correctionShown, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -102,13 +104,16 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       }
     }
     const guarded = p.authority !== this.name;
-    return [...diags, ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
+    const factsView = await factsViewProblem((sql, params) => this.query(sql, params), where);
+    return [...diags, ...(factsView ? [factsView] : []), ...await guardPlanChecks((sql, params) => this.query(sql, params), p, { oid: table.rows[0].oid, where, guarded })];
   }
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    return found ? readBackOf(location, key, found) : null;
+    if (!found) return null;
+    const shown = await correctionShown((sql, params) => this.query(sql, params), location, key, found);
+    return { ...readBackOf(location, key, found), correctionShown: shown };
   }
 
   /**
@@ -128,6 +133,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
           admit && ((g) => admit(g ? readBackOf(p.location, p.key, g) : null)));
         if (refusal) throw new DiagnosticError(refusal);
         for (const sql of statements) await db.query(sql);
+        await recordProtection(runOn(db), p, 'copy');
         await db.query('COMMIT');
       } catch (e) {
         await db.query('ROLLBACK').catch(() => undefined);
@@ -143,7 +149,19 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    await this.transaction(removeGuardStatements(location, key, table.rows[0].t !== null));
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      for (const sql of removeGuardStatements(location, key, table.rows[0].t !== null)) await run(sql);
+      await forgetProtection(run, location, key);
+    }));
+  }
+
+  /** The platform is the fact's authority: no guard, its columns listed in authority.facts as the authority's. */
+  public async releaseProtection(p: FieldProtection): Promise<void> {
+    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(p.location)]);
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      for (const sql of removeGuardStatements(p.location, p.key, table.rows[0].t !== null)) await run(sql);
+      await recordProtection(run, p, 'authority');
+    }));
   }
 
 }
