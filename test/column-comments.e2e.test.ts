@@ -82,7 +82,7 @@ test('a comment edited by hand is drift in the next plan, and apply puts it back
   await ops.query("COMMENT ON COLUMN campaigns.name IS 'edit names here'");
   const plan = tf.plan();
   expect(plan.code).toBe(2);
-  expect(plan.output).toMatch(/~ correction_shown\s+= false -> true/);
+  expect(plan.output).toMatch(/~ hint_shown\s+= false -> true/);
   expect(plan.output).toContain('campaign.name: what ops shows about the fact on ops public.campaigns was edited by hand');
   tf.apply();
   expect(await commentOf(ops)).toBe(columnCommentText({ authority: 'crm', correctionHint: HOSTILE_HINT }));

@@ -34,7 +34,7 @@ export interface ProtectionReadBack extends FieldProtection {
   /** The platform's own name for the mechanism (a trigger, a permission set ...). */
   readonly mechanism: string;
   /** False when what the platform shows people about the fact (column comments, a facts view) was edited by hand. @default true */
-  readonly correctionShown?: boolean;
+  readonly hintShown?: boolean;
 }
 
 export interface PlatformAdapter {

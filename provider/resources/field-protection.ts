@@ -38,7 +38,7 @@ const schema: BlockSchema = {
     correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
     enforced: { type: 'bool', computed: true, description: 'True when the protection is in place and intact; false when someone disabled or altered it by hand (drift).' },
     guard: { type: 'string', computed: true, description: 'The platform\'s own name for the mechanism (on PostgreSQL, the trigger and its function).' },
-    correction_shown: { type: 'bool', computed: true, description: 'True when the platform shows people who the authority is and where to correct the value (on PostgreSQL, each protected column\'s comment and the authority.facts view); false when someone edited or removed that by hand (drift).' },
+    hint_shown: { type: 'bool', computed: true, description: 'True when the platform shows people who the authority is and where to correct the value (on PostgreSQL, each protected column\'s comment and the authority.facts view); false when someone edited or removed that by hand (drift).' },
   },
 };
 
@@ -65,7 +65,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
 
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? ownershipChanges(prior, null) : [] };
-      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true, correction_shown: true };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true, hint_shown: true };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.role = isUnknown(planned.platform) || isUnknown(planned.authority) ? UNKNOWN : roleOf(planned);
@@ -128,7 +128,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           fact: found.fact ?? null,
           enforced: found.enforced,
           guard: found.mechanism,
-          correction_shown: found.correctionShown ?? true,
+          hint_shown: found.hintShown ?? true,
         },
       };
     },
@@ -140,7 +140,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
         state: {
           id: fieldProtectionId(platform, ns, table, key),
           platform, schema: ns, table, key, authority: null, role: 'copy',
-          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null, correction_shown: null,
+          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null, hint_shown: null,
         },
       };
     },
@@ -190,7 +190,7 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
       `While it was, people could edit the copy. This apply restores it; a sync route to this copy settles what they changed by its divergence rule (its warning says how many rows differ).`,
     ));
   }
-  if (prior.correction_shown === false && prior.enforced !== false && planned.role !== 'authority') {
+  if (prior.hint_shown === false && prior.enforced !== false && planned.role !== 'authority') {
     changes.push(warn(
       `${fact(prior)}: what ${text(prior.platform)} shows about the fact on ${where} was edited by hand`,
       'A protected column\'s comment (where to correct the value) or the platform\'s list of the facts it holds was changed or removed. This apply restores them.',

@@ -22,7 +22,7 @@ import { guardPlanChecks, installRefusal } from './guard-check';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
 import { runOn } from './catalog';
-import { correctionShown, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
+import { hintShown, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -112,8 +112,8 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
     if (!found) return null;
-    const shown = await correctionShown((sql, params) => this.query(sql, params), location, key, found);
-    return { ...readBackOf(location, key, found), correctionShown: shown };
+    const shown = await hintShown((sql, params) => this.query(sql, params), location, key, found);
+    return { ...readBackOf(location, key, found), hintShown: shown };
   }
 
   /**

@@ -58,11 +58,13 @@ interface RegistryRow { column_name: string; previous_comment: string | null; ro
  * had; columns it no longer covers get theirs back. Runs inside the caller's transaction.
  */
 export async function recordProtection(run: Run, p: FieldProtection, role: 'authority' | 'copy'): Promise<void> {
-  // Set up only what is missing: replacing the view every time would wait on its readers' locks.
+  // Under the lock (parallel applies would both create the schema), set up only what is missing:
+  // replacing the view every time would wait on its readers' locks.
+  const [lock, ...setup] = factsViewSetupStatements();
+  await run(lock);
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
-  const setup = factsViewSetupStatements();
-  for (const sql of objects.rows[0].view === null || objects.rows[0].registry === null ? setup : setup.slice(0, 1)) await run(sql);
+  if (objects.rows[0].view === null || objects.rows[0].registry === null) for (const sql of setup) await run(sql);
   const found = await run<RegistryRow>(
     `SELECT column_name, previous_comment, role FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3`,
     [p.location.namespace, p.location.container, p.key]);
@@ -136,7 +138,7 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
  * Whether the platform shows the protection's facts as it should: the view and the registry's
  * rows are there, and each column's comment is the one built from the guard it found (a copy).
  */
-export async function correctionShown(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
+export async function hintShown(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
   if (objects.rows[0].view === null || objects.rows[0].registry === null) return false;
