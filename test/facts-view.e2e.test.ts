@@ -1,6 +1,6 @@
 /**
  * Each PostgreSQL platform answers "which facts do you hold, and where do I correct them?" itself:
- * the read-only view authority.facts, kept by the field protections through real terraform, the
+ * the read-only view authority_catalog.facts, kept by the field protections through real terraform, the
  * provider and PostgreSQL, readable by any role, writable by none, and gone with the last protection.
  */
 import { Client } from 'pg';
@@ -23,13 +23,13 @@ async function factsAs(db: Client): Promise<Record<string, string>[]> {
   await db.query('BEGIN');
   try {
     await db.query(`SET LOCAL ROLE ${OPERATOR_ROLE}`);
-    return (await db.query('SELECT * FROM authority.facts')).rows;
+    return (await db.query('SELECT * FROM authority_catalog.facts')).rows;
   } finally {
     await db.query('ROLLBACK');
   }
 }
 
-const schemaExists = async (db: Client) => (await db.query("SELECT to_regnamespace('authority') IS NOT NULL AS e")).rows[0].e;
+const schemaExists = async (db: Client) => (await db.query("SELECT to_regnamespace('authority_catalog') IS NOT NULL AS e")).rows[0].e;
 
 beforeAll(async () => {
   platforms = await startTestPlatforms();
@@ -59,10 +59,10 @@ test('each platform lists the facts it holds, its role for each, and where to co
 
 test('the view is read-only for everyone but the provider, and the registry behind it is not readable', async () => {
   for (const sql of [
-    "UPDATE authority.facts SET authority = 'ops'",
-    'DELETE FROM authority.facts',
-    'SELECT * FROM authority.fact_registry',
-    "INSERT INTO authority.fact_registry VALUES ('a','b','c','d','e','f','g','h','i',NULL)",
+    "UPDATE authority_catalog.facts SET authority = 'ops'",
+    'DELETE FROM authority_catalog.facts',
+    'SELECT * FROM authority_catalog.fact_registry',
+    "INSERT INTO authority_catalog.fact_registry VALUES ('a','b','c','d','e','f','g','h','i',NULL)",
   ]) {
     expect((await tryAs(ops, OPERATOR_ROLE, sql))?.message).toMatch(/permission denied|cannot (update|delete)/);
   }
@@ -70,7 +70,7 @@ test('the view is read-only for everyone but the provider, and the registry behi
 });
 
 test('a view dropped by hand is drift in the next plan, and apply brings it back', async () => {
-  await ops.query('DROP VIEW authority.facts');
+  await ops.query('DROP VIEW authority_catalog.facts');
   const plan = tf.plan();
   expect(plan.code).toBe(2);
   expect(plan.output).toMatch(/~ hint_shown\s+= false -> true/);

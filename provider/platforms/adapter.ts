@@ -33,8 +33,6 @@ export interface ProtectionReadBack extends FieldProtection {
   readonly enforced: boolean;
   /** The platform's own name for the mechanism (a trigger, a permission set ...). */
   readonly mechanism: string;
-  /** False when what the platform shows people about the fact (column comments, a facts view) was edited by hand. @default true */
-  readonly hintShown?: boolean;
 }
 
 export interface PlatformAdapter {
@@ -56,6 +54,8 @@ export interface PlatformAdapter {
   removeProtection(location: FieldLocation, key: string): Promise<void>;
   /** The platform is the fact's authority: nothing guarded, but it may record that it holds the fact. @default removeProtection */
   releaseProtection?(p: FieldProtection): Promise<void>;
+  /** Whether what the platform shows people about the protection (a field's note or comment) is as applied. @default true */
+  hintShown?(found: ProtectionReadBack): Promise<boolean>;
   /** The platform's name for the mechanism that carries the protection with this key. */
   mechanismName(location: FieldLocation, key: string): string;
   /** What to do about an error the platform raised, when the adapter knows better than the message. */

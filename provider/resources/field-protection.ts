@@ -38,7 +38,7 @@ const schema: BlockSchema = {
     correction_hint: { type: 'string', required: true, description: 'Where and how a person corrects a wrong value; the platform shows it when it refuses an edit.' },
     enforced: { type: 'bool', computed: true, description: 'True when the protection is in place and intact; false when someone disabled or altered it by hand (drift).' },
     guard: { type: 'string', computed: true, description: 'The platform\'s own name for the mechanism (on PostgreSQL, the trigger and its function).' },
-    hint_shown: { type: 'bool', computed: true, description: 'True when the platform shows people who the authority is and where to correct the value (on PostgreSQL, each protected column\'s comment and the authority.facts view); false when someone edited or removed that by hand (drift).' },
+    hint_shown: { type: 'bool', computed: true, description: 'True when the platform shows people who the authority is and where to correct the value (on PostgreSQL, each protected column\'s comment and the authority_catalog.facts view); false when someone edited or removed that by hand (drift).' },
   },
 };
 
@@ -128,7 +128,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           fact: found.fact ?? null,
           enforced: found.enforced,
           guard: found.mechanism,
-          hint_shown: found.hintShown ?? true,
+          hint_shown: adapter.hintShown ? await onPlatform(adapter, () => adapter.hintShown!(found)) : true,
         },
       };
     },

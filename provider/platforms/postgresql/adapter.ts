@@ -22,7 +22,7 @@ import { guardPlanChecks, installRefusal } from './guard-check';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
 import { runOn } from './catalog';
-import { hintShown, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
+import { columnsShowHint, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -111,9 +111,12 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    if (!found) return null;
-    const shown = await hintShown((sql, params) => this.query(sql, params), location, key, found);
-    return { ...readBackOf(location, key, found), hintShown: shown };
+    return found ? readBackOf(location, key, found) : null;
+  }
+
+  /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
+  public async hintShown(found: ProtectionReadBack): Promise<boolean> {
+    return columnsShowHint((sql, params) => this.query(sql, params), found.location, found.key, { ...found, columns: found.fields });
   }
 
   /**
@@ -155,7 +158,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     }));
   }
 
-  /** The platform is the fact's authority: no guard, its columns listed in authority.facts as the authority's. */
+  /** The platform is the fact's authority: no guard, its columns listed in authority_catalog.facts as the authority's. */
   public async releaseProtection(p: FieldProtection): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(p.location)]);
     await this.withConnection((db) => inTransactionDoing(db, async (run) => {

@@ -1,13 +1,13 @@
 /**
  * What a PostgreSQL platform itself says about the facts it holds, for SQL users and BI tools:
  *
- * - `authority.facts`, a read-only view (SELECT granted to PUBLIC): schema, table, column, fact,
+ * - `authority_catalog.facts`, a read-only view (SELECT granted to PUBLIC): schema, table, column, fact,
  *   role (authority or copy), the authority, what people may do there and the correction path;
  * - on a copy, each protected column's comment names the authority and the correction path
  *   (comment-sql.ts).
  *
  * Both are kept by the field protections, in the transaction that installs or removes the guard:
- * the view reads a registry table (`authority.fact_registry`, not granted to anyone) with one row
+ * the view reads a registry table (`authority_catalog.fact_registry`, not granted to anyone) with one row
  * per protected column, which also records the comment each column had before, restored exactly
  * (NULL: no comment) when the protection goes. The last protection on the platform removes the
  * view, the registry and the schema (when nothing else is in it). Creating them is serialized by
@@ -19,7 +19,8 @@ import { FieldLocation, FieldProtection } from '../adapter';
 import { Run, runOn } from './catalog';
 import { columnCommentText, commentOnColumnSql } from './comment-sql';
 
-export const FACTS_SCHEMA = 'authority';
+/** Not "authority": a schema named like a role is first on that role's default search_path ("$user"), and would catch its unqualified CREATEs. */
+export const FACTS_SCHEMA = 'authority_catalog';
 export const FACTS_VIEW = `${FACTS_SCHEMA}.facts`;
 export const FACTS_REGISTRY = `${FACTS_SCHEMA}.fact_registry`;
 
@@ -34,7 +35,7 @@ export function factsViewSetupStatements(): string[] {
   return [
     `SELECT pg_advisory_xact_lock(hashtext('authority facts view'))`,
     `CREATE SCHEMA IF NOT EXISTS ${FACTS_SCHEMA}`,
-    `COMMENT ON SCHEMA ${FACTS_SCHEMA} IS 'Managed by authority: which facts this platform holds, and where to correct them (see authority.facts).'`,
+    `COMMENT ON SCHEMA ${FACTS_SCHEMA} IS 'Managed by authority: which facts this platform holds, and where to correct them (see authority_catalog.facts).'`,
     `CREATE TABLE IF NOT EXISTS ${FACTS_REGISTRY} (
        schema_name text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, protection text NOT NULL,
        fact text NOT NULL, role text NOT NULL, authority text NOT NULL, people_may text NOT NULL, correction text NOT NULL,
@@ -138,7 +139,7 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
  * Whether the platform shows the protection's facts as it should: the view and the registry's
  * rows are there, and each column's comment is the one built from the guard it found (a copy).
  */
-export async function hintShown(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
+export async function columnsShowHint(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
   if (objects.rows[0].view === null || objects.rows[0].registry === null) return false;
@@ -164,7 +165,7 @@ export async function factsViewProblem(run: Run, where: string): Promise<Diagnos
     severity: 'error',
     summary: `The provider's user cannot ${exists ? `create objects in schema ${FACTS_SCHEMA}` : `create schema ${FACTS_SCHEMA}`} ${where}`,
     detail: `Each platform lists the facts it holds in the view ${FACTS_VIEW}, kept in the schema ${FACTS_SCHEMA}. ` +
-      (exists ? `GRANT CREATE ON SCHEMA ${FACTS_SCHEMA} TO the provider's user.` : 'GRANT CREATE ON DATABASE to the provider\'s user, or create the schema for it (CREATE SCHEMA authority AUTHORIZATION <user>).'),
+      (exists ? `GRANT CREATE ON SCHEMA ${FACTS_SCHEMA} TO the provider's user.` : 'GRANT CREATE ON DATABASE to the provider\'s user, or create the schema for it (CREATE SCHEMA authority_catalog AUTHORIZATION <user>).'),
     attribute: ['platform'],
   };
 }
