@@ -65,7 +65,11 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
   await run(lock);
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
-  if (objects.rows[0].view === null || objects.rows[0].registry === null) for (const sql of setup) await run(sql);
+  if (objects.rows[0].view === null || objects.rows[0].registry === null) {
+    // Without CREATE there is nowhere to record a column's own comment: leave comments and view out (plan warned).
+    if (!(await mayKeepFacts(run)).may) return;
+    for (const sql of setup) await run(sql);
+  }
   const found = await run<RegistryRow>(
     `SELECT column_name, previous_comment, role FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3`,
     [p.location.namespace, p.location.container, p.key]);
@@ -142,7 +146,7 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
 export async function columnsShowHint(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
-  if (objects.rows[0].view === null || objects.rows[0].registry === null) return false;
+  if (objects.rows[0].view === null || objects.rows[0].registry === null) return !(await mayKeepFacts(run)).may;
   const found = await run<{ column_name: string; comment: string | null }>(
     `SELECT r.column_name, col_description(a.attrelid, a.attnum) AS comment
        FROM ${FACTS_REGISTRY} r
@@ -153,18 +157,28 @@ export async function columnsShowHint(run: Run, loc: FieldLocation, key: string,
   return p.columns.every((c) => found.rows.some((r) => r.column_name === c && r.comment === expected));
 }
 
-/** Plan's check: the provider's user can create the schema (or it exists and the user may create in it). */
-export async function factsViewProblem(run: Run, where: string): Promise<Diagnostic | undefined> {
+/** Whether the provider's user can create the schema, or create in it when it exists. */
+async function mayKeepFacts(run: Run): Promise<{ exists: boolean; may: boolean }> {
   const found = await run<{ exists: boolean; may: boolean }>(
     `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS exists,
             COALESCE((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = $1),
                      has_database_privilege(current_database(), 'CREATE')) AS may`, [FACTS_SCHEMA]);
-  const { exists, may } = found.rows[0];
+  return found.rows[0];
+}
+
+/**
+ * Plan's warning when the provider's user can create neither the schema nor in it: protection
+ * works without it (owning the table is enough), but the platform then neither lists its facts nor
+ * comments the protected columns.
+ */
+export async function factsViewProblem(run: Run, where: string): Promise<Diagnostic | undefined> {
+  const { exists, may } = await mayKeepFacts(run);
   if (may) return undefined;
   return {
-    severity: 'error',
-    summary: `The provider's user cannot ${exists ? `create objects in schema ${FACTS_SCHEMA}` : `create schema ${FACTS_SCHEMA}`} ${where}`,
-    detail: `Each platform lists the facts it holds in the view ${FACTS_VIEW}, kept in the schema ${FACTS_SCHEMA}. ` +
+    severity: 'warning',
+    summary: `The provider's user cannot ${exists ? `create objects in schema ${FACTS_SCHEMA}` : `create schema ${FACTS_SCHEMA}`} ${where}: ` +
+      'the protected columns get no comment and the platform does not list its facts',
+    detail: `Each platform lists the facts it holds in the view ${FACTS_VIEW}, and records there the comment each protected column had. ` +
       (exists ? `GRANT CREATE ON SCHEMA ${FACTS_SCHEMA} TO the provider's user.` : 'GRANT CREATE ON DATABASE to the provider\'s user, or create the schema for it (CREATE SCHEMA authority_catalog AUTHORIZATION <user>).'),
     attribute: ['platform'],
   };
