@@ -81,6 +81,10 @@ export interface PlatformAdapter {
   applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void>;
   /** Removes the protection and everything it added, leaving the platform as it was before. */
   removeProtection(location: FieldLocation, key: string): Promise<void>;
+  /** The platform is the fact's authority: nothing guarded, but it may record that it holds the fact. @default removeProtection */
+  releaseProtection?(p: FieldProtection): Promise<void>;
+  /** Whether what the platform shows people about the protection (a field's note or comment) is as applied. @default true */
+  hintShown?(found: ProtectionReadBack): Promise<boolean>;
   /** The platform's name for the mechanism that carries the protection with this key (a local override's, with `override`). */
   mechanismName(location: FieldLocation, key: string, override?: boolean): string;
   /** What to do about an error the platform raised, when the adapter knows better than the message. */

@@ -54,6 +54,7 @@ const schema: BlockSchema = {
       type: 'string', optional: true,
       description: 'The weakest strength the policy accepts ("enforced", "advisory" or "manual"): plan refuses a platform that cannot provide it. Default: any.',
     },
+    hint_shown: { type: 'bool', computed: true, description: 'True when the platform shows people who the authority is and where to correct the value (on PostgreSQL, each protected column\'s comment and the authority_catalog.facts view); false when someone edited or removed that by hand (drift).' },
   },
 };
 
@@ -80,7 +81,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
 
     async plan({ prior, proposed }) {
       if (!proposed) return { planned: null, diagnostics: prior ? ownershipChanges(prior, null) : [] };
-      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true, strength: UNKNOWN };
+      const planned: ObjectValue = { ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? proposed.authority, enforced: true, hint_shown: true, strength: UNKNOWN };
       const known = IDENTITY.every((k) => !isUnknown(planned[k]));
       planned.id = known ? idOf(planned) : UNKNOWN;
       planned.role = isUnknown(planned.platform) || isUnknown(planned.authority) ? UNKNOWN : roleOf(planned);
@@ -122,7 +123,8 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
       // Guard a copy (create or replace, atomically); release the authority's own table.
       // A new protection checks again, under the install's lock, that its guard name is not another's.
       const admit = prior ? undefined : (found: ProtectionReadBack | null) => nameTakenBy(planned, found);
-      await onPlatform(adapter, () => (planned.role === 'authority' ? adapter.removeProtection(p.location, p.key) : adapter.applyProtection(p, admit)));
+      await onPlatform(adapter, () => (planned.role !== 'authority' ? adapter.applyProtection(p, admit)
+        : adapter.releaseProtection ? adapter.releaseProtection(p) : adapter.removeProtection(p.location, p.key)));
       return { state: { ...planned, enforced: true, strength: strengthOf(adapter.kind, typeof planned.override_reason === 'string') } };
     },
 
@@ -151,6 +153,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
           override_reason: found.override?.reason ?? null,
           override_expires: sameExpiry(state.override_expires, found.override?.expiresAt) ? state.override_expires ?? null : found.override?.expiresAt ?? null,
           strength: strengthOf(adapter.kind, found.override !== undefined),
+          hint_shown: adapter.hintShown ? await onPlatform(adapter, () => adapter.hintShown!(found)) : true,
         },
       };
     },
@@ -162,7 +165,7 @@ export function fieldProtection(platforms: Platforms): ResourceDefinition {
         state: {
           id: fieldProtectionId(platform, ns, table, key),
           platform, schema: ns, table, key, authority: null, role: 'copy',
-          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null,
+          columns: null, sync_principal: null, correction_hint: null, enforced: null, guard: null, fact: null, hint_shown: null,
           override_reason: null, override_expires: null, strength: null, required_strength: null,
         },
       };
@@ -211,6 +214,12 @@ function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null): Diag
     changes.push(warn(
       `${fact(prior)}: the protection on ${where} was disabled or altered by hand`,
       `While it was, people could edit the copy. This apply restores it; a sync route to this copy settles what they changed by its divergence rule (its warning says how many rows differ).`,
+    ));
+  }
+  if (prior.hint_shown === false && prior.enforced !== false && planned.role !== 'authority') {
+    changes.push(warn(
+      `${fact(prior)}: what ${text(prior.platform)} shows about the fact on ${where} was edited by hand`,
+      'A protected column\'s comment (where to correct the value) or the platform\'s list of the facts it holds was changed or removed. This apply restores them.',
     ));
   }
   return changes;

@@ -25,6 +25,8 @@ import { guardTriggerName, installGuardStatements, removeGuardStatements, tableR
 import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
 import { hasOverride } from './override-read';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
+import { runOn } from './catalog';
+import { columnsShowHint, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -107,13 +109,22 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     }
     const guarded = p.authority !== this.name;
     const run: Run = (sql, params) => this.query(sql, params);
-    return [...diags, ...await guardPlanChecks(run, p, { oid: table.rows[0].oid, where, guarded }), ...await overridePlanChecks(run, p, table.rows[0].oid, where)];
+    const factsView = await factsViewProblem(run, where);
+    return [
+      ...diags, ...(factsView ? [factsView] : []),
+      ...await guardPlanChecks(run, p, { oid: table.rows[0].oid, where, guarded }), ...await overridePlanChecks(run, p, table.rows[0].oid, where),
+    ];
   }
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
     const name = guardTriggerName(key);
     const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
     return found ? readBackOf(location, key, found) : readOverrideProtection((sql, params) => this.query(sql, params), location, key);
+  }
+
+  /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
+  public async hintShown(found: ProtectionReadBack): Promise<boolean> {
+    return columnsShowHint((sql, params) => this.query(sql, params), found.location, found.key, { ...found, columns: found.fields });
   }
 
   /**
@@ -135,6 +146,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         if (refusal) throw new DiagnosticError(refusal);
         if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
         for (const sql of statements) await db.query(sql);
+        await recordProtection(runOn(db), p, 'copy');
         await db.query('COMMIT');
       } catch (e) {
         await db.query('ROLLBACK').catch(() => undefined);
@@ -150,10 +162,25 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    const exists = table.rows[0].t !== null;
-    // An override's values go back to the authority's before its triggers go.
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
+      await forgetProtection(run, location, key);
+    }));
+  }
+
+  /** The platform is the fact's authority: no guard, its columns listed in authority_catalog.facts as the authority's. */
+  public async releaseProtection(p: FieldProtection): Promise<void> {
+    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(p.location)]);
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      for (const sql of await this.removalStatements(p.location, p.key, table.rows[0].t !== null)) await run(sql);
+      await recordProtection(run, p, 'authority');
+    }));
+  }
+
+  /** What removes a protection: an override's values go back to the authority's before its triggers go, then the guard. */
+  private async removalStatements(location: FieldLocation, key: string, exists: boolean): Promise<string[]> {
     const override = exists && await hasOverride((sql, params) => this.query(sql, params), location, key);
-    await this.transaction([...(override ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, exists)]);
+    return [...(override ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, exists)];
   }
 
 }

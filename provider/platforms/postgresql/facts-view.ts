@@ -1,0 +1,200 @@
+/**
+ * What a PostgreSQL platform itself says about the facts it holds, for SQL users and BI tools:
+ *
+ * - `authority_catalog.facts`, a read-only view (SELECT granted to PUBLIC): schema, table, column, fact,
+ *   role (authority or copy), the authority, what people may do there and the correction path;
+ * - on a copy, each protected column's comment names the authority and the correction path
+ *   (comment-sql.ts).
+ *
+ * Both are kept by the field protections, in the transaction that installs or removes the guard:
+ * the view reads a registry table (`authority_catalog.fact_registry`, not granted to anyone) with one row
+ * per protected column, which also records the comment each column had before, restored exactly
+ * (NULL: no comment) when the protection goes. The last protection on the platform removes the
+ * view, the registry and the schema (when nothing else is in it). Creating them is serialized by
+ * an advisory lock, so parallel applies cannot both create the schema.
+ */
+import { Client } from 'pg';
+import { Diagnostic } from '../../framework';
+import { FieldLocation, FieldProtection } from '../adapter';
+import { Run, runOn } from './catalog';
+import { columnCommentText, commentOnColumnSql } from './comment-sql';
+
+/** Not "authority": a schema named like a role is first on that role's default search_path ("$user"), and would catch its unqualified CREATEs. */
+export const FACTS_SCHEMA = 'authority_catalog';
+export const FACTS_VIEW = `${FACTS_SCHEMA}.facts`;
+export const FACTS_REGISTRY = `${FACTS_SCHEMA}.fact_registry`;
+
+/** What people may do with a column, by its role on this platform. */
+export const PEOPLE_MAY: Readonly<Record<'authority' | 'copy', string>> = {
+  authority: 'edit: this platform is the authority',
+  copy: 'read only: only the sync writes it; correct it at the authority',
+};
+
+/** The statements that create (or bring back) the schema, the registry and the view, with their grants. */
+export function factsViewSetupStatements(): string[] {
+  return [
+    `SELECT pg_advisory_xact_lock(hashtext('authority facts view'))`,
+    `CREATE SCHEMA IF NOT EXISTS ${FACTS_SCHEMA}`,
+    `COMMENT ON SCHEMA ${FACTS_SCHEMA} IS 'Managed by authority: which facts this platform holds, and where to correct them (see authority_catalog.facts).'`,
+    `CREATE TABLE IF NOT EXISTS ${FACTS_REGISTRY} (
+       schema_name text NOT NULL, table_name text NOT NULL, column_name text NOT NULL, protection text NOT NULL,
+       fact text NOT NULL, role text NOT NULL, authority text NOT NULL, people_may text NOT NULL, correction text NOT NULL,
+       previous_comment text, PRIMARY KEY (schema_name, table_name, column_name, protection))`,
+    `REVOKE ALL ON ${FACTS_REGISTRY} FROM PUBLIC`,
+    `CREATE OR REPLACE VIEW ${FACTS_VIEW} AS
+       SELECT schema_name, table_name, column_name, fact, role, authority, people_may, correction
+         FROM ${FACTS_REGISTRY} ORDER BY schema_name, table_name, column_name`,
+    `COMMENT ON VIEW ${FACTS_VIEW} IS 'Managed by authority: the facts this platform holds, who the authority is, what people may do here, and where to correct a wrong value.'`,
+    `GRANT USAGE ON SCHEMA ${FACTS_SCHEMA} TO PUBLIC`,
+    `REVOKE ALL ON ${FACTS_VIEW} FROM PUBLIC`,
+    `GRANT SELECT ON ${FACTS_VIEW} TO PUBLIC`,
+  ];
+}
+
+interface RegistryRow { column_name: string; previous_comment: string | null; role: string }
+
+/**
+ * Records the protection's columns in the registry (its role here: copy, or authority when the
+ * platform is the fact's authority) and, on a copy, comments each column, recording the comment it
+ * had; columns it no longer covers get theirs back. Runs inside the caller's transaction.
+ */
+export async function recordProtection(run: Run, p: FieldProtection, role: 'authority' | 'copy'): Promise<void> {
+  // Under the lock (parallel applies would both create the schema), set up only what is missing:
+  // replacing the view every time would wait on its readers' locks.
+  const [lock, ...setup] = factsViewSetupStatements();
+  await run(lock);
+  const objects = await run<{ view: string | null; registry: string | null }>(
+    `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
+  if (objects.rows[0].view === null || objects.rows[0].registry === null) {
+    // Without CREATE there is nowhere to record a column's own comment: leave comments and view out (plan warned).
+    if (!(await mayKeepFacts(run)).may) return;
+    for (const sql of setup) await run(sql);
+  }
+  const found = await run<RegistryRow>(
+    `SELECT column_name, previous_comment, role FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3`,
+    [p.location.namespace, p.location.container, p.key]);
+  const before = new Map(found.rows.map((r) => [r.column_name, r]));
+  const comment = role === 'copy' ? columnCommentText(p) : null;
+  for (const r of found.rows) {
+    if (p.fields.includes(r.column_name) && !(r.role === 'copy' && role === 'authority')) continue;
+    // A column this protection no longer comments: its own comment comes back.
+    if (r.role === 'copy') await run(commentOnColumnSql(p.location, r.column_name, r.previous_comment));
+    await run(`DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND column_name = $3 AND protection = $4`,
+      [p.location.namespace, p.location.container, r.column_name, p.key]);
+    before.delete(r.column_name);
+  }
+  for (const column of p.fields) {
+    // A column's comment is recorded while a copy's comment is on it; the authority's own is never touched.
+    const recorded = before.get(column)?.role === 'copy' ? before.get(column) : undefined;
+    let previous = recorded?.previous_comment ?? null;
+    if (comment !== null && !recorded) {
+      const now = await run<{ comment: string | null }>(
+        `SELECT col_description(format('%I.%I', $1::text, $2::text)::regclass, a.attnum) AS comment
+           FROM pg_attribute a WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attname = $3`,
+        [p.location.namespace, p.location.container, column]);
+      // Our own text found without a record (the registry was dropped by hand): the column had none we know of.
+      previous = now.rows[0]?.comment === comment ? null : now.rows[0]?.comment ?? null;
+    }
+    await run(
+      `INSERT INTO ${FACTS_REGISTRY} (schema_name, table_name, column_name, protection, fact, role, authority, people_may, correction, previous_comment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (schema_name, table_name, column_name, protection) DO UPDATE SET fact = EXCLUDED.fact, role = EXCLUDED.role,
+         authority = EXCLUDED.authority, people_may = EXCLUDED.people_may, correction = EXCLUDED.correction,
+         previous_comment = EXCLUDED.previous_comment`,
+      [p.location.namespace, p.location.container, column, p.key, p.fact ?? `${p.location.container}.${column}`, role, p.authority,
+        PEOPLE_MAY[role], p.correctionHint, previous]);
+    if (comment !== null) await run(commentOnColumnSql(p.location, column, comment));
+  }
+}
+
+/**
+ * Forgets the protection: each column it commented gets its previous comment back (exactly; NULL
+ * is no comment), its rows leave the registry, and the last row takes the view, the registry and,
+ * when nothing else is in it, the schema with it. Runs inside the caller's transaction.
+ */
+export async function forgetProtection(run: Run, loc: FieldLocation, key: string): Promise<void> {
+  const exists = await run<{ t: string | null }>(`SELECT to_regclass('${FACTS_REGISTRY}') AS t`);
+  if (exists.rows[0].t === null) return;
+  await run(`SELECT pg_advisory_xact_lock(hashtext('authority facts view'))`);
+  const table = await run<{ t: string | null }>(`SELECT to_regclass(format('%I.%I', $1::text, $2::text)) AS t`, [loc.namespace, loc.container]);
+  const rows = await run<RegistryRow>(
+    `DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3 RETURNING column_name, previous_comment, role`,
+    [loc.namespace, loc.container, key]);
+  if (table.rows[0].t !== null) {
+    const columns = await run<{ attname: string }>(
+      'SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped', [table.rows[0].t]);
+    const present = new Set(columns.rows.map((c) => c.attname));
+    for (const r of rows.rows) {
+      if (r.role === 'copy' && present.has(r.column_name)) await run(commentOnColumnSql(loc, r.column_name, r.previous_comment));
+    }
+  }
+  const left = await run<{ n: number }>(`SELECT count(*)::int AS n FROM ${FACTS_REGISTRY}`);
+  if (left.rows[0].n > 0) return;
+  await run(`DROP VIEW IF EXISTS ${FACTS_VIEW}`);
+  await run(`DROP TABLE ${FACTS_REGISTRY}`);
+  // The schema goes only when it is empty now: someone may keep their own objects in it.
+  const others = await run<{ n: number }>(
+    `SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = n.oid) + (SELECT count(*) FROM pg_proc WHERE pronamespace = n.oid)
+          + (SELECT count(*) FROM pg_type WHERE typnamespace = n.oid) AS n FROM pg_namespace n WHERE n.nspname = $1`, [FACTS_SCHEMA]);
+  if (Number(others.rows[0]?.n ?? 1) === 0) await run(`DROP SCHEMA ${FACTS_SCHEMA}`);
+}
+
+/**
+ * Whether the platform shows the protection's facts as it should: the view and the registry's
+ * rows are there, and each column's comment is the one built from the guard it found (a copy).
+ */
+export async function columnsShowHint(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
+  const objects = await run<{ view: string | null; registry: string | null }>(
+    `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
+  if (objects.rows[0].view === null || objects.rows[0].registry === null) return !(await mayKeepFacts(run)).may;
+  const found = await run<{ column_name: string; comment: string | null }>(
+    `SELECT r.column_name, col_description(a.attrelid, a.attnum) AS comment
+       FROM ${FACTS_REGISTRY} r
+       LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', r.schema_name, r.table_name)) AND a.attname = r.column_name
+      WHERE r.schema_name = $1 AND r.table_name = $2 AND r.protection = $3 AND r.role = 'copy'`,
+    [loc.namespace, loc.container, key]);
+  const expected = columnCommentText(p);
+  return p.columns.every((c) => found.rows.some((r) => r.column_name === c && r.comment === expected));
+}
+
+/** Whether the provider's user can create the schema, or create in it when it exists. */
+async function mayKeepFacts(run: Run): Promise<{ exists: boolean; may: boolean }> {
+  const found = await run<{ exists: boolean; may: boolean }>(
+    `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS exists,
+            COALESCE((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = $1),
+                     has_database_privilege(current_database(), 'CREATE')) AS may`, [FACTS_SCHEMA]);
+  return found.rows[0];
+}
+
+/**
+ * Plan's warning when the provider's user can create neither the schema nor in it: protection
+ * works without it (owning the table is enough), but the platform then neither lists its facts nor
+ * comments the protected columns.
+ */
+export async function factsViewProblem(run: Run, where: string): Promise<Diagnostic | undefined> {
+  const { exists, may } = await mayKeepFacts(run);
+  if (may) return undefined;
+  return {
+    severity: 'warning',
+    summary: `The provider's user cannot ${exists ? `create objects in schema ${FACTS_SCHEMA}` : `create schema ${FACTS_SCHEMA}`} ${where}: ` +
+      'the protected columns get no comment and the platform does not list its facts',
+    detail: `Each platform lists the facts it holds in the view ${FACTS_VIEW}, and records there the comment each protected column had. ` +
+      (exists ? `GRANT CREATE ON SCHEMA ${FACTS_SCHEMA} TO the provider's user.` : 'GRANT CREATE ON DATABASE to the provider\'s user, or create the schema for it (CREATE SCHEMA authority_catalog AUTHORIZATION <user>).'),
+    attribute: ['platform'],
+  };
+}
+
+/** Runs `work` as one transaction on `db`, once more when PostgreSQL picked it to end a deadlock. */
+export async function inTransactionDoing(db: Client, work: (run: Run) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await db.query('BEGIN');
+    try {
+      await work(runOn(db));
+      await db.query('COMMIT');
+      return;
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      if ((e as { code?: string }).code !== '40P01' || attempt === 3) throw e;
+    }
+  }
+}
