@@ -12,6 +12,7 @@
  * Tryton's models and fields come from its modules' code: no container can be made with a hostile
  * name, so hostile names are tested as key, authority, fact and hint (suite.ts).
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,11 +54,14 @@ async function ruleFor(p: FieldProtection, group: number | null): Promise<number
 const write = async (id: number, values: Record<string, unknown>): Promise<void> => { await admin.model('ir.model.field.access', 'write', [[id], values]); };
 
 // The people's group already has a rule letting it write "name" (made in start()): apply narrows
-// it, a hand edit can tick its write again, and remove gives it back as it was.
+// it, a hand edit can tick its write again, and remove gives it back as it was. While that rule is
+// narrowed, the person (in that group) stays refused when only the rule for everyone is
+// deactivated or deleted: Tryton takes the highest right of the person's rules, and both deny.
+// Those two edits still read back as not enforced (a user in no such group could write again).
 const HAND_EDITS: HandEdit[] = [
   { label: 'the people\'s rule given write access', opens: true, undo: async (p) => write(await ruleFor(p, null), { perm_write: true }) },
-  { label: 'the people\'s rule deactivated', opens: true, undo: async (p) => write(await ruleFor(p, null), { active: false }) },
-  { label: 'the people\'s rule deleted', opens: true, undo: async (p) => { await admin.model('ir.model.field.access', 'delete', [[await ruleFor(p, null)]]); } },
+  { label: 'the people\'s rule deactivated', opens: false, undo: async (p) => write(await ruleFor(p, null), { active: false }) },
+  { label: 'the people\'s rule deleted', opens: false, undo: async (p) => { await admin.model('ir.model.field.access', 'delete', [[await ruleFor(p, null)]]); } },
   { label: 'the existing rule of the people\'s group given write again', opens: true, undo: async (p) => write(await ruleFor(p, peoplesGroup), { perm_write: true }) },
   { label: 'the sync group\'s rule lost write access', opens: false, undo: async (p) => write(await ruleFor(p, syncGroup), { perm_write: false }) },
   {
@@ -81,6 +85,8 @@ async function editAs(client: TrytonClient, at: FieldLocation, field: string): P
   if (refused === undefined) return undefined;
   if (!(refused instanceof TrytonError)) throw refused;
   const seen = await client.model<Record<string, { help: string; readonly: boolean }>>(at.container, 'fields_get', [[field]]);
+  // What the person's client is told: the field is read-only for them, and its help.
+  if (seen[field]?.readonly !== true) throw new Error(`Tryton refused the write of ${field}, but fields_get does not report it read-only to the person`);
   return [refused.message, seen[field]?.help].filter(Boolean).join('\n');
 }
 
@@ -96,7 +102,8 @@ async function snapshot(): Promise<unknown> {
 
 /** A user in `groups` and a client logged in as them. */
 async function user(url: string, login: string, groups: number[]): Promise<TrytonClient> {
-  const password = `${login}-${process.pid}-password`;
+  // Random: Tryton refuses passwords that repeat characters too often (its password entropy rule).
+  const password = randomBytes(18).toString('base64url');
   await admin.model('res.user', 'create', [[{ name: login, login, password, groups: [['add', groups]] }]]);
   return new TrytonClient({ url, database: DATABASE, login, password });
 }
@@ -142,7 +149,8 @@ async function start(): Promise<KindServer> {
     db = new Client(pg.clientConfig(DATABASE));
     await db.connect();
     return {
-      platform: 'crm',
+      // Not "crm": the suite's declarations name crm as the authority, and a platform is not guarded against itself.
+      platform: 'sales',
       settings: { url: tryton.url, database: DATABASE, user: tryton.admin.login, password_file: tryton.admin.passwordFile },
       location: { namespace: 'public', container: MODEL },
       fields: [...FIELDS] as unknown as KindServer['fields'],
