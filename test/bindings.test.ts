@@ -38,6 +38,9 @@ beforeAll(() => {
     }, {
       name: 'cms',
       directus: [{ url: 'https://cms.example.com', tokenEnv: 'T', tokenFile: 't', editorPolicies: ['Editors'], connectTimeout: 4 }],
+    }, {
+      name: 'crm',
+      tryton: [{ url: 'https://erp.example.com', database: 'd', user: 'u', passwordEnv: 'P', passwordFile: 'p', editorGroups: ['Sales'], connectTimeout: 4 }],
     }],
   });
   new FieldProtection(stack, 'every-attribute', {
@@ -97,5 +100,6 @@ test('AuthorityProvider sets exactly the provider configuration the provider acc
   expect([...keys].sort()).toEqual([...settable(platformBlock).all, ...Object.keys(platformBlock.block_types!)].sort());
   expect(Object.keys(config.platform[0].postgresql[0]).sort()).toEqual(settable(postgresBlock).all);
   expect(Object.keys(config.platform[1].directus[0]).sort()).toEqual(settable(directusBlock).all);
+  expect(Object.keys(config.platform[2].tryton[0]).sort()).toEqual(settable(platformBlock.block_types!.tryton.block).all);
   expect(Object.keys(served.provider.block.attributes ?? {})).toEqual([]);
 });

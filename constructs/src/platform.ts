@@ -1,5 +1,5 @@
 import { Contract } from './contract';
-import { AuthorityProviderDirectus, AuthorityProviderPlatform, AuthorityProviderPostgresql } from './l1/provider';
+import { AuthorityProviderDirectus, AuthorityProviderPlatform, AuthorityProviderPostgresql, AuthorityProviderTryton } from './l1/provider';
 import { PropError, checkInstance, checkList, checkObject, checkOneOf, checkString } from './prop-checks';
 
 /** What kind of system a platform is; reporting kinds are consumers, never authorities. */
@@ -43,6 +43,13 @@ export interface DirectusConnectionProps extends AuthorityProviderDirectus {
   readonly storage?: PostgresqlConnectionProps;
 }
 
+/**
+ * Connection settings for a Tryton (6.x) platform: the provider's own block. Its copies are
+ * protected by Tryton's field access rules; the platform's `syncPrincipal` is the name of the
+ * Tryton group the sync's user is in.
+ */
+export interface TrytonConnectionProps extends AuthorityProviderTryton {}
+
 /** How the provider reaches a platform to enforce the model there. */
 export abstract class PlatformConnection {
   /** The platform keeps its data in PostgreSQL. */
@@ -57,6 +64,15 @@ export abstract class PlatformConnection {
    */
   public static directus(props: DirectusConnectionProps): PlatformConnection {
     return new DirectusConnection(props);
+  }
+
+  /**
+   * The platform is a Tryton server, reached through its JSON-RPC as a user of the Administration
+   * group (password named by passwordEnv or passwordFile, never the password itself). No sync
+   * route carries values to or from it: route them to the PostgreSQL platform of its database.
+   */
+  public static tryton(props: TrytonConnectionProps): PlatformConnection {
+    return new TrytonConnection(props);
   }
 
   /** The provider's kind of platform: the name of its connection block (e.g. "postgresql"). */
@@ -146,6 +162,43 @@ function checkDirectusProps(props: unknown): void {
   if (p.storage !== undefined) {
     const s = p.storage as Record<string, unknown>;
     for (const key of ['host', 'database', 'username']) checkString(where, `storage.${key}`, s[key]);
+  }
+}
+
+class TrytonConnection extends PlatformConnection {
+  public readonly providerKind = 'tryton';
+  private readonly props: TrytonConnectionProps;
+
+  constructor(props: TrytonConnectionProps) {
+    super();
+    checkTrytonProps(props);
+    this.props = { ...props, ...(props.editorGroups ? { editorGroups: [...props.editorGroups] } : {}) };
+  }
+
+  public toProviderPlatform(name: string): AuthorityProviderPlatform {
+    return { name, tryton: [{ ...this.props }] };
+  }
+}
+
+/** A Tryton connection's props as given at runtime (callers through jsii are not held to the types). */
+function checkTrytonProps(props: unknown): void {
+  const where = 'PlatformConnection.tryton';
+  checkObject(where, 'props', props, false);
+  const p = props as Record<string, unknown>;
+  checkString(where, 'url', p.url);
+  if (!/^https?:\/\/[^\s]+$/.test(p.url as string)) throw new PropError(where, 'url', 'an http:// or https:// URL', p.url, 'Pass the base URL of trytond, e.g. "https://erp.example.com".');
+  checkString(where, 'database', p.database);
+  checkString(where, 'user', p.user, { optional: true });
+  checkString(where, 'passwordEnv', p.passwordEnv, { optional: true });
+  checkString(where, 'passwordFile', p.passwordFile, { optional: true });
+  if ((p.passwordEnv === undefined) === (p.passwordFile === undefined)) {
+    throw new PropError(where, 'passwordEnv or passwordFile', 'set, one of them', p.passwordEnv ?? p.passwordFile,
+      'Name the environment variable (passwordEnv) or the file (passwordFile) that holds the Tryton password; never the password itself.');
+  }
+  checkList(where, 'editorGroups', p.editorGroups, 'group names', (prop, v) => checkString(where, prop, v), true);
+  const t = p.connectTimeout;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)) {
+    throw new PropError(where, 'connectTimeout', 'a whole number of seconds from 1 to 3600', t);
   }
 }
 

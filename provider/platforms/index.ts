@@ -5,8 +5,9 @@
 import { PlatformKind, SyncRouterPair } from './kind';
 import { directus } from './directus';
 import { postgresql, postgresqlToPostgresql } from './postgresql';
+import { tryton } from './tryton';
 
-export const KINDS: readonly PlatformKind[] = [postgresql, directus];
+export const KINDS: readonly PlatformKind[] = [postgresql, directus, tryton];
 
 export const ROUTER_PAIRS: readonly SyncRouterPair[] = [postgresqlToPostgresql];
 

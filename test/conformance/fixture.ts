@@ -49,9 +49,11 @@ export interface KindServer {
   snapshot(): Promise<unknown>;
   /**
    * Creates a container named `name` whose one field is also named `name` (both as the platform
-   * holds them), with a record a person may edit; returns where it is.
+   * holds them), with a record a person may edit; returns where it is. Left out by a kind whose
+   * containers and fields come from the platform's code (Tryton's models): the hostile names are
+   * then the key, authority, fact and hint of a protection of `location`'s first field.
    */
-  hostileContainer(name: string): Promise<FieldLocation>;
+  hostileContainer?(name: string): Promise<FieldLocation>;
   /**
    * Makes the platform refuse the next protection part-way through applying it (after it has
    * started changing things, where the kind can); the returned function lets it through again.

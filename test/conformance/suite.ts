@@ -168,18 +168,20 @@ export function describeConformance(fixture: KindFixture): void {
       expect(await server.snapshot()).toEqual(untouched);
     });
 
-    describe('hostile names the kind can hold, as container, field, key, authority and correction hint', () => {
+    describe('hostile names the kind can hold, as container, field (where the kind makes containers), key, authority and correction hint', () => {
       test.each(fixture.hostileNames.map((h) => [h.label, h.name] as const))('%s: protected, refused with its hint, read back equal, removed exactly', async (_label, name) => {
-        const at = await server.hostileContainer(name);
+        // A kind that cannot make containers protects its own location's first field under the hostile texts.
+        const at = server.hostileContainer ? await server.hostileContainer(name) : server.location;
+        const field = server.hostileContainer ? name : server.fields[0];
         const before = await server.snapshot();
         const p: FieldProtection = {
-          location: at, key: name, authority: name, fields: [name], syncPrincipal: server.syncPrincipal, correctionHint: `Correct it at ${name}.`, fact: name,
+          location: at, key: name, authority: name, fields: [field], syncPrincipal: server.syncPrincipal, correctionHint: `Correct it at ${name}.`, fact: name,
         };
         await protecting([p.key], async () => {
           expect((await adapter.checkProtection(p)).filter((d) => d.severity === 'error')).toEqual([]);
           await adapter.applyProtection(p);
-          expect(await refusal(name, at)).toContain(p.correctionHint);
-          expect(await server.syncWrites(at, name)).toBeUndefined();
+          expect(await refusal(field, at)).toContain(p.correctionHint);
+          expect(await server.syncWrites(at, field)).toBeUndefined();
           expect(asDeclared(await adapter.readProtection(at, name))).toEqual(p);
         }, at);
         expect(await server.snapshot()).toEqual(before);

@@ -70,12 +70,45 @@ export interface AuthorityProviderDirectus {
   readonly connectTimeout?: number;
 }
 
+/** The `tryton` block of a platform: how the provider reaches a Tryton (6.x) server's JSON-RPC. */
+export interface AuthorityProviderTryton {
+  /** Base URL of trytond, e.g. "https://erp.example.com" (no credentials in it). */
+  readonly url: string;
+  /** The Tryton database the protected models are in. */
+  readonly database: string;
+  /**
+   * Login of the Tryton user the provider acts as (in the Administration group: it changes field access rules).
+   * @default "admin"
+   */
+  readonly user?: string;
+  /**
+   * Name of the environment variable that holds that user's password, where terraform runs.
+   * The password itself never enters code, plan or state.
+   * @default no password (or passwordFile)
+   */
+  readonly passwordEnv?: string;
+  /**
+   * Path of a file whose first line is the password.
+   * @default no password (or passwordEnv)
+   */
+  readonly passwordFile?: string;
+  /**
+   * Names of the Tryton groups of the people who must not change protected fields.
+   * @default everyone but the sync principal's group (one rule without a group)
+   */
+  readonly editorGroups?: string[];
+  /** Seconds to wait for each answer from Tryton. @default 10 */
+  readonly connectTimeout?: number;
+}
+
 export interface AuthorityProviderPlatform {
   readonly name: string;
   /** @default no connection */
   readonly postgresql?: AuthorityProviderPostgresql[];
   /** @default no connection */
   readonly directus?: AuthorityProviderDirectus[];
+  /** @default no connection */
+  readonly tryton?: AuthorityProviderTryton[];
 }
 
 export interface AuthorityProviderConfig {
@@ -125,6 +158,15 @@ export class AuthorityProvider extends TerraformProvider {
           token_env: c.tokenEnv,
           token_file: c.tokenFile,
           editor_policies: c.editorPolicies,
+          connect_timeout: c.connectTimeout,
+        })),
+        tryton: p.tryton?.map((c) => ({
+          url: c.url,
+          database: c.database,
+          user: c.user,
+          password_env: c.passwordEnv,
+          password_file: c.passwordFile,
+          editor_groups: c.editorGroups,
           connect_timeout: c.connectTimeout,
         })),
       })),
