@@ -1,15 +1,18 @@
-/** `npx authority map`: the authority map of the organization, as JSON, Markdown, ODCS or OpenLineage. */
+/** `npx authority map`: the authority map of the organization, as JSON, Markdown, ODCS, OpenLineage or the catalog page. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mapMarkdown } from '../map/markdown';
 import { mapOdcs } from '../map/odcs';
 import { mapOpenLineage } from '../map/openlineage';
-import { organizationMap } from '../map/organization';
+import { buildMap } from '../map/build';
+import { organizationOwnership } from '../map/organization';
+import { renderCatalogPage } from '../map/page';
+import type { DomainOwnership } from '../constructs/src/ownership';
 import { checkMap } from '../map/schema';
 import type { AuthorityMap } from '../map/map-types';
 import { Command, CommandIo, UsageError } from './command';
 
-export const FORMATS = ['json', 'markdown', 'odcs', 'openlineage'] as const;
+export const FORMATS = ['json', 'markdown', 'odcs', 'openlineage', 'html'] as const;
 export type MapFormat = typeof FORMATS[number];
 
 export interface MapOptions {
@@ -37,10 +40,14 @@ export function parseMapArgs(args: readonly string[]): MapOptions {
   return { format: format as MapFormat, ...(out ? { out } : {}) };
 }
 
-/** The files a format writes: name -> content. ODCS writes one per domain; the rest one file. */
-export function renderMap(map: AuthorityMap, format: MapFormat): Record<string, string> {
+/**
+ * The files a format writes: name -> content. ODCS writes one per domain; the rest one file. The
+ * catalog page renders the ownership facts the map is built from (`domains`), so both agree.
+ */
+export function renderMap(map: AuthorityMap, format: MapFormat, domains: readonly DomainOwnership[] = []): Record<string, string> {
   const json = (x: unknown) => JSON.stringify(x, null, 2) + '\n';
   switch (format) {
+    case 'html': return { 'authority-catalog.html': renderCatalogPage({ domains, generatedAt: new Date().toISOString().slice(0, 10) }) };
     case 'json': return { 'authority-map.json': json(checkMap(map)) };
     case 'markdown': return { 'authority-map.md': mapMarkdown(map) + '\n' };
     case 'odcs': return Object.fromEntries(Object.entries(mapOdcs(map)).map(([d, doc]) => [`${d}.odcs.json`, json(doc)]));
@@ -75,9 +82,9 @@ export function writeMap(files: Record<string, string>, format: MapFormat, io: C
 
 export const mapCommand: Command = {
   name: 'map',
-  summary: 'Write the authority map (JSON, Markdown, ODCS, OpenLineage) of every fact',
+  summary: 'Write the authority map (JSON, Markdown, ODCS, OpenLineage, an HTML catalog) of every fact',
   help: [
-    'usage: authority map [--format json|markdown|odcs|openlineage] [--out FILE|DIR]',
+    'usage: authority map [--format json|markdown|odcs|openlineage|html] [--out FILE|DIR]',
     '',
     'Maps every governed fact of the organization (policies/) from the model alone: no running',
     'platform is needed.',
@@ -86,13 +93,15 @@ export const mapCommand: Command = {
     '  --format markdown     a page for the wiki',
     '  --format odcs         Open Data Contract Standard v3.1.0, one document per domain (<domain>.odcs.json)',
     '  --format openlineage  OpenLineage JobEvents: column lineage of each sync route, ownership',
+    '  --format html         the catalog page: one self-contained, searchable HTML file with the flow graph (works offline)',
     '  --out FILE|DIR        write there instead of standard output (ODCS: a folder)',
     '',
     'example: npx authority map --format markdown --out docs/authority-map.md',
   ].join('\n'),
   async run(args, io) {
     const options = parseMapArgs(args);
-    const written = writeMap(renderMap(organizationMap(), options.format), options.format, io, options.out);
+    const domains = organizationOwnership();
+    const written = writeMap(renderMap(buildMap(domains), options.format, domains), options.format, io, options.out);
     for (const f of written) io.err(`authority map: wrote ${path.relative(io.cwd, f) || f}`);
     return 0;
   },

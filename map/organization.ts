@@ -4,14 +4,22 @@
  */
 import { App } from 'cdktf';
 import { Construct } from 'constructs';
-import { Ownership } from '../constructs/src/ownership';
+import { DomainOwnership, Ownership } from '../constructs/src/ownership';
 import { defineOrganization } from '../policies';
 import { buildMap } from './build';
 import type { AuthorityMap } from './map-types';
 
-/** The map of the organization `define` declares (the example organization in policies/ by default). */
-export function organizationMap(define: (scope: Construct) => void = (s) => defineOrganization(s, { requireConnections: false })): AuthorityMap {
+type Define = (scope: Construct) => void;
+const EXAMPLE: Define = (s) => defineOrganization(s, { requireConnections: false });
+
+/** The ownership facts of the organization `define` declares (the example organization in policies/ by default). */
+export function organizationOwnership(define: Define = EXAMPLE): DomainOwnership[] {
   const app = new App({ skipValidation: true });
   define(app);
-  return buildMap(Ownership.ofApp(app));
+  return Ownership.ofApp(app);
+}
+
+/** The map of the organization `define` declares (the example organization in policies/ by default). */
+export function organizationMap(define: Define = EXAMPLE): AuthorityMap {
+  return buildMap(organizationOwnership(define));
 }

@@ -151,3 +151,17 @@ test('map refuses an unknown format, with its usage', async () => {
   expect(await runCli(['map', '--format', 'yaml'], io)).toBe(2);
   expect(io.stderr.join('')).toContain('--format must be one of json, markdown, odcs, openlineage, not "yaml"');
 });
+
+test('--format html writes the catalog page: every fact of the map, self-contained', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-catalog-'));
+  try {
+    const io = captureIo();
+    expect(await runCli(['map', '--format', 'html', '--out', path.join(dir, 'catalog.html')], io)).toBe(0);
+    const page = fs.readFileSync(path.join(dir, 'catalog.html'), 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    for (const fact of map.facts) expect(page).toContain(fact.id);
+    expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -289,7 +289,7 @@ function checkPlatformProps(props: unknown): void {
   checkString(where, 'title', p.title, { optional: true });
   checkOneOf(where, 'role', p.role, 'PlatformRole', PlatformRole as unknown as Record<string, string>, true);
   checkInstance(where, 'connection', p.connection, (x): x is PlatformConnection => x instanceof PlatformConnection, 'a PlatformConnection',
-    'PlatformConnection.postgresql({ host, database, username }) or PlatformConnection.directus({ url, tokenEnv })', true);
+    'PlatformConnection.postgresql({ host, database, username }), PlatformConnection.directus({ url, tokenEnv }) or PlatformConnection.tryton({ url, database, ... })', true);
   checkString(where, 'syncPrincipal', p.syncPrincipal, { optional: true });
 }
 
