@@ -149,7 +149,7 @@ test('OpenLineage: each sync route carries column lineage from its source column
 test('map refuses an unknown format, with its usage', async () => {
   const io = captureIo();
   expect(await runCli(['map', '--format', 'yaml'], io)).toBe(2);
-  expect(io.stderr.join('')).toContain('--format must be one of json, markdown, odcs, openlineage, not "yaml"');
+  expect(io.stderr.join('')).toContain('--format must be one of json, markdown, odcs, openlineage, html, not "yaml"');
 });
 
 test('--format html writes the catalog page: every fact of the map, self-contained', async () => {
