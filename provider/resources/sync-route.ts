@@ -73,7 +73,8 @@ const schema: BlockSchema = {
       type: 'string', optional: true, computed: true,
       description: 'What wins when the copy\'s value differs from the authority\'s (the policy\'s divergence rule), as the route ' +
         'starts: "authority_wins" (default) and "authority_unless_blank" replace the copy\'s differing values once, when the route is ' +
-        'created or moved (the plan says how many rows); "newest_wins" and "manual_review" leave them for review. From then on every ' +
+        'created or moved (the plan says how many rows); "newest_wins" leaves them; "manual_review" queues each on the copy for a ' +
+        'person (authority_records.review_queue) and holds conflicting values there from then on. From then on every ' +
         'change at the authority flows; with "authority_unless_blank" a trigger on the copy (firing for replicated writes only) ' +
         'keeps the copy\'s value where the incoming one is NULL or empty.',
     },
