@@ -162,6 +162,22 @@ export interface SyncRouteReadBack {
    * people could edit the copy while it was, so the values there may have diverged.
    */
   readonly copyUnguarded: boolean;
+  /** divergence manual_review: the copy holds the route's conflicting values for review (its mechanism is intact). Undefined: the kind cannot say. */
+  readonly heldForReview?: boolean;
+  /** The route's review queue on the copy, when there is one. */
+  readonly review?: ReviewQueueState;
+}
+
+/** A route's review queue (divergence manual_review), as plan reports it. */
+export interface ReviewQueueState {
+  /** The queue's name on the copy, e.g. a table. */
+  readonly table: string;
+  /** Conflicts waiting for a person. */
+  readonly open: number;
+  /** Resolved to the authority's value, waiting for the sync (or the next apply) to write it. */
+  readonly resolving: number;
+  /** The oldest open conflict's age, in seconds. */
+  readonly oldestSeconds?: number;
 }
 
 /** How a route runs now, as the platforms report it: for plan-time warnings, never for drift. */
@@ -195,7 +211,7 @@ export interface SyncRouter {
   /** What both platforms have now, or null when neither part of the route exists. */
   readRoute(route: SyncRouteIdentity): Promise<SyncRouteReadBack | null>;
   /** Creates or repairs every part of the route; each step converges from any partial state. Returns the key. */
-  applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }>;
+  applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison; queued?: number; resolved?: number }>;
   /** How many of the copy's rows differ from the authority's in the governed columns, and how many it lacks. */
   compareRoute(route: SyncRoute): Promise<Comparison | undefined>;
   /** Removes every part of the route and nothing else; converges when parts are already gone. */
@@ -205,6 +221,8 @@ export interface SyncRouter {
    * catalogs say at once (enabled, connection settings), not whether it streams.
    */
   health(route: SyncRouteIdentity, watch?: boolean): Promise<RouteHealth | undefined>;
+  /** divergence manual_review: the route's review queue on the copy, when the kind keeps one. */
+  reviewQueue?(route: SyncRoute): Promise<ReviewQueueState | undefined>;
 }
 
 /** Whether two lists hold the same names, in any order. */

@@ -103,7 +103,9 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison, repairing
       : {
         severity: 'warning',
         summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)} and ${c.differing === 1 ? 'stays as it is' : 'stay as they are'}`,
-        detail: `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
+        detail: rule === 'manual_review'
+          ? `divergence = manual_review: this apply queues each differing value for review on ${to} (authority_records.review_queue) and overwrites none.`
+          : `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
       });
   }
   if (c.missing > 0) {

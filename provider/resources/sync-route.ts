@@ -19,6 +19,7 @@ import { ROUTER_PAIRS, routerPair } from '../platforms';
 import { Platforms } from '../platforms/configured';
 import { nameCheck } from './config-checks';
 import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-route-messages';
+import { reviewApplied, reviewWarnings } from './review-messages';
 import { joinId, splitId } from './import-id';
 import { Contract } from '../../constructs/src/contract';
 
@@ -72,7 +73,8 @@ const schema: BlockSchema = {
       type: 'string', optional: true, computed: true,
       description: 'What wins when the copy\'s value differs from the authority\'s (the policy\'s divergence rule), as the route ' +
         'starts: "authority_wins" (default) and "authority_unless_blank" replace the copy\'s differing values once, when the route is ' +
-        'created or moved (the plan says how many rows); "newest_wins" and "manual_review" leave them for review. From then on every ' +
+        'created or moved (the plan says how many rows); "newest_wins" leaves them; "manual_review" queues each on the copy for a ' +
+        'person (authority_records.review_queue) and holds conflicting values there from then on. From then on every ' +
         'change at the authority flows; with "authority_unless_blank" a trigger on the copy (firing for replicated writes only) ' +
         'keeps the copy\'s value where the incoming one is NULL or empty.',
     },
@@ -90,6 +92,12 @@ const schema: BlockSchema = {
         'table, the copy\'s subscription exists, is enabled and receives the table, and its replication slot exists on the authority. False when someone ' +
         'disabled, dropped or altered a part by hand, or when the copy\'s protection of these columns was found off (drift); apply repairs it ' +
         'and settles the values people may have edited meanwhile by `divergence`.',
+    },
+    resolutions_waiting: {
+      type: 'number', computed: true,
+      description: 'divergence "manual_review": values a person resolved to the authority\'s in the copy\'s review queue that the ' +
+        'sync has not written yet. Plan shows them as a change to 0, and apply writes them as the sync does (the next change of the row ' +
+        'at the authority writes them too). Always 0 for other rules.',
     },
     publication: {
       type: 'string', computed: true,
@@ -148,6 +156,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       if (!proposed) return { planned: null, diagnostics: prior ? flowChanges(prior, null) : [] };
       const planned: ObjectValue = {
         ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? '', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
+        resolutions_waiting: 0,
       };
       const known = IDENTITY.every((k) => !isUnknown(planned[k])) && !isUnknown(planned.key);
       planned.id = known ? idOf(planned) : UNKNOWN;
@@ -180,6 +189,11 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
             const compared = await router.compareRoute(routeOf(planned));
             if (compared) diagnostics.push(...divergenceAtStart(planned, compared, repairs));
           }
+          // manual_review: the conflicts waiting for a person, and resolutions this apply writes.
+          if (prior && planned.divergence === 'manual_review' && router.reviewQueue && !diagnostics.some((d) => d.severity === 'error')) {
+            const queue = await router.reviewQueue(routeOf(planned));
+            if (queue) diagnostics.push(...reviewWarnings(`${String(planned.copy)} ${tableOf(planned)}`, String(planned.authority), queue));
+          }
         }
       }
       return {
@@ -210,16 +224,17 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         // publishing): plan promised to settle it. One found altered settles what people edited meanwhile.
         const starts = !prior || prior.authority !== planned.authority || prior.copy !== planned.copy;
         const resettle = starts || prior.enabled === false;
-        const { key, settled } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey, resettle });
+        const { key, settled, queued, resolved } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey, resettle });
+        const review = reviewApplied(`${String(planned.copy)} ${tableOf(planned)}`, String(planned.authority), queued ?? 0, resolved ?? 0, 'authority_records.review_queue');
         return {
           state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
-          diagnostics: settled?.differing ? [{
+          diagnostics: [...review, ...(settled?.differing ? [{
             severity: 'warning',
             summary: `${tableOf(planned)}: replaced ${list(planned.columns)} in ${rows(settled.differing)} on ${String(planned.copy)} with ${String(planned.authority)}'s values`,
             detail: !starts
               ? `The route or the copy's protection had been disabled or altered; with divergence ${String(planned.divergence)} the values edited meanwhile were settled once.`
               : `The route started with divergence ${String(planned.divergence)}: values that differed before it existed were settled once; from now on changes at ${String(planned.authority)} flow.`,
-          }] : [],
+          } as Diagnostic] : [])],
         };
       } catch (e) {
         // Some parts may exist now: keep the route in state (read tells what exists), so the next
@@ -258,7 +273,9 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           // another of the table declares it, is part of the route.
           // A copy left unguarded is repaired by the protection; the route then settles what people edited meanwhile.
           enabled: found.enabled && !found.copyUnguarded &&
-            found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank),
+            found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank) &&
+            (found.heldForReview === undefined || found.heldForReview === (divergence === 'manual_review')),
+          resolutions_waiting: found.review?.resolving ?? 0,
           ...platformNamesOf(router, state),
         },
       };
@@ -274,7 +291,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         state: {
           id: syncRouteId(authority, copy, ns, table, key),
           authority, copy, schema: ns, table, key,
-          columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, publication: null, subscription: null,
+          columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, resolutions_waiting: null, publication: null, subscription: null,
         },
       };
     },

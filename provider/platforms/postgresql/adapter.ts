@@ -22,6 +22,7 @@ import { PostgresConnection } from './connection';
 import { guardPlanChecks, installRefusal } from './guard-check';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
+import { sealGuardStatement } from './guard-seal';
 import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
 import { hasOverride } from './override-read';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
@@ -134,9 +135,9 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
    */
   public async applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void> {
     // A local override replaces the guard (people may edit); a guard replaces an override (its values go back first).
-    const statements = p.override ? overrideStatements(p) : installGuardStatements(p.location, {
+    const statements = p.override ? overrideStatements(p) : [...installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
-    });
+    }), sealGuardStatement(p.location, p.key)];
     await this.withConnection(async (db) => {
       await db.query('BEGIN');
       try {

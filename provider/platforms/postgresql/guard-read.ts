@@ -4,7 +4,8 @@
  * partition's clone too) AFTER every INSERT and UPDATE (no column list), with exactly the provider's
  * WHEN condition (always true, naming its columns), every column it protects is still in the table
  * under that name, and it calls its own function, whose body is the constant one, with invoker's
- * rights, the pinned search path, and the provider's user as owner (an owner may edit it).
+ * rights, the pinned search path, and the provider's user as owner (an owner may edit it), and
+ * its trigger was not switched off and on again since it was installed (guard-seal.ts).
  */
 import { FieldLocation } from '../adapter';
 import { Run } from './catalog';
@@ -13,6 +14,7 @@ import {
   guardFunctionName, guardDefPrefix, guardTriggerName,
   QuotedGuardNames,
 } from './guard-sql';
+import { sealHolds } from './guard-seal';
 
 /** One authority guard on a table, as read back. */
 export interface GuardReadBack {
@@ -48,6 +50,9 @@ interface TriggerRow {
   def: string;
   /** The table's columns now. */
   table_columns: string[];
+  /** The trigger row's version (xmin) and its comment, which holds the seal (guard-seal.ts). */
+  xmin: string;
+  comment: string | null;
 }
 
 /** The conditions an intact function meets, on pg_proc p, pg_language l. */
@@ -66,7 +71,8 @@ async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, b
                           UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
                         SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
             p.prosrc, pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
-            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped) AS table_columns
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped) AS table_columns,
+            t.xmin::text AS xmin, obj_description(t.oid, 'pg_trigger') AS comment
        FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -114,7 +120,8 @@ export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardR
       row.proname === guardFunctionName(loc, recordedKey) &&
       row.columns.length === 0 &&
       columns.length > 0 && columns.every((c) => row.table_columns.includes(c)) &&
-      row.def.startsWith(guardDefPrefix(await quoted(query, row.tgname, loc, columns)));
+      row.def.startsWith(guardDefPrefix(await quoted(query, row.tgname, loc, columns))) &&
+      sealHolds(row.comment, row.xmin);
     return { trigger: row.tgname, key: recordedKey, authority, fact: fact || undefined, columns, syncPrincipal, correctionHint, enforced };
   }));
 }

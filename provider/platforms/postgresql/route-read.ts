@@ -15,6 +15,7 @@ import { watchPair } from './route-health';
 import { syncPairName } from './route-names';
 import { entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './route-registry';
 import { RouteSides } from './route-sides';
+import { readHold } from './review-steps';
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 
@@ -47,7 +48,9 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
   // A guard of these columns found off: people could edit the copy meanwhile (settled by the repairing apply).
   const guards = await sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), loc));
   const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => fields.includes(c)));
+  const hold = mine ? await readHold(sides, r, mine.columns) : undefined;
   return {
+    heldForReview: hold?.held, review: hold?.queue,
     fields, keyFields, enabled: publishes && sent && received, keepsAgainstBlank: keepsBlank,
     othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
     divergence: registry?.recorded && mine ? mine.divergence : undefined,

@@ -45,7 +45,7 @@
  */
 import { escapeIdentifier } from 'pg';
 import { Diagnostic, DiagnosticError } from '../../framework';
-import { Comparison, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
+import { Comparison, ReviewQueueState, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
 import type { PostgresConnection } from './connection';
 import { ORIGIN_NONE_SINCE, inspectTable, missingTable, noKey } from './catalog';
 import { compareRows } from './reconcile';
@@ -56,6 +56,7 @@ import { RouteEntry, unlessBlankColumns } from './route-registry';
 import { RouteSides, Side, marked } from './route-sides';
 import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
+import { holdForReview, readHold, releaseReview, writeResolutions } from './review-steps';
 
 export { loopRefusals, syncPairName };
 
@@ -93,7 +94,7 @@ export class PostgresSyncRouter implements SyncRouter {
     return readRoute(this.sides, r);
   }
 
-  public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison }> {
+  public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison; queued?: number; resolved?: number }> {
     const name = syncPairName(route);
     const loc = route.location;
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
@@ -104,8 +105,11 @@ export class PostgresSyncRouter implements SyncRouter {
     const spec: SettleSpec = { location: loc, key: source.key, fields: route.fields, divergence: route.divergence, routeKey: keyOf(route) };
     const entry: RouteEntry = { schema: loc.namespace, table: loc.container, key: keyOf(route), columns: route.fields, divergence: route.divergence };
     let settled: Comparison | undefined;
+    let queued = 0;
     await this.withoutLoops(route, () => this.exclusively(name, async () => {
       await this.finishSettle(name, route.authority);
+      // manual_review: conflicting values are held, and those that differ now are queued, before anything flows.
+      queued = await holdForReview(this.sides, route, source.key);
       const { joins, routes } = await this.steps.publish(name, route, entry, source.key);
       await this.steps.keepSlot(name);
       await this.steps.keepAgainstBlank(route.authority, loc, unlessBlankColumns(routes));
@@ -122,7 +126,8 @@ export class PostgresSyncRouter implements SyncRouter {
       }
       settled = await this.settleAndResume(name, route, spec);
     }));
-    return { key: source.key, settled };
+    const resolved = await writeResolutions(this.sides, route);
+    return { key: source.key, settled, queued, resolved };
   }
 
   /**
@@ -217,6 +222,7 @@ export class PostgresSyncRouter implements SyncRouter {
       //    last route): from its commit on, no change of them flows.
       const { routes, publication } = await this.steps.unpublish(name, r);
       await this.steps.keepAgainstBlank(r.authority, loc, unlessBlankColumns(routes));
+      await releaseReview(this.sides, r);
       if (routes.length > 0) return; // other routes of the table: the copy keeps receiving it
       await this.steps.forgetTable(name, loc, publication);
     });
@@ -281,6 +287,10 @@ export class PostgresSyncRouter implements SyncRouter {
       healthChecks.get(this.copy)!.set(name, found);
     }
     return found;
+  }
+
+  public async reviewQueue(route: SyncRoute): Promise<ReviewQueueState | undefined> {
+    return (await readHold(this.sides, route, route.fields)).queue;
   }
 
   private version(side: Side): Promise<number> {
