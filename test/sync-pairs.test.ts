@@ -29,7 +29,9 @@ test('a PostgreSQL platform can sync to a PostgreSQL platform, not to one of ano
 test('the constructs allow exactly the pairs of kinds the provider has a router for', () => {
   const connections: Record<string, PlatformConnection> = {
     postgresql: postgresql(), directus: PlatformConnection.directus({ url: 'https://cms.example.com', tokenEnv: 'CMS_TOKEN' }),
+    tryton: PlatformConnection.tryton({ url: 'https://erp.example.com', database: 'erp', passwordEnv: 'ERP_PASSWORD' }),
   };
+  expect(Object.keys(connections).sort()).toEqual(KINDS.map((k) => k.name).sort()); // a new kind joins this test
   for (const sender of KINDS) {
     for (const receiver of KINDS) {
       expect([sender.name, receiver.name, connections[sender.name].canSyncTo(connections[receiver.name])])

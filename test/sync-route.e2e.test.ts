@@ -266,7 +266,12 @@ describe('a route from the CRM to the operations tool, next to the copy\'s prote
     await crm.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1', [name]);
     const senders = await takeWalSenders();
     try {
-      await eventually(async () => (await crm.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active, (a) => !a);
+      // A copy that reconnected before the senders were all taken holds one: end it again, until it cannot come back.
+      const disconnected = await eventually(async () => {
+        await crm.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active', [name]);
+        return !(await crm.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].active;
+      }, (gone) => gone, 30_000);
+      expect(disconnected).toBe(true);
       const plan = tf.plan();
       expect(plan.code).toBe(0);
       expect(words(plan.output)).toContain('Warning: public.campaigns: ops receiving from crm is not connected: values on ops are going stale');

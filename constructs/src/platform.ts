@@ -59,8 +59,8 @@ export abstract class PlatformConnection {
 
   /**
    * The platform is a Directus instance, reached through its REST API with an admin's static
-   * token (named by tokenEnv or tokenFile, never the token itself). No sync route carries values
-   * to or from it: route them to the PostgreSQL platform of its database.
+   * token (named by tokenEnv or tokenFile, never the token itself). Name its `storage` database
+   * and sync routes deliver into it, and its copies are guarded there too.
    */
   public static directus(props: DirectusConnectionProps): PlatformConnection {
     return new DirectusConnection(props);
