@@ -114,7 +114,9 @@ export function renderMarkdown(report: OwnershipReport, options: MarkdownOptions
     ...(destroys.length ? [
       '> [!WARNING]',
       `> **This change destroys ${plural(destroys.length, 'resource')}:** ${destroys.slice(0, SHOWN_DESTROYS).map((d) => `${code(d.address)} (${d.domain})`).join(', ')}` +
-        (destroys.length > SHOWN_DESTROYS ? ` and ${destroys.length - SHOWN_DESTROYS} more (each domain's plan lists them)` : ''), '',
+        (destroys.length > SHOWN_DESTROYS ? ` and ${destroys.length - SHOWN_DESTROYS} more (each domain's plan lists them)` : '') +
+        (moves(report).length && destroys.every((d) => d.address.startsWith('authority_sync_route.'))
+          ? '. These are sync routes from the old authority: the move replaces them with the routes under **Sync** below.' : ''), '',
     ] : []),
     '',
   ].join('\n');
