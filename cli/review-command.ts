@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildReport } from '../review/build-report';
-import { readProject, savedPlans } from '../review/planner';
+import { defaultPlansDir, readProject, savedPlans } from '../review/planner';
 import { renderMarkdown } from '../review/render-markdown';
 import { renderText } from '../review/render-text';
 import type { OwnershipReport } from '../review/report';
@@ -68,6 +68,7 @@ export const reviewCommand: Command = {
     '  --format F         markdown (a pull-request comment), json (schemas/ownership-report.schema.json) or text (default)',
     '  --out FILE         write the report to FILE instead of standard output',
     '  --plans-dir DIR    where the saved plans go (<domain>.tfplan); default .authority/plans',
+    '                     ($AUTHORITY_HOME/plans when AUTHORITY_HOME is set, beside its cdktf.out)',
     '  --from-plans       read the saved plans in --plans-dir instead of planning again',
     '  --skip-no-changes  print nothing when no ownership changes and nothing is destroyed',
     '',
@@ -79,7 +80,7 @@ export const reviewCommand: Command = {
   async run(args: readonly string[], io: CommandIo): Promise<number> {
     const o = parseReviewArgs(args);
     const project = readProject(io.cwd);
-    const plansDir = path.resolve(io.cwd, o.plansDir ?? path.join('.authority', 'plans'));
+    const plansDir = o.plansDir ? path.resolve(io.cwd, o.plansDir) : defaultPlansDir(io.cwd);
     const today = todayIso();
     const plans = await savedPlans({ project, domains: o.domains, plansDir, fromPlans: o.fromPlans, progress: (l) => io.err(l) });
     const report = buildReport(plans.map((p) => ({ ...p, planFile: path.relative(io.cwd, p.planFile) })), today);

@@ -57,6 +57,15 @@ export interface TerraformRun {
   readonly output: string;
 }
 
+/**
+ * What terraform said, without its closing "Outputs:" block: the domain's authority_ownership
+ * output is the machine-readable model (kilobytes of JSON per domain), not for the pipeline log.
+ */
+export function withoutOutputs(output: string): string {
+  const at = output.search(/\n\s*Outputs:\s*\n/);
+  return (at < 0 ? output : output.slice(0, at)).trim();
+}
+
 /** Runs terraform in `dir` and collects what it says. */
 export function runTerraform(dir: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<TerraformRun> {
   return new Promise((resolve) => {
@@ -88,7 +97,7 @@ export async function applyPlans(
     say(`authority apply: ${plan.domain}: applying ${plan.planFile} (sha256 ${shortDigest(plan.digest)})`);
     const run = await runTerraform(dir, ['apply', '-input=false', '-no-color', path.resolve(projectDir, plan.planFile)], env);
     if (run.code !== 0) return failed(plan, 'terraform apply', run, applied, report, say);
-    say(run.output.trim());
+    say(withoutOutputs(run.output));
     applied.push(plan.domain);
   }
   say(`authority apply: applied ${applied.length} reviewed plan(s)${applied.length ? `: ${applied.join(', ')}` : ''}.`);

@@ -4,9 +4,9 @@
  * assembler (ownership-diff.ts) adds ids and approvers.
  */
 import type { OwnershipCopy, OwnershipFact } from '../constructs/src/ownership';
-import type { ChangeKind } from './report';
+import type { ChangeKind, OwnershipChange } from './report';
 import {
-  copiesText, copyText, correctionText, daysUntil, divergenceText, editsChangeSentence, editsText, propagationText,
+  copiesText, copyText, correctionText, daysUntil, divergenceText, editsChangeSentence, editsText, factView, propagationText,
 } from './words';
 
 /** A change before it gets its id and approvers. */
@@ -18,6 +18,8 @@ export interface ChangeDraft {
   readonly after?: string;
   /** The platform the change is about (copies, routes, protections). */
   readonly platform?: string;
+  /** The fact side by side (authority moves). */
+  readonly sides?: OwnershipChange['sides'];
 }
 
 /** Local overrides that end within this many days are reported on every review. */
@@ -54,6 +56,7 @@ export function diffFact(before: OwnershipFact | undefined, after: OwnershipFact
         `; corrections go to ${after.correction?.platform ?? 'no declared place'}`,
       before: `${from} (${copiesText(before)})`,
       after: `${to} (${copiesText(after)})`,
+      sides: { before: factView(before), after: factView(after) },
     });
   }
   out.push(...diffCopies(before, after, moved));

@@ -83,6 +83,7 @@ function finish(domain: string, d: ChangeDraft, b: OwnershipFact | undefined, a:
     ...(d.platform ? { platform: d.platform } : {}),
     ...(correction ? { correction } : {}),
     ...(correctionBefore ? { correctionBefore } : {}),
+    ...(d.sides ? { sides: d.sides } : {}),
   };
 }
 

@@ -32,13 +32,23 @@ export interface ProjectLayout {
   readonly context: Record<string, unknown>;
 }
 
-/** Reads cdktf.json of `dir`; fails saying where it looked. */
-export function readProject(dir: string): ProjectLayout {
+/**
+ * Reads cdktf.json of `dir`; fails saying where it looked. AUTHORITY_HOME moves the synth output
+ * to `$AUTHORITY_HOME/cdktf.out`, as it does for `npm start` and `authority apply`: review, apply
+ * and the embedded default then read and write the same stack folders.
+ */
+export function readProject(dir: string, env: NodeJS.ProcessEnv = process.env): ProjectLayout {
   const file = path.join(dir, 'cdktf.json');
   if (!fs.existsSync(file)) throw new Error(`No cdktf.json in ${dir}: run authority review in the project folder.`);
   const config = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (typeof config.app !== 'string') throw new Error(`${file} has no "app" command to synthesize the domains with.`);
-  return { dir, app: config.app, outdir: path.resolve(dir, config.output ?? 'cdktf.out'), context: config.context ?? {} };
+  const outdir = env.AUTHORITY_HOME ? path.resolve(env.AUTHORITY_HOME, 'cdktf.out') : path.resolve(dir, config.output ?? 'cdktf.out');
+  return { dir, app: config.app, outdir, context: config.context ?? {} };
+}
+
+/** Where the saved plans go by default: `.authority/plans`, or `$AUTHORITY_HOME/plans`. */
+export function defaultPlansDir(dir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.AUTHORITY_HOME ? path.resolve(env.AUTHORITY_HOME, 'plans') : path.join(dir, '.authority', 'plans');
 }
 
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }

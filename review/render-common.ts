@@ -65,6 +65,11 @@ export function headline(report: OwnershipReport): string {
   return `${plural(n, 'ownership change')} in ${domains} of ${plural(report.plans.length, 'domain')}`;
 }
 
+/** The authority moves that carry their side-by-side view. */
+export function moves(report: OwnershipReport): OwnershipChange[] {
+  return report.changes.filter((c) => c.kind === 'authority-moved' && c.sides);
+}
+
 /** Every team whose approval some change needs, sorted. */
 export function allApprovers(report: OwnershipReport): string[] {
   return [...new Set(report.changes.flatMap((c) => c.approvers))].sort();

@@ -4,9 +4,9 @@
  * table per domain, each domain's plan text collapsed. Fits GitHub's comment limit: the plan texts
  * are cut first, and the comment says so.
  */
-import type { OwnershipReport } from './report';
+import type { FactView, OwnershipChange, OwnershipReport } from './report';
 import {
-  ATTENTION, DomainGroup, KIND_LABEL, allApprovers, allDestroys, beforeAfter, groupByDomain, headline, plural,
+  ATTENTION, DomainGroup, FactGroup, KIND_LABEL, allApprovers, allDestroys, beforeAfter, groupByDomain, headline, moves, plural,
 } from './render-common';
 
 /** The hidden marker CI finds its comment by. */
@@ -30,25 +30,59 @@ export function cell(text: string): string {
 
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
+/** What the side-by-side view of a move shows, row by row. */
+const SIDE_ROWS: ReadonlyArray<[string, keyof FactView]> = [
+  ['Authority', 'authority'], ['Copies', 'copies'], ['Sync', 'sync'], ['Correction path', 'correction'], ['Governed by', 'governedBy'],
+];
+/** Changes the side-by-side view of a move already shows. */
+const SHOWN_BY_SIDES = new Set(['authority-moved', 'governance-changed', 'correction-changed']);
+
+/** A moved fact at a glance: each of its ownership values before and after, what changed in bold, and who approves. */
+function moveCard(f: FactGroup, move: OwnershipChange): string[] {
+  const { before, after } = move.sides!;
+  const approvers = [...new Set(f.changes.flatMap((c) => c.approvers))].sort();
+  return [
+    `#### ${code(f.fact)}: authority moves from ${cell(before.authority)} to ${cell(after.authority)}`, '',
+    '| | Before | After |',
+    '| --- | --- | --- |',
+    ...SIDE_ROWS.map(([label, key]) => `| ${label} | ${cell(before[key])} | ${before[key] === after[key] ? cell(after[key]) : `**${cell(after[key])}**`} |`),
+    '',
+    `Approvers: **${approvers.map(cell).join(', ')}**`, '',
+  ];
+}
+
 function domainSection(g: DomainGroup): string[] {
   const p = g.plan;
   const title = `### ${p.domain}${p.governedBy ? ` · ${cell(p.governedBy)}` : ''}`;
   const other = `Other resource changes: ${p.otherChanges}`;
   if (g.facts.length === 0) return [title, '', `No ownership changes. ${other}.`, ''];
-  const rows = g.facts.flatMap((f) => f.changes.map((c, i) => {
+  const moveOf = (f: FactGroup) => f.changes.find((c) => c.kind === 'authority-moved' && c.sides);
+  const cards = g.facts.flatMap((f) => (moveOf(f) ? moveCard(f, moveOf(f)!) : []));
+  const rest = g.facts.map((f) => ({ f, changes: moveOf(f) ? f.changes.filter((c) => !SHOWN_BY_SIDES.has(c.kind)) : f.changes }));
+  const rows = rest.flatMap(({ f, changes }) => changes.map((c, i) => {
     const label = ATTENTION.has(c.kind) ? `**${KIND_LABEL[c.kind]}**` : KIND_LABEL[c.kind];
     return `| ${i === 0 ? code(f.fact) : ''} | ${label}<br>${cell(c.summary)} | ${cell(beforeAfter(c))} | ${cell(c.approvers.join(', '))} |`;
   }));
-  const corrections = g.facts.filter((f) => f.correction).map((f) =>
+  const corrections = g.facts.filter((f) => f.correction && !moveOf(f)).map((f) =>
     `- ${code(f.fact)}: ${cell(f.correction!)}${f.correctionBefore ? ` <sub>(was ${cell(f.correctionBefore)})</sub>` : ''}`);
   return [
     title, '',
-    '| Fact | Change | Before → after | Approvers |',
-    '| --- | --- | --- | --- |',
-    ...rows, '',
+    ...cards,
+    ...(rows.length ? [
+      ...(cards.length ? ['Other ownership changes:', ''] : []),
+      '| Fact | Change | Before → after | Approvers |',
+      '| --- | --- | --- | --- |',
+      ...rows, '',
+    ] : []),
     ...(corrections.length ? ['**Correction path** (where a person fixes a wrong value):', ...corrections, ''] : []),
     `${other}.`, '',
   ];
+}
+
+/** The domains without ownership changes, in one line. */
+function quietDomains(groups: readonly DomainGroup[]): string {
+  const other = groups.reduce((n, g) => n + g.plan.otherChanges, 0);
+  return `No ownership changes in ${groups.map((g) => g.plan.domain).join(', ')}. Other resource changes there: ${other}.\n\n`;
 }
 
 function details(domain: string, text: string, cut: boolean): string {
@@ -59,6 +93,13 @@ function details(domain: string, text: string, cut: boolean): string {
   ].join('\n');
 }
 
+/** The comment's title: the moves by name when there are a few, else the count. */
+function title(report: OwnershipReport): string {
+  const m = moves(report);
+  if (m.length === 0 || m.length > 3) return headline(report);
+  return m.map((c) => `${code(c.fact)} moves from ${cell(c.sides!.before.authority)} to ${cell(c.sides!.after.authority)}`).join(', ');
+}
+
 /** The comment for `report`. */
 export function renderMarkdown(report: OwnershipReport, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
@@ -67,13 +108,16 @@ export function renderMarkdown(report: OwnershipReport, options: MarkdownOptions
   const head = [
     COMMENT_MARKER,
     `<!-- authority-review-digest: ${report.planDigest} -->`,
-    `## Ownership review: ${headline(report)}`, '',
+    `## Ownership review: ${title(report)}`, '',
+    ...(moves(report).length ? [`${headline(report)}.`, ''] : []),
+    ...(approvers.length ? [`**Approvals needed from:** ${approvers.map(cell).join(', ')}`, ''] : []),
     ...(destroys.length ? [
       '> [!WARNING]',
       `> **This change destroys ${plural(destroys.length, 'resource')}:** ${destroys.slice(0, SHOWN_DESTROYS).map((d) => `${code(d.address)} (${d.domain})`).join(', ')}` +
-        (destroys.length > SHOWN_DESTROYS ? ` and ${destroys.length - SHOWN_DESTROYS} more (each domain's plan lists them)` : ''), '',
+        (destroys.length > SHOWN_DESTROYS ? ` and ${destroys.length - SHOWN_DESTROYS} more (each domain's plan lists them)` : '') +
+        (moves(report).length && destroys.every((d) => d.address.startsWith('authority_sync_route.'))
+          ? '. These are sync routes from the old authority: the move replaces them with the routes under **Sync** below.' : ''), '',
     ] : []),
-    ...(approvers.length ? [`**Approvals needed from:** ${approvers.map(cell).join(', ')}`, ''] : []),
     '',
   ].join('\n');
   const foot = [
@@ -81,7 +125,18 @@ export function renderMarkdown(report: OwnershipReport, options: MarkdownOptions
     `<sub>Plan digest ${code(`sha256:${report.planDigest}`)}: approvals hold for these saved plans only; a new plan needs a new review.</sub>`,
     '',
   ].join('\n');
-  let sections = groupByDomain(report).map((g) => ({ domain: g.plan.domain, text: domainSection(g).join('\n') + '\n' }));
+  // Domains with ownership changes first, each in full; the others in one line, their plans after.
+  const groups = groupByDomain(report);
+  const changed = groups.filter((g) => g.facts.length > 0);
+  const quiet = groups.filter((g) => g.facts.length === 0);
+  let sections = [
+    ...changed.map((g) => ({ domain: g.plan.domain, text: domainSection(g).join('\n') + '\n' })),
+    ...(changed.length && quiet.length ? [{ domain: '', text: quietDomains(quiet) }] : quiet.map((g) => ({ domain: g.plan.domain, text: domainSection(g).join('\n') + '\n' }))),
+  ];
+  if (changed.length && quiet.length) {
+    // The quiet domains' plans follow their line, in report order.
+    sections = [...sections, ...quiet.map((g) => ({ domain: g.plan.domain, text: '' }))];
+  }
   const cutNote = '> [!NOTE]\n> The plan texts were cut to fit GitHub\'s comment limit. Run `npx authority review --format text` or see the CI log for the full plans.\n\n';
   const tableCutNote = '> [!CAUTION]\n> This review was cut to fit GitHub\'s comment limit: some domains are not shown. Run `npx authority review --format text` or read the JSON report for all of them.\n\n';
 

@@ -17,7 +17,11 @@ export function renderText(report: OwnershipReport): string {
       for (const c of f.changes) {
         lines.push(`    ${KIND_LABEL[c.kind].padEnd(width)}${c.summary}`);
         const ba = beforeAfter(c);
-        if (ba) lines.push(`    ${''.padEnd(width)}${ba}`);
+        if (c.sides) {
+          for (const [label, key] of [['copies', 'copies'], ['sync', 'sync']] as const) {
+            lines.push(`    ${''.padEnd(width)}${label}: ${c.sides.before[key]} -> ${c.sides.after[key]}`);
+          }
+        } else if (ba) lines.push(`    ${''.padEnd(width)}${ba}`);
         lines.push(`    ${''.padEnd(width)}approvers: ${c.approvers.join(', ')}`);
       }
       if (f.correction) lines.push(`    ${'correction path'.padEnd(width)}${f.correction}${f.correctionBefore ? ` (was ${f.correctionBefore})` : ''}`);

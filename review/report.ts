@@ -47,6 +47,24 @@ export interface OwnershipChange {
   readonly correction?: string;
   /** Where it was corrected before, when that differs. @default unchanged */
   readonly correctionBefore?: string;
+  /**
+   * The fact before and after, side by side, for an authority move: what a reviewer compares.
+   * @default none (only `authority-moved` changes carry it)
+   */
+  readonly sides?: { readonly before: FactView; readonly after: FactView };
+}
+
+/** A fact's ownership in short phrases, as the review shows it side by side. */
+export interface FactView {
+  /** The authority's platform. */
+  readonly authority: string;
+  /** "ops, bi read-only; cms local override (...)" or "no copies". */
+  readonly copies: string;
+  /** The sync routes: "crm → ops, bi" (one group per source), or "none". */
+  readonly sync: string;
+  /** "crm: edit the campaign name (#marketing-ops)", or "no correction path". */
+  readonly correction: string;
+  readonly governedBy: string;
 }
 
 /** One domain's saved plan. */

@@ -1,5 +1,6 @@
 /** How the review says the ownership values: short phrases a reviewer reads at a glance. */
 import type { OwnershipCopy, OwnershipCorrection, OwnershipFact } from '../constructs/src/ownership';
+import type { FactView } from './report';
 
 const EDITS: Record<string, string> = {
   read_only: 'read-only',
@@ -32,6 +33,29 @@ export function copyText(c: OwnershipCopy, authority?: string): string {
 /** The copies of a fact in one phrase: "copies: ops read-only, bi read-only" or "no copies". */
 export function copiesText(f: OwnershipFact): string {
   return f.copies.length ? `copies: ${f.copies.map((c) => copyText(c, f.authority.platform)).join(', ')}` : 'no copies';
+}
+
+/** The copies grouped by what people may do there: "ops, cms, bi read-only; erp local override (...)". */
+export function copiesGrouped(f: OwnershipFact): string {
+  if (!f.copies.length) return 'no copies';
+  const groups = new Map<string, string[]>();
+  for (const c of f.copies) {
+    const phrase = copyText({ ...c, platform: '' }, f.authority.platform).trim();
+    groups.set(phrase, [...(groups.get(phrase) ?? []), c.platform]);
+  }
+  return [...groups].map(([phrase, platforms]) => `${platforms.join(', ')} ${phrase}`).join('; ');
+}
+
+/** The sync routes, one group per source: "crm → ops, cms, bi", or "none". */
+export function syncText(f: OwnershipFact): string {
+  const bySource = new Map<string, string[]>();
+  for (const c of f.copies) bySource.set(c.fedFrom, [...(bySource.get(c.fedFrom) ?? []), c.platform]);
+  return bySource.size ? [...bySource].map(([from, to]) => `${from} → ${to.join(', ')}`).join('; ') : 'none';
+}
+
+/** The fact in short phrases, for the side-by-side view of a move. */
+export function factView(f: OwnershipFact): FactView {
+  return { authority: f.authority.platform, copies: copiesGrouped(f), sync: syncText(f), correction: correctionText(f.correction), governedBy: f.governedBy };
 }
 
 /** Where to correct a value: "crm: edit the campaign name (#marketing-ops)". */

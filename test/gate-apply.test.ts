@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withoutOutputs } from '../review/apply';
 import { authority, buildReport, change, reviewedProject, savePlan, writeJson, writeStack } from './gate-report-builder';
 import { Terraform } from './support/terraform';
 
@@ -81,4 +82,10 @@ test('refuses a report whose plans no longer add up to its plan digest', async (
   expect(r.code).toBe(1);
   expect(r.err).toContain('the report was changed after review');
   expect(stateOf(project, 'billing')).toBe('');
+});
+
+test('the apply log keeps what terraform did and leaves out the ownership output\'s JSON', () => {
+  const said = 'Apply complete! Resources: 2 added, 5 changed, 2 destroyed.\n\nOutputs:\n\nauthority_ownership = "{\\"formatVersion\\":1}"\n';
+  expect(withoutOutputs(said)).toBe('Apply complete! Resources: 2 added, 5 changed, 2 destroyed.');
+  expect(withoutOutputs('No changes.\n')).toBe('No changes.');
 });

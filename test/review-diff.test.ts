@@ -143,16 +143,28 @@ describe('the digest', () => {
 });
 
 describe('the pull-request comment', () => {
-  test('has the hidden marker and digest, a table per domain with the correction path, and the plans collapsed', () => {
+  test('has the hidden marker and digest, a move side by side (copies, sync, correction path, approvers), and the plans collapsed', () => {
     const report = review('move');
     const md = renderMarkdown(report, { planTexts: texts('move') });
     expect(md.startsWith(`${COMMENT_MARKER}\n<!-- authority-review-digest: ${report.planDigest} -->\n`)).toBe(true);
-    expect(md).toContain('## Ownership review: 1 ownership change in 1 of 2 domains');
+    expect(md).toContain('## Ownership review: `campaign.name` moves from crm to ops\n\n1 ownership change in 1 of 2 domains.');
     expect(md).toContain('**Approvals needed from:** Brand team, Marketing operations');
-    expect(md).toContain('### campaigns · Marketing operations\n\n| Fact | Change | Before → after | Approvers |');
-    expect(md).toContain('| `campaign.name` | **authority moved**<br>authority moves from crm to ops');
-    expect(md).toContain('| crm (copies: ops read-only) → ops (copies: crm read-only) | Brand team, Marketing operations |');
-    expect(md).toContain('- `campaign.name`: ops: edit the campaign name (#marketing-ops) <sub>(was crm: edit the campaign name (#marketing-ops))</sub>');
+    expect(md).toContain([
+      '### campaigns · Marketing operations', '',
+      '#### `campaign.name`: authority moves from crm to ops', '',
+      '| | Before | After |',
+      '| --- | --- | --- |',
+      '| Authority | crm | **ops** |',
+      '| Copies | ops read-only | **crm read-only** |',
+      '| Sync | crm → ops | **ops → crm** |',
+      '| Correction path | crm: edit the campaign name (#marketing-ops) | **ops: edit the campaign name (#marketing-ops)** |',
+      '| Governed by | Brand team | Brand team |', '',
+      'Approvers: **Brand team, Marketing operations**',
+    ].join('\n'));
+    expect(md).not.toContain('| Fact |'); // nothing else changes: no second table
+    // The domain without ownership changes is one line, after the one with them.
+    expect(md.indexOf('No ownership changes in operations.')).toBeGreaterThan(md.indexOf('### campaigns'));
+    expect(md).not.toContain('### operations');
     expect(md).toContain('<details><summary>Plan of campaigns</summary>');
     expect(md).toContain(`Plan digest \`sha256:${report.planDigest}\``);
     expect(md).not.toContain('[!WARNING]');
@@ -166,17 +178,23 @@ describe('the pull-request comment', () => {
     expect(md.length).toBeLessThanOrEqual(65_536);
     expect(md).toContain('The plan texts were cut to fit GitHub\'s comment limit.');
     expect(md).toContain('<summary>Plan of campaigns (cut)</summary>');
-    expect(md).toContain('| `campaign.name` | **authority moved**'); // the table stays whole
+    expect(md).toContain('| Sync | crm → ops | **ops → crm** |'); // the tables stay whole
     const small = renderMarkdown(report, { planTexts: huge, limit: 3000 });
     expect(small.length).toBeLessThanOrEqual(3000);
   });
 
   test('table cells cannot break the table', () => {
+    const move = review('move').changes[0];
     const report: OwnershipReport = {
       ...review('move'),
-      changes: [{ ...review('move').changes[0], summary: 'a | b\n<script>' }],
+      changes: [
+        { ...move, sides: { ...move.sides!, after: { ...move.sides!.after, copies: 'a | b\n<script>' } } },
+        { ...move, id: 'x', kind: 'divergence-changed', summary: 'c | d\n<script>' },
+      ],
     };
-    expect(renderMarkdown(report)).toContain('a \\| b<br>&lt;script&gt;');
+    const md = renderMarkdown(report);
+    expect(md).toContain('| **a \\| b<br>&lt;script&gt;** |');
+    expect(md).toContain('c \\| d<br>&lt;script&gt;');
   });
 });
 

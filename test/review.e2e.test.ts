@@ -65,7 +65,8 @@ test('moving campaign.name from the CRM to the operations tool: one authority mo
   const md = await project.review('--format', 'markdown', '--from-plans');
   expect(md.stdout).toContain('<!-- authority-review -->');
   expect(md.stdout).toContain(`<!-- authority-review-digest: ${report.planDigest} -->`);
-  expect(md.stdout).toContain('| `campaign.name` | **authority moved**<br>authority moves from crm to ops');
+  expect(md.stdout).toContain('#### `campaign.name`: authority moves from crm to ops');
+  expect(md.stdout).toContain('| Sync | crm → ops | **ops → crm** |');
   expect(md.stdout).toContain('<details><summary>Plan of campaigns</summary>');
 
   // Another change is another plan: another digest.
@@ -79,7 +80,7 @@ test('a read-only copy that becomes a local override says who may now edit what,
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('people may now edit campaign.name on ops, reason "launch-week renames", until 2027-01-10');
   expect(r.stdout).toContain('the local override of campaign.name on ops ends on 2027-01-10 (in 9 days)'); // AUTHORITY_TODAY=2027-01-01
-  // The copy keeps its protection, now recording overrides (an in-place update): nothing is destroyed.
+  // The copy's protection stays, enforcing the override on PostgreSQL: nothing is destroyed.
   expect(r.stdout).not.toContain('WARNING: this change destroys');
   expect(r.stdout).toContain(`Plan digest: sha256:`);
   expect(r.stdout).not.toContain('\noperations'); // only the domain asked for
