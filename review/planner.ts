@@ -94,23 +94,43 @@ async function terraform(dir: string, what: string, args: string[]): Promise<str
   return r.stdout;
 }
 
-/** Inits and plans one domain into `planFile`. */
-export async function planDomain(project: ProjectLayout, domain: string, planFile: string): Promise<void> {
+/** Inits and plans one domain into `planFile`; returns what the plan printed of the changes, when it can tell. */
+export async function planDomain(project: ProjectLayout, domain: string, planFile: string): Promise<string | undefined> {
   const dir = stackDir(project, domain);
   await terraform(dir, domain, ['init', '-input=false', '-no-color']);
-  await terraform(dir, domain, ['plan', '-input=false', '-no-color', '-lock-timeout=60s', `-out=${planFile}`]);
+  return planText(await terraform(dir, domain, ['plan', '-input=false', '-no-color', '-lock-timeout=60s', `-out=${planFile}`]));
 }
 
-/** Reads a saved plan: its bytes and what `terraform show` says of it (JSON and text). */
-export async function showPlan(project: ProjectLayout, domain: string, planFile: string): Promise<SavedPlan> {
+/**
+ * The part of `terraform plan`'s output that `terraform show <planfile>` prints: from the blank
+ * line before the changes (or "No changes.") on, without the refresh lines before it or, outside
+ * automation, the "Saved the plan" lines after it. Undefined when the output has no such mark:
+ * then the caller asks `terraform show`, one more terraform start.
+ */
+export function planText(output: string): string | undefined {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /^(Terraform used the selected providers|No changes\.|Note: Objects have changed outside of Terraform|Terraform will perform the following actions)/.test(l));
+  if (start < 0) return undefined;
+  const saved = lines.findIndex((l) => /^Saved the plan to: /.test(l));
+  let end = saved < 0 ? lines.length : saved;
+  if (saved >= 0) while (end > start && /^(─+|\s*)$/.test(lines[end - 1])) end--; // the rule and blank lines before it
+  const from = start > 0 && lines[start - 1] === '' ? start - 1 : start;
+  return lines.slice(from, end).join('\n') + (saved >= 0 ? '\n' : '');
+}
+
+/**
+ * Reads a saved plan: its bytes and what `terraform show` says of it (JSON, and the text unless
+ * `text` already holds it: each terraform run also starts the provider).
+ */
+export async function showPlan(project: ProjectLayout, domain: string, planFile: string, text?: string): Promise<SavedPlan> {
   if (!fs.existsSync(planFile)) throw new Error(`${domain}: no saved plan at ${planFile}. Run authority review without --from-plans to make it.`);
   const dir = stackDir(project, domain);
   const bytes = fs.readFileSync(planFile);
-  const [json, text] = await Promise.all([
+  const [json, shown] = await Promise.all([
     terraform(dir, domain, ['show', '-json', planFile]),
-    terraform(dir, domain, ['show', '-no-color', planFile]),
+    text ?? terraform(dir, domain, ['show', '-no-color', planFile]),
   ]);
-  return { domain, planFile, bytes, json, text };
+  return { domain, planFile, bytes, json, text: shown };
 }
 
 /** Runs `task` over `items` with at most `limit` at once, keeping the order of results. */
@@ -154,10 +174,11 @@ export async function savedPlans(o: PlanAllOptions): Promise<SavedPlan[]> {
   fs.mkdirSync(o.plansDir, { recursive: true });
   return inParallel(domains, planConcurrency(), async (domain) => {
     const planFile = path.join(o.plansDir, `${domain}.tfplan`);
+    let text: string | undefined;
     if (!o.fromPlans) {
       o.progress?.(`planning ${domain} ...`);
-      await planDomain(o.project, domain, planFile);
+      text = await planDomain(o.project, domain, planFile);
     }
-    return showPlan(o.project, domain, planFile);
+    return showPlan(o.project, domain, planFile, text);
   });
 }
