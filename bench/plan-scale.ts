@@ -9,7 +9,8 @@
  *
  *   npm run bench:plan [-- <policies> ...]      (default 100 300 1000)
  *
- * BENCH_PROFILE=<dir> writes the provider processes' CPU profiles there (--cpu-prof).
+ * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output and the servers' logs there;
+ * with BENCH_STATEMENTS=1 too, the servers log every statement with its duration (where the time goes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -74,11 +75,11 @@ async function logStatements(server: LocalPostgres): Promise<void> {
 
 const logs = process.env.BENCH_LOG;
 
-async function measure(root: string, policies: number, profile?: string): Promise<Row> {
+async function measure(root: string, policies: number): Promise<Row> {
   const [crm, ops] = await Promise.all(['crm', 'ops'].map((n) => LocalPostgres.start({ dir: path.join(root, `${n}-${policies}`) })));
   try {
     await Promise.all([prepare(crm, policies), prepare(ops, policies)]);
-    if (logs) await Promise.all([crm, ops].map((server) => logStatements(server)));
+    if (logs && process.env.BENCH_STATEMENTS) await Promise.all([crm, ops].map((server) => logStatements(server)));
     const outdir = path.join(root, `out-${policies}`);
     const app = new App({ outdir });
     const platform = (name: string, kind: PlatformKind, s: LocalPostgres) => new Platform({
@@ -99,13 +100,18 @@ async function measure(root: string, policies: number, profile?: string): Promis
     linkMirror(dir);
     writeLockFile(dir);
     const resources = policies * 3; // two protections and one route per policy
-    const env = profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(profile, String(policies))}` } : {};
+    const env = {};
     const dataDir = dataStack(root, resources);
     const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir);
     const ours = cycle(dir, env);
     const lag = await measureLag(crm, ops, 't0', 200);
     if (!logs) data.destroy = timed(dataDir, ['destroy', '-auto-approve', '-input=false']).seconds;
-    ours.destroy = timed(dir, ['destroy', '-auto-approve', '-input=false'], env).seconds;
+    const destroyed = timed(dir, ['destroy', '-auto-approve', '-input=false'], env);
+    ours.destroy = destroyed.seconds;
+    if (logs) {
+      fs.mkdirSync(logs, { recursive: true });
+      fs.writeFileSync(path.join(logs, `destroy-${policies}.txt`), destroyed.output);
+    }
     return { policies, resources, ours, data, lag };
   } finally {
     if (logs) {
@@ -138,13 +144,12 @@ function print(rows: Row[]): void {
 
 runBench('plan', async (root) => {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-  const profile = process.env.BENCH_PROFILE;
   // startup.ts runs itself when it is the main module: run its bundle as its own process.
   const startup = spawnSync(process.execPath, [path.join(__dirname, 'startup.js'), '11'], { encoding: 'utf8' });
   console.log(`${startup.stdout.trim()}\n`);
   const rows: Row[] = [];
   for (const policies of sizes.length ? sizes : [100, 300, 1000]) {
-    rows.push(await measure(root, policies, profile));
+    rows.push(await measure(root, policies));
     console.error(`done: ${policies} policies ${JSON.stringify(rows[rows.length - 1])}`);
   }
   print(rows);
