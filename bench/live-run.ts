@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { terraformEnv } from '../tooling/terraform-env';
 
 /** Runs terraform in `dir`; exit code 2 (a plan with changes) is success. */
-export function timed(dir: string, args: string[]): { seconds: number; output: string } {
+export function timed(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; output: string } {
   const started = process.hrtime.bigint();
-  const r = spawnSync('terraform', args, { cwd: dir, env: terraformEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('terraform', args, { cwd: dir, env: terraformEnv(env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, output: r.stdout + r.stderr };
 }

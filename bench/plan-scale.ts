@@ -1,9 +1,18 @@
 /**
- * Plan at domain scale against live platforms: one domain stack of P policies (10 fields each,
- * authority on one PostgreSQL server, a read-only copy on another), timed for the first plan,
- * the apply, and the plan a reviewer runs afterwards (refresh of everything, no changes).
- * Prints the figures and the ratio between P = 10 and P = 50; run with `npm run bench:plan`.
+ * Plan, apply and destroy at domain scale against live platforms, beside terraform's builtin
+ * terraform_data with the same number of resources in the same run (the machine is shared, so only
+ * ratios within one run compare): one domain stack of P policies (10 fields each, authority on one
+ * PostgreSQL server, a read-only copy on another: two protections and one route per policy),
+ * timed for the first plan (which compares every starting route), the apply, the plan a reviewer
+ * runs afterwards (every resource refreshed, no changes) and the destroy. Also the sync lag from
+ * authority to copy (p50/p95 of single-row updates) and the provider's start-up.
+ *
+ *   npm run bench:plan [-- <policies> ...]      (default 100 300 1000)
+ *
+ * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output and the servers' logs there;
+ * with BENCH_STATEMENTS=1 too, the servers log every statement with its duration (where the time goes).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, LocalBackend } from 'cdktf';
 import { Client } from 'pg';
@@ -13,59 +22,135 @@ import {
 import { LocalPostgres } from '../embedded/local-postgres';
 import { linkMirror, writeLockFile } from '../tooling/provider-mirror';
 import { runBench, timed } from './live-run';
+import { measureLag } from './sync-lag';
+import { spawnSync } from 'node:child_process';
 
 const FIELDS = 10;
+
+interface Times { firstPlan: number; apply: number; reviewPlan: number; destroy: number }
+interface Row { policies: number; resources: number; ours: Times; data: Times; lag?: { p50: number; p95: number } }
 
 async function prepare(server: LocalPostgres, tables: number): Promise<void> {
   const db = new Client(server.clientConfig());
   await db.connect();
   const cols = Array.from({ length: FIELDS }, (_, f) => `f${f} text`).join(', ');
   await db.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authority_sync') THEN CREATE ROLE authority_sync; END IF; END $$`);
+  const statements: string[] = [];
   for (let t = 0; t < tables; t++) {
-    await db.query(`CREATE TABLE IF NOT EXISTS t${t} (id int PRIMARY KEY, ${cols}); GRANT UPDATE ON t${t} TO authority_sync`);
+    statements.push(`CREATE TABLE IF NOT EXISTS t${t} (id int PRIMARY KEY, ${cols}); GRANT UPDATE ON t${t} TO authority_sync;`);
+    statements.push(`INSERT INTO t${t} SELECT i, ${Array.from({ length: FIELDS }, (_, f) => `'v${f}-' || i`).join(', ')} FROM generate_series(1, 10) i ON CONFLICT DO NOTHING;`);
   }
+  await db.query(statements.join('\n'));
   await db.end();
 }
 
-async function measure(root: string, policies: number) {
+/** terraform apply/plan/destroy of the stack in `dir`, timed. */
+function cycle(dir: string, env: NodeJS.ProcessEnv = {}): Times {
+  timed(dir, ['init', '-input=false'], env);
+  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env).seconds;
+  const apply = timed(dir, ['apply', '-auto-approve', '-input=false'], env).seconds;
+  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env).seconds;
+  return { firstPlan, apply, reviewPlan, destroy: NaN };
+}
+
+/** The same number of terraform_data resources, each with an input, in its own folder. */
+function dataStack(root: string, resources: number): string {
+  const dir = path.join(root, `data-${resources}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const resource: Record<string, unknown> = {};
+  for (let i = 0; i < resources; i++) resource[`r${i}`] = { input: { table: `t${Math.floor(i / 3)}`, fields: FIELDS } };
+  fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify({ resource: { terraform_data: resource } }));
+  return dir;
+}
+
+/** Every statement with its duration in the server's log (BENCH_LOG), to see where the time goes. */
+async function logStatements(server: LocalPostgres): Promise<void> {
+  const db = new Client(server.clientConfig());
+  await db.connect();
+  await db.query(`ALTER SYSTEM SET log_min_duration_statement = 0`);
+  await db.query(`ALTER SYSTEM SET log_line_prefix = '%m [%p] %a '`);
+  await db.query('SELECT pg_reload_conf()');
+  await db.end();
+}
+
+const logs = process.env.BENCH_LOG;
+
+async function measure(root: string, policies: number): Promise<Row> {
   const [crm, ops] = await Promise.all(['crm', 'ops'].map((n) => LocalPostgres.start({ dir: path.join(root, `${n}-${policies}`) })));
-  await Promise.all([prepare(crm, policies), prepare(ops, policies)]);
-  const outdir = path.join(root, `out-${policies}`);
-  const app = new App({ outdir });
-  const platform = (name: string, kind: PlatformKind, s: LocalPostgres) => new Platform({
-    name, kind, connection: PlatformConnection.postgresql({ ...s.connection }),
-  });
-  const [a, c] = [platform('crm', PlatformKind.CRM, crm), platform('ops', PlatformKind.INTERNAL_TOOL, ops)];
-  const domain = new Domain(app, 'bench', { governedBy: 'Bench' });
-  const dir = path.join(outdir, 'stacks', 'bench');
-  new LocalBackend(domain, { path: path.join(dir, 'terraform.tfstate') });
-  for (let t = 0; t < policies; t++) {
-    const concept = new Concept(domain, `Concept${t}`);
-    for (let f = 0; f < FIELDS; f++) concept.addField(`f${f}`, a.at(`t${t}.f${f}`), c.at(`t${t}.f${f}`));
-    new AuthorityPolicy(domain, `policy-${t}`, {
-      concept, authority: a, origin: a, copies: [Copy.readOnly(c)], correction: CorrectionPath.at(a, { how: 'edit it' }),
+  try {
+    await Promise.all([prepare(crm, policies), prepare(ops, policies)]);
+    if (logs && process.env.BENCH_STATEMENTS) await Promise.all([crm, ops].map((server) => logStatements(server)));
+    const outdir = path.join(root, `out-${policies}`);
+    const app = new App({ outdir });
+    const platform = (name: string, kind: PlatformKind, s: LocalPostgres) => new Platform({
+      name, kind, connection: PlatformConnection.postgresql({ ...s.connection }),
     });
+    const [a, c] = [platform('crm', PlatformKind.CRM, crm), platform('ops', PlatformKind.INTERNAL_TOOL, ops)];
+    const domain = new Domain(app, 'bench', { governedBy: 'Bench' });
+    const dir = path.join(outdir, 'stacks', 'bench');
+    new LocalBackend(domain, { path: path.join(dir, 'terraform.tfstate') });
+    for (let t = 0; t < policies; t++) {
+      const concept = new Concept(domain, `Concept${t}`);
+      for (let f = 0; f < FIELDS; f++) concept.addField(`f${f}`, a.at(`t${t}.f${f}`), c.at(`t${t}.f${f}`));
+      new AuthorityPolicy(domain, `policy-${t}`, {
+        concept, authority: a, origin: a, copies: [Copy.readOnly(c)], correction: CorrectionPath.at(a, { how: 'edit it' }),
+      });
+    }
+    app.synth();
+    linkMirror(dir);
+    writeLockFile(dir);
+    const resources = policies * 3; // two protections and one route per policy
+    const env = {};
+    const dataDir = dataStack(root, resources);
+    const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir);
+    const ours = cycle(dir, env);
+    const lag = await measureLag(crm, ops, 't0', 200);
+    if (!logs) data.destroy = timed(dataDir, ['destroy', '-auto-approve', '-input=false']).seconds;
+    const destroyed = timed(dir, ['destroy', '-auto-approve', '-input=false'], env);
+    ours.destroy = destroyed.seconds;
+    if (logs) {
+      fs.mkdirSync(logs, { recursive: true });
+      fs.writeFileSync(path.join(logs, `destroy-${policies}.txt`), destroyed.output);
+    }
+    return { policies, resources, ours, data, lag };
+  } finally {
+    if (logs) {
+      fs.mkdirSync(logs, { recursive: true });
+      for (const [n, server] of [['crm', crm], ['ops', ops]] as const) fs.copyFileSync(path.join(server.dir, 'server.log'), path.join(logs, `${n}-${policies}.log`));
+    }
+    await Promise.all([crm.stop(true), ops.stop(true)]);
   }
-  app.synth();
-  linkMirror(dir);
-  writeLockFile(dir);
-  timed(dir, ['init', '-input=false']);
-  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']).seconds;
-  const apply = timed(dir, ['apply', '-auto-approve', '-input=false']).seconds;
-  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode']).seconds;
-  timed(dir, ['destroy', '-auto-approve', '-input=false']);
-  await Promise.all([crm.stop(true), ops.stop(true)]);
-  const resources = policies * 3; // two protections and one route per policy
-  return { policies, fields: policies * FIELDS, resources, firstPlan, apply, reviewPlan };
+}
+
+const s = (x: number) => `${x.toFixed(1)} s`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+
+function print(rows: Row[]): void {
+  const steps: (keyof Times)[] = ['firstPlan', 'apply', 'reviewPlan', 'destroy'];
+  const names: Record<keyof Times, string> = { firstPlan: 'first plan', apply: 'apply', reviewPlan: 'plan after apply', destroy: 'destroy' };
+  console.log(`| policies | resources | ${steps.map((k) => `${names[k]} (terraform_data, ratio)`).join(' | ')} | lag p50 / p95 |`);
+  console.log(`|---|---|${steps.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    const cells = steps.map((k) => `${s(r.ours[k])} (${s(r.data[k])}, ${ratio(r.ours[k], r.data[k])})`);
+    console.log(`| ${r.policies} | ${r.resources} | ${cells.join(' | ')} | ${r.lag ? `${r.lag.p50.toFixed(1)} / ${r.lag.p95.toFixed(1)} ms` : '-'} |`);
+  }
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    const work = b.resources / a.resources;
+    console.log(`\n${a.resources} → ${b.resources} resources (${work.toFixed(1)}× the work): ` +
+      steps.map((k) => `${names[k]} ${(b.ours[k] / a.ours[k]).toFixed(1)}×`).join(', '));
+  }
 }
 
 runBench('plan', async (root) => {
-  const small = await measure(root, 10);
-  const large = await measure(root, 50);
-  console.log('| policies | governed fields | resources | first plan | apply | plan after apply |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of [small, large]) {
-    console.log(`| ${r.policies} | ${r.fields} | ${r.resources} | ${r.firstPlan.toFixed(1)} s | ${r.apply.toFixed(1)} s | ${r.reviewPlan.toFixed(1)} s |`);
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  // startup.ts runs itself when it is the main module: run its bundle as its own process.
+  const startup = spawnSync(process.execPath, [path.join(__dirname, 'startup.js'), '11'], { encoding: 'utf8' });
+  console.log(`${startup.stdout.trim()}\n`);
+  const rows: Row[] = [];
+  for (const policies of sizes.length ? sizes : [100, 300, 1000]) {
+    rows.push(await measure(root, policies));
+    console.error(`done: ${policies} policies ${JSON.stringify(rows[rows.length - 1])}`);
   }
-  console.log(`\nplan-after-apply time ratio 50 / 10 policies: ${(large.reviewPlan / small.reviewPlan).toFixed(1)} (linear is 5)`);
+  print(rows);
 });

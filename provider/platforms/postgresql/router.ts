@@ -57,6 +57,8 @@ import { RouteSides, Side, marked } from './route-sides';
 import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
 import { holdForReview, readHold, releaseReview, writeResolutions } from './review-steps';
+import { Applied, BatchHost, pairQueues } from './batch-routes';
+import { Queued } from './pair-queue';
 
 export { loopRefusals, syncPairName };
 
@@ -68,9 +70,9 @@ const healthChecks = new WeakMap<PostgresConnection, Map<string, Promise<RouteHe
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 
-export class PostgresSyncRouter implements SyncRouter {
-  private readonly sides: RouteSides;
-  private readonly steps: PairSteps;
+export class PostgresSyncRouter implements SyncRouter, BatchHost {
+  public readonly sides: RouteSides;
+  public readonly steps: PairSteps;
 
   constructor(
     private readonly authority: PostgresConnection,
@@ -94,7 +96,16 @@ export class PostgresSyncRouter implements SyncRouter {
     return readRoute(this.sides, r);
   }
 
-  public async applyRoute(route: SyncRoute): Promise<{ key: string[]; settled?: Comparison; queued?: number; resolved?: number }> {
+  /** Routes of one pair that terraform applies together wait for the pair once (batch-routes.ts). */
+  public applyRoute(route: SyncRoute): Promise<Applied> {
+    return pairQueues(this.copy, syncPairName(route), () => this).apply.submit(route);
+  }
+
+  public removeRoute(r: SyncRouteIdentity): Promise<void> {
+    return pairQueues(this.copy, syncPairName(r), () => this).remove.submit(r);
+  }
+
+  public async applyOne(route: SyncRoute): Promise<Applied> {
     const name = syncPairName(route);
     const loc = route.location;
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, loc));
@@ -122,7 +133,7 @@ export class PostgresSyncRouter implements SyncRouter {
       if (!joined || !settlesAtStart(route.divergence)) return;
       if (joined !== 'created') {
         if ((await this.compare(spec)).differing === 0) return;
-        await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => markAndPause(db, name, route.authority, spec)));
+        await this.pauseFor(name, route.authority, spec);
       }
       settled = await this.settleAndResume(name, route, spec);
     }));
@@ -137,7 +148,7 @@ export class PostgresSyncRouter implements SyncRouter {
    * If the settle fails, the route leaves the pair again and the receiver resumes: the pair's other
    * routes flow on, and the next apply joins the route and settles it anew.
    */
-  private async settleAndResume(name: string, route: SyncRouteIdentity, spec: SettleSpec): Promise<Comparison> {
+  public async settleAndResume(name: string, route: SyncRouteIdentity, spec: SettleSpec): Promise<Comparison> {
     let settled: Comparison;
     try {
       settled = await this.settle(spec);
@@ -156,15 +167,20 @@ export class PostgresSyncRouter implements SyncRouter {
     return settled;
   }
 
+  /** Names the settle in the subscription's comment and pauses the pair's receiver. */
+  public pauseFor(name: string, authority: string, spec: SettleSpec): Promise<void> {
+    return this.on('copy', 'pause the route', () => this.copy.withConnection((db) => markAndPause(db, name, authority, spec)));
+  }
+
   /** Finishes a settle the subscription's comment says was cut short, before anything else changes the pair. */
-  private async finishSettle(name: string, authority: string): Promise<void> {
+  public async finishSettle(name: string, authority: string): Promise<void> {
     const pending = await this.pendingSettle(name);
     if (!pending) return;
     await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
     await this.settleAndResume(name, { authority, copy: this.copy.name, location: pending.location, key: pending.routeKey }, pending);
   }
 
-  private pendingSettle(name: string): Promise<SettleSpec | undefined> {
+  public pendingSettle(name: string): Promise<SettleSpec | undefined> {
     return this.on('copy', 'read its subscription', () => pendingSettle(this.sides.run('copy'), name, this.sides.run('authority')));
   }
 
@@ -197,7 +213,7 @@ export class PostgresSyncRouter implements SyncRouter {
     return this.compare({ location: route.location, key: source.key, fields: route.fields, divergence: route.divergence });
   }
 
-  private compare(spec: SettleSpec): Promise<Comparison> {
+  public compare(spec: SettleSpec): Promise<Comparison> {
     // Read on both sides as the table's owner: what the owner defined for the table (a cast to json, a
     // domain's check) runs with the owner's rights, never the provider's.
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
@@ -207,7 +223,7 @@ export class PostgresSyncRouter implements SyncRouter {
       }))))));
   }
 
-  public async removeRoute(r: SyncRouteIdentity): Promise<void> {
+  public async removeOne(r: SyncRouteIdentity): Promise<void> {
     const name = syncPairName(r);
     const loc = r.location;
     await this.exclusively(name, async () => {
@@ -233,7 +249,7 @@ export class PostgresSyncRouter implements SyncRouter {
    * copy's database: routes of one pair applied at once (one run's parallel resources, or several
    * domains' runs) would otherwise both create the subscription, or one would drop it under the other.
    */
-  private async exclusively(name: string, work: () => Promise<void>): Promise<void> {
+  public async exclusively(name: string, work: () => Promise<void>): Promise<void> {
     await this.holding('copy', name, work);
   }
 
@@ -261,8 +277,35 @@ export class PostgresSyncRouter implements SyncRouter {
     });
   }
 
-  /** Runs `work` holding a session-level advisory lock named `key` on one side's database. */
-  private async holding(side: Side, key: string, work: () => Promise<void>): Promise<void> {
+  /**
+   * withoutLoops for the routes of a batch (one pair): the locks of their tables, taken in order on
+   * one connection, then the loop rules per route; a route they refuse is answered at once.
+   */
+  public async withoutLoopsAll(batch: Queued<SyncRoute, Applied>[], work: (admitted: Queued<SyncRoute, Applied>[]) => Promise<void>): Promise<void> {
+    const [authorityVersion, copyVersion] = await Promise.all([this.version('authority'), this.version('copy')]);
+    const free = (r: SyncRoute) => r.twoWay && authorityVersion >= ORIGIN_NONE_SINCE && copyVersion >= ORIGIN_NONE_SINCE;
+    const [first, second] = [this.authority.name, this.copy.name].sort();
+    const tableKey = (r: SyncRoute) => JSON.stringify([first, second, r.location.namespace, r.location.container]);
+    const keys = [...new Set(batch.filter((q) => !free(q.item)).map((q) => tableKey(q.item)))].sort();
+    await this.holding(first === this.authority.name ? 'authority' : 'copy', keys, async () => {
+      const admitted: Queued<SyncRoute, Applied>[] = [];
+      for (const q of batch) {
+        const route = q.item;
+        const loc = route.location;
+        const reverse = free(route) || route.twoWay ? undefined : await reverseRoute(this.sides, loc);
+        const refused = free(route) ? [] : loopRefusals({
+          authority: route.authority, copy: route.copy, table: `${loc.namespace}.${loc.container}`,
+          authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute: reverse,
+        });
+        if (refused.length) q.reject(new DiagnosticError(refused[0]));
+        else admitted.push(q);
+      }
+      await work(admitted);
+    });
+  }
+
+  /** Runs `work` holding session-level advisory locks named `keys` (in this order) on one side's database. */
+  private async holding(side: Side, keys: string | string[], work: () => Promise<void>): Promise<void> {
     await this.on(side, 'lock the sync routes', () => this.sides.pg(side).withConnection(async (db) => {
       // Released when this connection ends, also if the provider dies. Its holder is another
       // apply doing the same work (a settle of a large table takes minutes), not a forgotten
@@ -270,7 +313,9 @@ export class PostgresSyncRouter implements SyncRouter {
       // other connections: a server's idle_session_timeout must not end it in the middle.
       await db.query(`SET lock_timeout = '${PAIR_LOCK_WAIT}'`);
       await db.query('SET idle_session_timeout = 0').catch(() => undefined); // before 14 there is none
-      await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [key]);
+      for (const key of typeof keys === 'string' ? [keys] : keys) {
+        await db.query("SELECT pg_advisory_lock(hashtext('authority sync route'), hashtext($1))", [key]);
+      }
       // The steps raise diagnostics naming their own side.
       await work();
     }));
