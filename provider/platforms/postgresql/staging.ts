@@ -88,12 +88,12 @@ export async function unstage(db: Client, staging: FieldLocation): Promise<void>
   const found = await readStaging((sql, params) => db.query(sql, params), staging, undefined, undefined);
   if (found.table !== 'ours') return;
   const others = await db.query(
-    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname <> $2
+    `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname <> $2 AND c.relkind <> 'i'
      UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname <> $3
      UNION ALL SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
       WHERE n.nspname = $1 AND t.typname NOT IN ($2, '_' || $2) LIMIT 1`,
     [staging.namespace, staging.container, mappingTriggerName(staging)]);
-  // The table's own index and types go with it; anything else keeps the schema.
+  // The table's own index and types go with it (an index of another table comes with that table); anything else keeps the schema.
   const keepSchema = found.schema !== 'ours' || (others.rowCount ?? 0) > 0;
   await inTransaction(db, removeStagingStatements(staging, !keepSchema));
 }
