@@ -98,7 +98,7 @@ test('CRM drives(id, name) -> ops drives_view(ext_id, display_name), missing row
   const before = { crm: await catalogs(crm), ops: await catalogs(ops) };
   const { stack, tf } = campaignsDomain(n, MissingRows.REPORT);
   const [route] = Object.values<any>(stack.json.resource.authority_sync_route);
-  expect(route).toMatchObject({ table: 'drives', columns: ['name'], copy_table: 'drives_view', copy_columns: ['display_name'], copy_key_column: 'ext_id', missing_rows: 'report' });
+  expect(route).toMatchObject({ table: 'drives', columns: ['name'], copy_table: 'drives_view', copy_columns: ['display_name'], copy_key_column: 'ext_id', record_key_column: 'id', missing_rows: 'report' });
 
   const plan = tf.plan();
   expect(plan.code).toBe(2);
@@ -175,4 +175,32 @@ test('hostile names on both sides, in a schema the copy does not have: values fl
   expect(await eventually(() => copyRows(n), (r) => r[2] === 'Renamed')).toMatchObject({ 2: 'Renamed' });
   tf.destroy();
   expect({ crm: await catalogs(crm), ops: await catalogs(ops) }).toEqual(before);
+});
+
+test('plan refuses a record key that is not the authority table\'s key, and a copy whose own table has the authority\'s name', async () => {
+  await crm.query("CREATE TABLE codes (id int PRIMARY KEY, code text UNIQUE, name text); INSERT INTO codes VALUES (1, 'A', 'x')");
+  await ops.query('CREATE TABLE codes_view (ext_code text, display_name text); CREATE TABLE codes (mine int)');
+  const stack = synthDomain((app: App) => {
+    const domain = new Domain(app, 'codes', { governedBy: 'Marketing operations' });
+    const crmPlatform = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const opsPlatform = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const concept = new Concept(domain, 'Code');
+    concept.addField('name', crmPlatform.at('codes.name'), opsPlatform.at('codes_view.display_name'));
+    concept.keyedBy({ keys: [crmPlatform.at('codes.code'), opsPlatform.at('codes_view.ext_code')] });
+    new AuthorityPolicy(domain, 'code-naming', {
+      concept, authority: crmPlatform, origin: crmPlatform, copies: [Copy.readOnly(opsPlatform)],
+      correction: CorrectionPath.at(crmPlatform, { how: 'edit the code', contact: '#ops' }),
+    });
+    return domain;
+  });
+  const tf = new Terraform(stack.dir);
+  tf.init();
+  const plan = tf.plan();
+  expect(plan.code).toBe(1);
+  expect(words(plan.output)).toContain('The record key "code" is not the key of public.codes on the authority ("id")');
+  expect(words(plan.output)).toContain('public.codes on');
+  expect(words(plan.output)).toContain('is a table of its own');
+  // Nothing was made, and the copy's own table is untouched.
+  expect((await ops.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
+  expect((await ops.query("SELECT obj_description('codes'::regclass, 'pg_class') AS c")).rows[0].c).toBeNull();
 });

@@ -3,7 +3,7 @@
  * names), built by small functions: names only ever appear quoted or as literals, names PostgreSQL
  * cannot hold are refused, and the resource's checks name the attribute to fix.
  */
-import { escapeIdentifier, escapeLiteral } from 'pg';
+import { escapeIdentifier } from 'pg';
 import { RouteMapping } from '../provider/platforms/adapter';
 import { UnsafeNameError } from '../provider/platforms/postgresql/guard-sql';
 import {
@@ -105,6 +105,8 @@ describe('the resource\'s mapping attributes', () => {
       'two_way: A mapped route cannot be half of a two-way split',
     ]);
     expect(summaries({ ...base, copy_table: 'v', copy_columns: ['k'], copy_key_column: 'k' })).toEqual(['copy_columns.0: Copy column "k" is named twice']);
+    expect(summaries({ ...base, record_key_column: 'id' })).toEqual(['record_key_column: record_key_column needs copy_table']);
+    expect(mappingOf({ ...base, copy_table: 'v', copy_columns: ['x'], copy_key_column: 'k', record_key_column: 'id' })?.recordKeyField).toBe('id');
   });
 
   test('plan counts the records a report-only copy lacks', () => {

@@ -27,7 +27,7 @@ test('a mapped route: published from the authority\'s table, delivered into the 
   expect(result.error).toBeUndefined();
   expect(routesOf(result.stacks)).toEqual([expect.objectContaining({
     authority: 'crm', copy: 'ops', schema: 'public', table: 'campaigns', columns: ['name', 'budget'],
-    copy_schema: 'public', copy_table: 'campaigns_view', copy_columns: ['display_name', 'budget_eur'], copy_key_column: 'ext_id', missing_rows: 'create',
+    copy_schema: 'public', copy_table: 'campaigns_view', copy_columns: ['display_name', 'budget_eur'], copy_key_column: 'ext_id', record_key_column: 'id', missing_rows: 'create',
   })]);
   // The copy's protection guards the copy's own names.
   const protections = Object.values<any>(Object.values<any>(result.stacks)[0].resource.authority_field_protection);

@@ -259,7 +259,7 @@ export class AuthorityPolicy extends Construct {
         maxLag: this.propagation.maxLag?.toString(),
         ...(r.mapping ? {
           copySchema: r.mapping.schema, copyTable: r.mapping.table, copyColumns: r.mapping.columns,
-          copyKeyColumn: r.mapping.keyColumn, missingRows: r.mapping.missingRows,
+          copyKeyColumn: r.mapping.keyColumn, recordKeyColumn: r.mapping.recordKeyColumn, missingRows: r.mapping.missingRows,
         } : {}),
         dependsOn: this.protections,
       }));

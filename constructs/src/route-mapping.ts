@@ -14,6 +14,8 @@ export interface RouteMapping {
   readonly columns: string[];
   /** The copy's column that holds the authority's key. */
   readonly keyColumn: string;
+  /** The authority's key column, as the model declares it (the provider checks it is the table's key). */
+  readonly recordKeyColumn: string;
   readonly missingRows: MissingRows;
 }
 
@@ -52,7 +54,7 @@ export function fieldRoute(from: FieldLocation, to: FieldLocation, recordKey: Re
         'delivers into a staging table of the authority\'s name there. Name the columns alike, or keep the copy in a table of its own name',
     };
   }
-  return { mapping: { schema: to.schemaName, table: to.container, column: to.field, keyColumn: toKey.field, missingRows: recordKey!.missingRows } };
+  return { mapping: { schema: to.schemaName, table: to.container, column: to.field, keyColumn: toKey.field, recordKeyColumn: fromKey.field, missingRows: recordKey!.missingRows } };
 }
 
 /** Why a field's route cannot join a route that already carries `mapping` (undefined: same names), or undefined when it can. */

@@ -132,6 +132,8 @@ export interface RouteMapping {
   /** The copy's column for each of sourceFields. */
   readonly fields: string[];
   readonly keyField: string;
+  /** The authority's column the copy's key column holds, as declared; it must be the authority table's one-column key. @default that key */
+  readonly recordKeyField?: string;
   readonly missingRows: 'report' | 'create';
 }
 

@@ -29,6 +29,11 @@ export const MAPPING_ATTRIBUTES: Record<string, AttributeSchema> = {
     type: 'string', optional: true,
     description: 'On a mapped route, the copy\'s column that holds the authority\'s record key (e.g. an external-id column). Changing it replaces the route.',
   },
+  record_key_column: {
+    type: 'string', optional: true,
+    description: 'On a mapped route, the authority\'s column whose value the copy holds in copy_key_column (the model\'s record key). Plan refuses ' +
+      'the route unless it is the authority table\'s one-column key (primary key or replica-identity index). Default: that key.',
+  },
   missing_rows: {
     type: 'string', optional: true, computed: true,
     description: 'On a mapped route, what happens to records the copy has no row for: "report" (default: plan counts them; nothing is written) ' +
@@ -37,7 +42,7 @@ export const MAPPING_ATTRIBUTES: Record<string, AttributeSchema> = {
 };
 
 /** Attributes whose change replaces a mapped route (the staging table is rebuilt and refilled). */
-export const MAPPING_REPLACES = ['copy_schema', 'copy_table', 'copy_columns', 'copy_key_column', 'missing_rows'];
+export const MAPPING_REPLACES = ['copy_schema', 'copy_table', 'copy_columns', 'copy_key_column', 'record_key_column', 'missing_rows'];
 
 /** Whether the configuration maps the route. */
 export const isMapped = (s: ObjectValue): boolean => s.copy_table !== null && s.copy_table !== undefined;
@@ -56,6 +61,7 @@ export function mappingOf(s: ObjectValue): RouteMapping | undefined {
     sourceFields: s.columns as string[],
     fields: s.copy_columns as string[],
     keyField: s.copy_key_column as string,
+    ...(typeof s.record_key_column === 'string' ? { recordKeyField: s.record_key_column } : {}),
     missingRows: isMissingRowsPolicy(s.missing_rows) ? s.missing_rows : 'report',
   };
 }
@@ -66,10 +72,11 @@ export function validateMapping(config: ObjectValue): Diagnostic[] {
   text('schema', config.copy_schema, ['copy_schema']);
   text('table', config.copy_table, ['copy_table']);
   text('column', config.copy_key_column, ['copy_key_column']);
+  text('column', config.record_key_column, ['record_key_column']);
   if (Array.isArray(config.copy_columns)) config.copy_columns.forEach((c, i) => text('column', c, ['copy_columns', i]));
   const given = (v: Value) => v !== null && v !== undefined;
   if (!given(config.copy_table)) {
-    for (const a of ['copy_schema', 'copy_columns', 'copy_key_column', 'missing_rows']) {
+    for (const a of ['copy_schema', 'copy_columns', 'copy_key_column', 'record_key_column', 'missing_rows']) {
       if (given(config[a])) diags.push({ severity: 'error', summary: `${a} needs copy_table`, detail: 'A route maps into a copy of other names only when copy_table names its table there.', attribute: [a] });
     }
     return diags;

@@ -31,6 +31,8 @@ export interface SyncRouteConfig {
   readonly copyColumns?: string[];
   /** The copy's column that holds the authority's record key, on a mapped route: the copy's rows are found by it. @default none (the same key columns) */
   readonly copyKeyColumn?: string;
+  /** The authority's column whose value the copy holds in copyKeyColumn, on a mapped route: it must be the authority table's one-column key. @default the authority table's key */
+  readonly recordKeyColumn?: string;
   /** What a mapped route does with records the copy has no row for: "report" or "create". @default "report" */
   readonly missingRows?: string;
   /** @default none */
@@ -85,6 +87,7 @@ export class SyncRoute extends TerraformResource {
       copy_table: c.copyTable,
       copy_columns: c.copyColumns,
       copy_key_column: c.copyKeyColumn,
+      record_key_column: c.recordKeyColumn,
       missing_rows: c.missingRows,
     };
   }

@@ -23,6 +23,16 @@ export async function checkMappedCopy(sides: RouteSides, route: SyncRoute, keyFi
       attribute: ['copy_key_column'],
     });
   }
+  if (keyFields?.length === 1 && m.recordKeyField !== undefined && m.recordKeyField !== keyFields[0]) {
+    diags.push({
+      severity: 'error',
+      summary: `The record key "${m.recordKeyField}" is not the key of ${route.location.namespace}.${route.location.container} on the authority ("${keyFields[0]}")`,
+      detail: 'Replication finds rows by the authority table\'s key, and the mapping finds the copy\'s row by the value it holds of that key. ' +
+        'Declare the table\'s key as the record key on the authority (keyedBy), or give the table that primary key. (After an ownership transfer, ' +
+        'the new authority\'s table must be keyed by the column the others hold.)',
+      attribute: ['record_key_column'],
+    });
+  }
   const target = await sides.on('copy', 'read the table', () => inspectTable(sides.copy, m.location));
   if (!target) {
     return [...diags, { ...(await missingTable(sides.copy, m.location, at, 'Fix copy_schema and copy_table, or create the table first.')), attribute: ['copy_table'] }];
