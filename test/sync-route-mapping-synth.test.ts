@@ -91,3 +91,20 @@ test('keyedBy checks its props at runtime', () => {
   expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.ops.at('b.id')], missingRows: 'always' }))).toContain('missingRows must be one of MissingRows\'s values; got the string "always". Use MissingRows.REPORT, MissingRows.CREATE.');
   expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.ops.at('b.id')] }), true)).toContain('keyedBy is declared twice');
 });
+
+test('a transfer of a mapped route keeps its address: the provider replaces it, the old direction removed first', () => {
+  const stack = (authority: 'crm' | 'ops') => synth((app, p) => {
+    const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
+    const campaign = new Concept(domain, 'Campaign');
+    campaign.addField('name', p.crm.at('campaigns.name'), p.ops.at('campaigns_view.display_name'));
+    campaign.keyedBy({ keys: [p.crm.at('campaigns.id'), p.ops.at('campaigns_view.crm_id')] });
+    const [owner, other] = authority === 'crm' ? [p.crm, p.ops] : [p.ops, p.crm];
+    new AuthorityPolicy(domain, 'campaign-naming', {
+      concept: campaign, authority: owner, origin: owner, copies: [Copy.readOnly(other)],
+      correction: CorrectionPath.at(owner, { how: 'edit the campaign', contact: '#marketing-ops' }),
+    });
+  }, {}, { connected: true }).stacks;
+  const names = (authority: 'crm' | 'ops') => Object.keys(Object.values<any>(stack(authority))[0].resource.authority_sync_route);
+  expect(names('crm')).toEqual(names('ops'));
+  expect(routesOf(stack('ops'))[0]).toMatchObject({ authority: 'ops', copy: 'crm', table: 'campaigns_view', copy_table: 'campaigns', copy_key_column: 'id', record_key_column: 'crm_id' });
+});

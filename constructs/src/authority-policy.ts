@@ -245,7 +245,11 @@ export class AuthorityPolicy extends Construct {
     const reverses = routeIndex(this.node.root);
     for (const r of this._plannedRoutes().values()) {
       const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
-      const id = ['sync', ...pair, ...(r.schema === 'public' ? [] : [r.schema]), r.table].join('-');
+      // A mapped route is named by both tables, in order: a transfer (the other side sends) keeps its
+      // address, and the provider replaces it, removing the old direction before the new one starts.
+      const tables = [[r.schema, r.table], ...(r.mapping ? [[r.mapping.schema, r.mapping.table]] : [])]
+        .map(([schema, table]) => [...(schema === 'public' ? [] : [schema]), table].join('-')).sort();
+      const id = ['sync', ...pair, ...tables].join('-');
       const splitByField = (reverses.get(routeAddress(r.copy, r.source, r.schema, r.table)) ?? []).some((p) => p !== this);
       this.routes.push(new SyncRoute(this, id, {
         authority: r.source.name,
