@@ -6,6 +6,8 @@
  * lacks are reported or created per the declared policy, the guard refuses people, plan after
  * apply is empty, hand edits are drift, and destroy leaves the catalogs as found.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
 import { App } from 'cdktf';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, MissingRows, PlatformKind } from '../constructs/src';
@@ -203,4 +205,62 @@ test('plan refuses a record key that is not the authority table\'s key, and a co
   // Nothing was made, and the copy's own table is untouched.
   expect((await ops.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
   expect((await ops.query("SELECT obj_description('codes'::regclass, 'pg_class') AS c")).rows[0].c).toBeNull();
+});
+
+test('an ownership transfer of a mapped route: the route is replaced, never running both ways, and values then flow from the new authority', async () => {
+  await crm.query("CREATE TABLE moves (id int PRIMARY KEY, name text); INSERT INTO moves VALUES (1, 'One'), (2, 'Two')");
+  // The copy keys its table by the CRM's id, so it can become the authority of the fact.
+  await ops.query(`CREATE TABLE moves_view (crm_id int PRIMARY KEY, display_name text); INSERT INTO moves_view VALUES (1, 'One'), (2, 'Two');
+                   GRANT SELECT, UPDATE ON moves_view TO ${OPERATOR_ROLE}`);
+  await crm.query(`GRANT SELECT, UPDATE ON moves TO ${OPERATOR_ROLE}`);
+  const before = { crm: await catalogs(crm), ops: await catalogs(ops) };
+  const ownedBy = (owner: 'crm' | 'ops') => synthDomain((app: App) => {
+    const domain = new Domain(app, 'moves', { governedBy: 'Marketing operations' });
+    const crmPlatform = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const opsPlatform = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const [authority, copy] = owner === 'crm' ? [crmPlatform, opsPlatform] : [opsPlatform, crmPlatform];
+    const move = new Concept(domain, 'Move');
+    move.addField('name', crmPlatform.at('moves.name'), opsPlatform.at('moves_view.display_name'));
+    move.keyedBy({ keys: [crmPlatform.at('moves.id'), opsPlatform.at('moves_view.crm_id')] });
+    new AuthorityPolicy(domain, 'move-naming', {
+      concept: move, authority, origin: authority, copies: [Copy.readOnly(copy)],
+      correction: CorrectionPath.at(authority, { how: 'edit the move' }),
+    });
+    return domain;
+  });
+  const first = ownedBy('crm');
+  const tf = new Terraform(first.dir);
+  tf.init();
+  tf.apply();
+  const receives = async (db: Client) => (await db.query(`SELECT 1 FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+    WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rowCount! > 0;
+  expect([await receives(crm), await receives(ops)]).toEqual([false, true]);
+
+  const second = ownedBy('ops');
+  second.json.terraform.backend = first.json.terraform.backend;
+  fs.writeFileSync(path.join(first.dir, 'cdk.tf.json'), JSON.stringify(second.json, null, 2));
+  expect(tf.plan().output).toContain('must be replaced');
+  const bothWays: string[] = [];
+  let running = true;
+  const probe = (async () => {
+    while (running) {
+      const [opsBefore, crmNow, opsAfter] = [await receives(ops), await receives(crm), await receives(ops)];
+      if (opsBefore && crmNow && opsAfter) bothWays.push(new Date().toISOString());
+    }
+  })();
+  const applied = await tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color');
+  running = false;
+  await probe;
+  expect(applied.code).toBe(0);
+  expect(bothWays).toEqual([]);
+  expect([await receives(crm), await receives(ops)]).toEqual([true, false]);
+  expect(tf.plan().code).toBe(0);
+
+  // People edit the operations tool now; the CRM refuses them and receives the value.
+  expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE moves_view SET display_name = 'Two (ops)' WHERE crm_id = 2")).toBeUndefined();
+  expect((await tryAs(crm, OPERATOR_ROLE, "UPDATE moves SET name = 'Mine' WHERE id = 1"))?.message).toContain('moves.name is a read-only copy here');
+  expect(await eventually(async () => (await crm.query('SELECT name FROM moves WHERE id = 2')).rows[0].name, (v) => v === 'Two (ops)')).toBe('Two (ops)');
+
+  tf.destroy();
+  expect({ crm: await catalogs(crm), ops: await catalogs(ops) }).toEqual(before);
 });
