@@ -1,12 +1,20 @@
 import type { AuthorityModel } from '../authority-model';
+import type { Platform } from '../platform';
 import { namesDiffer } from '../route-mapping';
 import { RuleFinding, RuleLevel } from '../rule';
 import { AuthorityRule } from '../rule-base';
 
+/** Whether a sync route would carry values from `source` to `copy` (both connected, of kinds a router joins). */
+function routed(source: Platform, copy: Platform): boolean {
+  const [from, to] = [source.syncEndpoint.connection, copy.syncEndpoint.connection];
+  return !!from && !!to && from.canSyncTo(to);
+}
+
 /**
  * A copy holds a governed field under another schema, table or column name than the platform it
  * is fed from, and the concept does not say how its records correspond there (keyedBy): no route
- * can find the copy's rows, so values would not flow.
+ * can find the copy's rows, so values would not flow. Only where a route would run (both platforms
+ * connected, of kinds the provider routes between); a model of platforms not connected is not held to it.
  */
 export class RecordKeyMissingRule extends AuthorityRule {
   constructor() {
@@ -30,7 +38,7 @@ export class RecordKeyMissingRule extends AuthorityRule {
         for (const field of policy.fields) {
           const source = copy.feedsFrom ?? policy.ownerOf(field);
           const [from, to] = [field.locationOn(source), field.locationOn(copy.platform)];
-          if (!from || !to || source === copy.platform || !namesDiffer(from, to)) continue;
+          if (!from || !to || source === copy.platform || !namesDiffer(from, to) || !routed(source, copy.platform)) continue;
           const lacking = [source, copy.platform].filter((p) => !key?.keyOn(p));
           if (lacking.length === 0) continue;
           findings.push({
