@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { App } from 'cdktf';
-import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, MissingRows, PlatformKind } from '../constructs/src';
+import { AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, MissingRows, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, synthDomain } from './support/stack';
 import { eventually } from './support/wait';
@@ -37,7 +37,7 @@ interface Names { schema: string; table: string; key: string; name: string; copy
 
 const PLAIN: Names = { schema: 'public', table: 'drives', key: 'id', name: 'name', copySchema: 'public', copyTable: 'drives_view', copyKey: 'ext_id', copyName: 'display_name' };
 
-function campaignsDomain(n: Names, missingRows: MissingRows, id = 'campaigns'): { stack: SynthesizedStack; tf: Terraform } {
+function campaignsDomain(n: Names, missingRows: MissingRows, id = 'campaigns', divergence?: Divergence): { stack: SynthesizedStack; tf: Terraform } {
   const stack = synthDomain((app: App) => {
     const domain = new Domain(app, id, { governedBy: 'Marketing operations' });
     const crmPlatform = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
@@ -46,7 +46,7 @@ function campaignsDomain(n: Names, missingRows: MissingRows, id = 'campaigns'): 
     campaign.addField('name', crmPlatform.at(`${n.schema}.${n.table}.${n.name}`), opsPlatform.at(`${n.copySchema}.${n.copyTable}.${n.copyName}`));
     campaign.keyedBy({ keys: [crmPlatform.at(`${n.schema}.${n.table}.${n.key}`), opsPlatform.at(`${n.copySchema}.${n.copyTable}.${n.copyKey}`)], missingRows });
     new AuthorityPolicy(domain, 'campaign-naming', {
-      concept: campaign, authority: crmPlatform, origin: crmPlatform, copies: [Copy.readOnly(opsPlatform)],
+      concept: campaign, authority: crmPlatform, origin: crmPlatform, copies: [Copy.readOnly(opsPlatform)], divergence,
       correction: CorrectionPath.at(crmPlatform, { how: 'open the campaign and edit its name', contact: '#marketing-ops' }),
     });
     return domain;
@@ -263,4 +263,26 @@ test('an ownership transfer of a mapped route: the route is replaced, never runn
 
   tf.destroy();
   expect({ crm: await catalogs(crm), ops: await catalogs(ops) }).toEqual(before);
+});
+
+test('the divergence rule holds through the mapping: manual_review leaves differing values at start, authority_unless_blank keeps the copy\'s value against a blank one', async () => {
+  const review = { ...PLAIN, table: 'reviews', copyTable: 'reviews_view' };
+  await createTables(review);
+  const reviewed = campaignsDomain(review, MissingRows.REPORT, 'reviews', Divergence.MANUAL_REVIEW);
+  expect(words(reviewed.tf.plan().output)).toContain('public.reviews: 1 row on ops differs from crm in name and stays as it is');
+  reviewed.tf.apply();
+  expect(await copyRows(review)).toEqual({ 1: 'Spring (old)', 2: 'Summer', 99: 'Ours only' });
+  await crm.query("UPDATE reviews SET name = 'Spring 2027' WHERE id = 1");
+  expect(await eventually(() => copyRows(review), (r) => r[1] === 'Spring 2027')).toMatchObject({ 1: 'Spring 2027' });
+  reviewed.tf.destroy();
+
+  const blank = { ...PLAIN, table: 'blanks', copyTable: 'blanks_view' };
+  await createTables(blank);
+  const kept = campaignsDomain(blank, MissingRows.REPORT, 'blanks', Divergence.AUTHORITY_UNLESS_BLANK);
+  kept.tf.apply();
+  expect(kept.tf.plan().code).toBe(0);
+  await crm.query("UPDATE blanks SET name = NULL WHERE id = 1");
+  await crm.query("UPDATE blanks SET name = 'Summer 2027' WHERE id = 2");
+  expect(await eventually(() => copyRows(blank), (r) => r[2] === 'Summer 2027')).toEqual({ 1: 'Spring', 2: 'Summer 2027', 99: 'Ours only' });
+  kept.tf.destroy();
 });
