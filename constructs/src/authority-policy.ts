@@ -14,7 +14,7 @@ import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
 import { checkPolicyProps } from './policy-props';
 import { Divergence, Propagation, PropagationKind } from './propagation';
-import { RouteMapping, fieldRoute, mappingClash } from './route-mapping';
+import { RouteMapping, fieldRoute, mappingClash, mappingProps, routeId } from './route-mapping';
 
 export interface AuthorityPolicyProps {
   /** The concept whose fields this policy governs. */
@@ -245,11 +245,7 @@ export class AuthorityPolicy extends Construct {
     const reverses = routeIndex(this.node.root);
     for (const r of this._plannedRoutes().values()) {
       const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
-      // A mapped route is named by both tables, in order: a transfer (the other side sends) keeps its
-      // address, and the provider replaces it, removing the old direction before the new one starts.
-      const tables = [[r.schema, r.table], ...(r.mapping ? [[r.mapping.schema, r.mapping.table]] : [])]
-        .map(([schema, table]) => [...(schema === 'public' ? [] : [schema]), table].join('-')).sort();
-      const id = ['sync', ...pair, ...tables].join('-');
+      const id = routeId(pair, r.schema, r.table, r.mapping);
       const splitByField = (reverses.get(routeAddress(r.copy, r.source, r.schema, r.table)) ?? []).some((p) => p !== this);
       this.routes.push(new SyncRoute(this, id, {
         authority: r.source.name,
@@ -261,10 +257,7 @@ export class AuthorityPolicy extends Construct {
         twoWay: twoWay || splitByField || undefined,
         divergence: this.divergence,
         maxLag: this.propagation.maxLag?.toString(),
-        ...(r.mapping ? {
-          copySchema: r.mapping.schema, copyTable: r.mapping.table, copyColumns: r.mapping.columns,
-          copyKeyColumn: r.mapping.keyColumn, recordKeyColumn: r.mapping.recordKeyColumn, missingRows: r.mapping.missingRows,
-        } : {}),
+        ...mappingProps(r.mapping),
         dependsOn: this.protections,
       }));
     }

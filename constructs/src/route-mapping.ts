@@ -3,6 +3,7 @@
  * by name), or mapped, when the schema, table or column differs and the concept declares how its
  * records correspond (keyedBy): the copy's row is found by the column holding the authority's key.
  */
+import { SyncRouteConfig } from './l1/sync-route';
 import { FieldLocation } from './platform';
 import { MissingRows, RecordKey } from './record-key';
 
@@ -65,4 +66,24 @@ export function mappingClash(mapping: RouteMapping | undefined, field: FieldRout
   if (mapping.schema !== m.schema || mapping.table !== m.table) return `other fields of the table go to ${mapping.schema}.${mapping.table} on the copy, this one to ${m.schema}.${m.table}`;
   if (mapping.columns.includes(m.column)) return `another field goes to the same column ${m.column} on the copy`;
   return undefined;
+}
+
+/**
+ * A route's construct id: "sync", the platforms, and its table. A mapped route is named by both
+ * tables, in order: a transfer (the other side sends) keeps its address, and the provider replaces
+ * it, removing the old direction before the new one starts.
+ */
+export function routeId(pair: string[], schema: string, table: string, mapping?: RouteMapping): string {
+  const tables = [[schema, table], ...(mapping ? [[mapping.schema, mapping.table]] : [])]
+    .map(([s, t]) => [...(s === 'public' ? [] : [s]), t].join('-')).sort();
+  return ['sync', ...pair, ...tables].join('-');
+}
+
+/** The L1 route's mapping attributes (none for a route under the same names). */
+export function mappingProps(mapping?: RouteMapping): Partial<SyncRouteConfig> {
+  if (!mapping) return {};
+  return {
+    copySchema: mapping.schema, copyTable: mapping.table, copyColumns: mapping.columns,
+    copyKeyColumn: mapping.keyColumn, recordKeyColumn: mapping.recordKeyColumn, missingRows: mapping.missingRows,
+  };
 }
