@@ -14,6 +14,7 @@ import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
 import { checkPolicyProps } from './policy-props';
 import { Divergence, Propagation, PropagationKind } from './propagation';
+import { RouteMapping, fieldRoute, mappingClash, mappingProps, routeId } from './route-mapping';
 
 export interface AuthorityPolicyProps {
   /** The concept whose fields this policy governs. */
@@ -244,7 +245,7 @@ export class AuthorityPolicy extends Construct {
     const reverses = routeIndex(this.node.root);
     for (const r of this._plannedRoutes().values()) {
       const pair = twoWay ? [r.source.name, 'to', r.copy.name] : [r.source.name, r.copy.name].sort();
-      const id = ['sync', ...pair, ...(r.schema === 'public' ? [] : [r.schema]), r.table].join('-');
+      const id = routeId(pair, r.schema, r.table, r.mapping);
       const splitByField = (reverses.get(routeAddress(r.copy, r.source, r.schema, r.table)) ?? []).some((p) => p !== this);
       this.routes.push(new SyncRoute(this, id, {
         authority: r.source.name,
@@ -256,6 +257,7 @@ export class AuthorityPolicy extends Construct {
         twoWay: twoWay || splitByField || undefined,
         divergence: this.divergence,
         maxLag: this.propagation.maxLag?.toString(),
+        ...mappingProps(r.mapping),
         dependsOn: this.protections,
       }));
     }
@@ -294,15 +296,19 @@ export class AuthorityPolicy extends Construct {
         const from = field.locationOn(source);
         const to = field.locationOn(receiver.platform);
         if (!from || !to) continue; // the rule pack reports missing locations
-        if (from.schemaName !== to.schemaName || from.container !== to.container || from.field !== to.field) {
-          Annotations.of(this).addWarning(
-            `${this.node.path}: ${field} is not synced from ${from} to ${to}: logical replication needs the same schema, table and column names on both platforms.`,
-          );
+        const shape = fieldRoute(from, to, this.concept.recordKey);
+        const key = routeAddress(sender, copy, from.schemaName, from.container);
+        const route = routes.get(key) ?? {
+          source: sender, copy, schema: from.schemaName, table: from.container, columns: [],
+          mapping: shape.mapping && { ...shape.mapping, columns: [] },
+        };
+        const problem = shape.problem ?? mappingClash(route.mapping, shape);
+        if (problem) {
+          Annotations.of(this).addWarning(`${this.node.path}: ${field} is not synced from ${from} to ${to}: ${problem}.`);
           continue;
         }
-        const key = routeAddress(sender, copy, to.schemaName, to.container);
-        const route = routes.get(key) ?? { source: sender, copy, schema: to.schemaName, table: to.container, columns: [] };
-        route.columns.push(to.field);
+        route.columns.push(from.field);
+        route.mapping?.columns.push(shape.mapping!.column);
         routes.set(key, route);
       }
     }
@@ -356,8 +362,11 @@ function checkStrength(path: string, required: unknown, copies: Copy[]): Protect
   return required as ProtectionStrength;
 }
 
-/** A route a policy makes: values of `columns` of one table flow from `source` to `copy`. */
-interface PlannedRoute { source: Platform; copy: Platform; schema: string; table: string; columns: string[] }
+/**
+ * A route a policy makes: values of `columns` of one table flow from `source` to `copy`, under the
+ * same names or, with `mapping`, into the copy's table and columns of other names.
+ */
+interface PlannedRoute { source: Platform; copy: Platform; schema: string; table: string; columns: string[]; mapping?: RouteMapping & { columns: string[] } }
 
 function routeAddress(source: Platform, copy: Platform, schema: string, table: string): string {
   return JSON.stringify([source.name, copy.name, schema, table]);

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CONCEPT, mark } from './markers';
 import { FieldLocation, Platform } from './platform';
 import { checkInstance, checkObject, checkString } from './prop-checks';
+import { RecordKey, RecordKeyProps } from './record-key';
 
 export interface ConceptProps {
   /** What the concept means to the business. @default none */
@@ -64,6 +65,7 @@ export class Concept extends Construct {
   public readonly conceptName: string;
   public readonly description?: string;
   private readonly byName = new Map<string, ConceptField>();
+  private declaredKey?: RecordKey;
 
   constructor(scope: Construct, id: string, props: ConceptProps = {}) {
     super(scope, id);
@@ -92,6 +94,24 @@ export class Concept extends Construct {
     const field = new ConceptField(this, name, locations);
     this.byName.set(name, field);
     return field;
+  }
+
+  /**
+   * Declares how the concept's records correspond across platforms that name them differently:
+   * the key on the authority and the column holding it on each copy, e.g.
+   * `campaign.keyedBy({ keys: [crm.at('campaigns.id'), ops.at('campaigns_view.crm_id')] })`.
+   * Routes between platforms whose schema, table or column names differ need it.
+   */
+  public keyedBy(props: RecordKeyProps): RecordKey {
+    const key = new RecordKey(`${this.node.path}: keyedBy`, props);
+    if (this.declaredKey) throw new Error(`${this.node.path}: keyedBy is declared twice; a concept's records correspond one way. Declare every platform's key in one call.`);
+    this.declaredKey = key;
+    return key;
+  }
+
+  /** How the concept's records correspond across platforms, if declared with `keyedBy`. */
+  public get recordKey(): RecordKey | undefined {
+    return this.declaredKey;
   }
 
   /** A declared field, by name. */

@@ -17,6 +17,17 @@ export class Contract {
   public static readonly DEFAULT_MAX_LAG_SECONDS = 900;
   /** The divergence rule when a policy does not say. */
   public static readonly DEFAULT_DIVERGENCE = 'authority_wins';
+  /** What a route whose copy keeps the records under other names does with rows the copy lacks, when the model does not say. */
+  public static readonly DEFAULT_MISSING_ROWS = 'report';
+
+  /**
+   * What a route may do with rows the copy lacks (`missing_rows` of authority_sync_route):
+   * "report" (count them for plan) or "create" (insert them, with the authority's key in the
+   * copy's key column).
+   */
+  public static missingRowsPolicies(): string[] {
+    return [...MISSING_ROWS];
+  }
 
   /**
    * The divergence rules, as synthesized (`divergence` of authority_sync_route): "authority_wins",
@@ -106,6 +117,17 @@ export function isStrength(value: unknown): value is Strength {
 /** Whether `found` is at least as strong as `required`. */
 export function meetsStrength(found: Strength, required: Strength): boolean {
   return STRENGTHS.indexOf(found) <= STRENGTHS.indexOf(required);
+}
+
+/** What a route does with rows the copy lacks, as synthesized. */
+export const MISSING_ROWS = ['report', 'create'] as const;
+
+/** One missing-rows policy, as synthesized. */
+export type MissingRowsPolicy = (typeof MISSING_ROWS)[number];
+
+/** Whether `value` is a missing-rows policy, as synthesized (a type guard, for the provider). */
+export function isMissingRowsPolicy(value: unknown): value is MissingRowsPolicy {
+  return typeof value === 'string' && (MISSING_ROWS as readonly string[]).includes(value);
 }
 
 /** The divergence rules, as synthesized, in the order messages list them. */

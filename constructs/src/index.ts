@@ -9,6 +9,7 @@ export * from './duration';
 export * from './platform';
 export * from './ownership';
 export * from './propagation';
+export * from './record-key';
 export * from './rule';
 export * from './rule-pack';
 export * from './l1/provider';

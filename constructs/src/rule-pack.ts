@@ -7,6 +7,7 @@ import { AuthorityModelError } from './model-error';
 import { IAuthorityRule, RuleLevel } from './rule';
 import { AuthorityLocationMissingRule } from './rules/authority-location-missing';
 import { CopyLocationMissingRule } from './rules/copy-location-missing';
+import { RecordKeyMissingRule } from './rules/record-key-missing';
 import { CopyOnAuthorityRule } from './rules/copy-on-authority';
 import { CorrectionPathMissingRule } from './rules/correction-path-missing';
 import { CorrectionPathNotAuthorityRule } from './rules/correction-path-not-authority';
@@ -162,6 +163,7 @@ export class Rules {
       new FedFromOverrideRule(),
       new AuthorityLocationMissingRule(),
       new UnlabeledHolderRule(),
+      new RecordKeyMissingRule(),
     ];
     return [...Rules.pack];
   }

@@ -120,6 +120,25 @@ export interface SyncRouteIdentity {
   readonly location: FieldLocation;
   /** What tells routes of one table and pair apart (the policy); "" or absent for a table's only route. */
   readonly key?: string;
+  /** Where the copy keeps the records under other names; absent when it keeps them under the authority's. */
+  readonly mapping?: RouteMapping;
+}
+
+/**
+ * A mapped route's delivery on the copy: the copy's table, its column for each of the route's
+ * fields (same order), the column holding the authority's record key, and what to do with
+ * records the copy has no row for.
+ */
+export interface RouteMapping {
+  readonly location: FieldLocation;
+  /** The route's fields on the authority (the route's `fields`, as declared), in order. */
+  readonly sourceFields: string[];
+  /** The copy's column for each of sourceFields. */
+  readonly fields: string[];
+  readonly keyField: string;
+  /** The authority's column the copy's key column holds, as declared; it must be the authority table's one-column key. @default that key */
+  readonly recordKeyField?: string;
+  readonly missingRows: 'report' | 'create';
 }
 
 /** A sync route as declared. */
@@ -223,6 +242,8 @@ export interface SyncRouter {
   health(route: SyncRouteIdentity, watch?: boolean): Promise<RouteHealth | undefined>;
   /** divergence manual_review: the route's review queue on the copy, when the kind keeps one. */
   reviewQueue?(route: SyncRoute): Promise<ReviewQueueState | undefined>;
+  /** Of a mapped route, how many of the authority's records the copy has no row for (undefined when unknown). */
+  unmatchedRows?(route: SyncRouteIdentity): Promise<number | undefined>;
 }
 
 /** Whether two lists hold the same names, in any order. */

@@ -22,6 +22,7 @@ import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-rout
 import { reviewApplied, reviewWarnings } from './review-messages';
 import { joinId, splitId } from './import-id';
 import { Contract } from '../../constructs/src/contract';
+import { MAPPING_ATTRIBUTES, MAPPING_REPLACES, isMapped, mappingOf, plannedMapping, unmatchedWarning, validateMapping } from './sync-route-mapping';
 
 
 export const SYNC_ROUTE_TYPE = Contract.SYNC_ROUTE_TYPE;
@@ -110,6 +111,7 @@ const schema: BlockSchema = {
         'shared like the publication: one slot and one apply worker per authority and copy, however many tables flow. The first route ' +
         'creates them, the last one removed drops them.',
     },
+    ...MAPPING_ATTRIBUTES,
   },
 };
 
@@ -149,7 +151,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
     schema,
 
     validate(config) {
-      return validateConfig(config);
+      return [...validateConfig(config), ...validateMapping(config)];
     },
 
     async plan({ prior, proposed }) {
@@ -157,6 +159,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       const planned: ObjectValue = {
         ...proposed, schema: proposed.schema ?? 'public', key: proposed.key ?? '', two_way: proposed.two_way ?? false, divergence: proposed.divergence ?? 'authority_wins', enabled: true,
         resolutions_waiting: 0,
+        ...plannedMapping(proposed),
       };
       const known = IDENTITY.every((k) => !isUnknown(planned[k])) && !isUnknown(planned.key);
       planned.id = known ? idOf(planned) : UNKNOWN;
@@ -188,6 +191,10 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           if ((starts || repairs) && !isUnknown(planned.divergence) && !diagnostics.some((d) => d.severity === 'error')) {
             const compared = await router.compareRoute(routeOf(planned));
             if (compared) diagnostics.push(...divergenceAtStart(planned, compared, repairs));
+          } else if (isMapped(planned) && planned.missing_rows === 'report' && router.unmatchedRows && !diagnostics.some((d) => d.severity === 'error')) {
+            // A running mapped route that only reports: how many records the copy still lacks.
+            const unmatched = await router.unmatchedRows(identityOf(planned));
+            if (unmatched !== undefined) diagnostics.push(...unmatchedWarning(planned, unmatched));
           }
           // manual_review: the conflicts waiting for a person, and resolutions this apply writes.
           if (prior && planned.divergence === 'manual_review' && router.reviewQueue && !diagnostics.some((d) => d.severity === 'error')) {
@@ -198,7 +205,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       }
       return {
         planned,
-        requiresReplace: prior ? [['schema'], ['table']] : [],
+        requiresReplace: prior ? [['schema'], ['table'], ...MAPPING_REPLACES.filter((a) => JSON.stringify(prior[a] ?? null) !== JSON.stringify(planned[a] ?? null)).map((a) => [a])] : [],
         diagnostics: [...diagnostics, ...(prior ? flowChanges(prior, planned, health) : [])],
       };
     },
@@ -292,6 +299,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           id: syncRouteId(authority, copy, ns, table, key),
           authority, copy, schema: ns, table, key,
           columns: null, key_columns: null, two_way: null, divergence: null, enabled: null, resolutions_waiting: null, publication: null, subscription: null,
+          copy_schema: null, copy_table: null, copy_columns: null, copy_key_column: null, missing_rows: null,
         },
       };
     },
@@ -326,7 +334,7 @@ function platformNamesOf(router: SyncRouter, s: ObjectValue): ObjectValue {
 }
 
 function identityOf(s: ObjectValue): SyncRouteIdentity {
-  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s), key: keyOf(s) };
+  return { authority: s.authority as string, copy: s.copy as string, location: locationOf(s), key: keyOf(s), mapping: mappingOf(s) };
 }
 
 function routeOf(s: ObjectValue): SyncRoute {

@@ -31,6 +31,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
   expect(table).toEqual({
     'no-authority': 'error',
     'two-authorities': 'error, unsuppressible',
+    'record-key-missing': 'warning',
     'reporting-authority': 'error',
     'two-writers': 'error, unsuppressible',
     'invalid-split': 'error, unsuppressible',

@@ -23,6 +23,18 @@ export interface SyncRouteConfig {
   readonly divergence?: string;
   /** How far the copy may lag behind the authority, e.g. "5m", "90s", "1h", "1d"; plan warns when the route is behind by more. @default no limit */
   readonly maxLag?: string;
+  /** The copy's schema, when the copy keeps the records under other names (a mapped route). @default the same as `schema` */
+  readonly copySchema?: string;
+  /** The copy's table, when the copy keeps the records under other names (a mapped route). @default the same as `table` */
+  readonly copyTable?: string;
+  /** The copy's column for each of `columns`, in the same order, on a mapped route. @default the same names */
+  readonly copyColumns?: string[];
+  /** The copy's column that holds the authority's record key, on a mapped route: the copy's rows are found by it. @default none (the same key columns) */
+  readonly copyKeyColumn?: string;
+  /** The authority's column whose value the copy holds in copyKeyColumn, on a mapped route: it must be the authority table's one-column key. @default the authority table's key */
+  readonly recordKeyColumn?: string;
+  /** What a mapped route does with records the copy has no row for: "report" or "create". @default "report" */
+  readonly missingRows?: string;
   /** @default none */
   readonly dependsOn?: ITerraformDependable[];
   /** @default none */
@@ -71,6 +83,12 @@ export class SyncRoute extends TerraformResource {
       two_way: c.twoWay,
       divergence: c.divergence,
       max_lag: c.maxLag,
+      copy_schema: c.copySchema,
+      copy_table: c.copyTable,
+      copy_columns: c.copyColumns,
+      copy_key_column: c.copyKeyColumn,
+      record_key_column: c.recordKeyColumn,
+      missing_rows: c.missingRows,
     };
   }
 }

@@ -81,6 +81,13 @@ export function pairQueues(copy: PostgresConnection, name: string, host: () => B
  * its own; a batch that fails before its routes settle runs them one by one.
  */
 async function applyBatch(host: BatchHost, name: string, batch: Queued<SyncRoute, Applied>[]): Promise<Queued<SyncRoute, Applied>[] | void> {
+  // A route across differing names stages and maps its table (mapped-route.ts): it runs alone.
+  const mapped = batch.filter((q) => q.item.mapping);
+  if (mapped.length) {
+    await oneByOne(mapped, (r) => host.applyOne(r));
+    batch = batch.filter((q) => !q.item.mapping);
+    if (batch.length === 0) return;
+  }
   if (batch.length === 1) return oneByOne(batch, (r) => host.applyOne(r));
   const { sides } = host;
   const subscribed = await sides.on('copy', 'read its subscriptions', () => subscribedTables(sides.run('copy'), name));
@@ -155,6 +162,12 @@ function specOf(route: SyncRoute, key: string[]): SettleSpec {
  * short on the pair, or a batch that fails, runs them one by one.
  */
 async function removeBatch(host: BatchHost, name: string, batch: Queued<SyncRouteIdentity, void>[]): Promise<void> {
+  const mapped = batch.filter((q) => q.item.mapping);
+  if (mapped.length) {
+    await oneByOne(mapped, (r) => host.removeOne(r));
+    batch = batch.filter((q) => !q.item.mapping);
+    if (batch.length === 0) return;
+  }
   if (batch.length === 1) return oneByOne(batch, (r) => host.removeOne(r));
   const { sides } = host;
   const keys = await Promise.all(batch.map((q) => inspectTable(sides.authority, q.item.location).then((t) => t?.key ?? [], () => [])));

@@ -117,7 +117,8 @@ export class PairSteps {
     const q = escapeIdentifier(name);
     const copyVersion = await this.sides.version('copy');
     const originNone = ignoresReplicatedChanges(copyVersion);
-    const settles = settlesAtStart(route.divergence);
+    // A mapped route's staging table is filled while the receiver waits, whatever the rule.
+    const settles = settlesAtStart(route.divergence) || !!route.mapping;
     return this.sides.on('copy', 'subscribe to the authority', () => this.sides.copy.withConnection(async (db) => {
       const found = await findSubscription(runOn(db), name, route.location, copyVersion);
       const connection = this.sides.authority.connectionString();

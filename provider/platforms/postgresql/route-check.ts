@@ -10,6 +10,7 @@ import { loopRefusals, syncPairName } from './route-names';
 import { entriesOf, readRegistry } from './route-registry';
 import { RouteSides, Side } from './route-sides';
 import { unsilenced } from './route-statements';
+import { checkMappedCopy } from './mapping-check';
 
 export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }> {
   const diags: Diagnostic[] = [];
@@ -80,8 +81,11 @@ export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{
 
   // The copy: the same table and columns by name, a key the published columns cover, and a user
   // that may subscribe.
-  const target = await sides.on('copy', 'read the table', () => inspectTable(sides.copy, loc));
-  if (!target) {
+  // A mapped route: the copy's own table and names, and a free place for the staging table.
+  const target = route.mapping ? undefined : await sides.on('copy', 'read the table', () => inspectTable(sides.copy, loc));
+  if (route.mapping) {
+    diags.push(...await checkMappedCopy(sides, route, keyFields));
+  } else if (!target) {
     diags.push(await missingTable(sides.copy, loc, at('copy'),
       'Replication maps by schema-qualified table name: the copy must hold the table under the authority\'s name.'));
   } else {

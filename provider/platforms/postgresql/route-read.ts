@@ -16,6 +16,7 @@ import { syncPairName } from './route-names';
 import { entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './route-registry';
 import { RouteSides } from './route-sides';
 import { readHold } from './review-steps';
+import { MappedRouteSteps } from './mapped-route';
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 
@@ -46,12 +47,16 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
     await connectsAsConfigured(sides, name);
   const keepsBlank = await sides.on('copy', 'read its triggers', () => hasBlankGuard(sides.run('copy'), r.authority, loc));
   // A guard of these columns found off: people could edit the copy meanwhile (settled by the repairing apply).
-  const guards = await sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), loc));
-  const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => fields.includes(c)));
+  // A mapped route's copy is its own table, under its own column names.
+  const guarded = r.mapping ? r.mapping.fields : fields;
+  const guards = await sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), r.mapping?.location ?? loc));
+  const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => guarded.includes(c)));
+  // ... and it receives through its staging table and mapping trigger, both as the route wants them.
+  const staged = !r.mapping || await new MappedRouteSteps(sides).intact(r, keyFields);
   const hold = mine ? await readHold(sides, r, mine.columns) : undefined;
   return {
     heldForReview: hold?.held, review: hold?.queue,
-    fields, keyFields, enabled: publishes && sent && received, keepsAgainstBlank: keepsBlank,
+    fields, keyFields, enabled: publishes && sent && received && staged, keepsAgainstBlank: keepsBlank,
     othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
     divergence: registry?.recorded && mine ? mine.divergence : undefined,
     reverseRoute: (await reverseRoute(sides, loc)) !== undefined,

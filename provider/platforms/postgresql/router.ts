@@ -59,6 +59,7 @@ import { PairSteps } from './pair-steps';
 import { holdForReview, readHold, releaseReview, writeResolutions } from './review-steps';
 import { Applied, BatchHost, pairQueues } from './batch-routes';
 import { Queued } from './pair-queue';
+import { MappedRouteSteps } from './mapped-route';
 
 export { loopRefusals, syncPairName };
 
@@ -73,6 +74,7 @@ const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 export class PostgresSyncRouter implements SyncRouter, BatchHost {
   public readonly sides: RouteSides;
   public readonly steps: PairSteps;
+  private readonly mapped: MappedRouteSteps;
 
   constructor(
     private readonly authority: PostgresConnection,
@@ -80,6 +82,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
   ) {
     this.sides = new RouteSides(authority, copy);
     this.steps = new PairSteps(this.sides);
+    this.mapped = new MappedRouteSteps(this.sides);
   }
 
   /** The pair's publication and subscription (and slot) share one name. */
@@ -113,7 +116,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
       throw new DiagnosticError(source ? noKey(`${loc.namespace}.${loc.container}`, `on ${this.authority.describe()}`, source.replicaIdentity)
         : await missingTable(this.authority, loc, `on ${this.authority.describe()}, the authority`, 'Fix the table name, or create the table first.'));
     }
-    const spec: SettleSpec = { location: loc, key: source.key, fields: route.fields, divergence: route.divergence, routeKey: keyOf(route) };
+    const spec: SettleSpec = { location: loc, key: source.key, fields: route.fields, divergence: route.divergence, routeKey: keyOf(route), mapping: route.mapping };
     const entry: RouteEntry = { schema: loc.namespace, table: loc.container, key: keyOf(route), columns: route.fields, divergence: route.divergence };
     let settled: Comparison | undefined;
     let queued = 0;
@@ -123,16 +126,19 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
       queued = await holdForReview(this.sides, route, source.key);
       const { joins, routes } = await this.steps.publish(name, route, entry, source.key);
       await this.steps.keepSlot(name);
+      // A mapped route receives into a staging table of the authority's name on the copy.
+      const staged = route.mapping ? await this.mapped.stage(loc, route.mapping, source.key) : undefined;
       await this.steps.keepAgainstBlank(route.authority, loc, unlessBlankColumns(routes));
       const subscribed = await this.steps.subscribe(name, route, spec);
       // A new subscription starts switched off when the route settles. A route joining a running
       // subscription (its table taken in, or its columns added to a table already there) is
       // compared first; the receiver pauses only when there is something to settle.
       // A route found altered (its copy's guard was off) settles like one that joins.
-      const joined = subscribed ?? (joins || route.resettle ? 'extended' : undefined);
-      if (!joined || !settlesAtStart(route.divergence)) return;
+      const joined = subscribed ?? (joins || route.resettle || staged ? 'extended' : undefined);
+      // A mapped route's staging table is filled as it starts, whatever the rule.
+      if (!joined || !(settlesAtStart(route.divergence) || route.mapping)) return;
       if (joined !== 'created') {
-        if ((await this.compare(spec)).differing === 0) return;
+        if (!route.mapping && (await this.compare(spec)).differing === 0) return;
         await this.pauseFor(name, route.authority, spec);
       }
       settled = await this.settleAndResume(name, route, spec);
@@ -176,6 +182,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
   public async finishSettle(name: string, authority: string): Promise<void> {
     const pending = await this.pendingSettle(name);
     if (!pending) return;
+    if (pending.mapping) await this.mapped.trust(name, { ...pending, mapping: pending.mapping });
     await this.on('copy', 'pause the route', () => this.copy.withConnection((db) => pause(db, name)));
     await this.settleAndResume(name, { authority, copy: this.copy.name, location: pending.location, key: pending.routeKey }, pending);
   }
@@ -203,6 +210,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
    * and nothing older overwrites something newer.
    */
   private settle(spec: SettleSpec): Promise<Comparison> {
+    if (spec.mapping) return this.mapped.compare({ ...spec, mapping: spec.mapping }, true);
     return this.on('copy', 'settle the copy\'s diverged values', () => this.authority.withConnection((authorityDb) =>
       this.copy.withConnection((copyDb) => settleRows(authorityDb, copyDb, spec))));
   }
@@ -210,10 +218,15 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
   public async compareRoute(route: SyncRoute): Promise<Comparison | undefined> {
     const source = await this.on('authority', 'read the table', () => inspectTable(this.authority, route.location));
     if (!source || source.key.length === 0) return undefined;
-    return this.compare({ location: route.location, key: source.key, fields: route.fields, divergence: route.divergence });
+    return this.compare({ location: route.location, key: source.key, fields: route.fields, divergence: route.divergence, mapping: route.mapping });
+  }
+
+  public unmatchedRows(r: SyncRouteIdentity): Promise<number | undefined> {
+    return this.mapped.unmatched(r);
   }
 
   public compare(spec: SettleSpec): Promise<Comparison> {
+    if (spec.mapping) return this.mapped.compare({ ...spec, mapping: spec.mapping }, false);
     // Read on both sides as the table's owner: what the owner defined for the table (a cast to json, a
     // domain's check) runs with the owner's rights, never the provider's.
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
@@ -241,6 +254,8 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
       await releaseReview(this.sides, r);
       if (routes.length > 0) return; // other routes of the table: the copy keeps receiving it
       await this.steps.forgetTable(name, loc, publication);
+      // The staging table goes after the copy stopped receiving into it.
+      if (r.mapping) await this.mapped.unstage(loc);
     });
   }
 

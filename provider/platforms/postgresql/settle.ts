@@ -6,7 +6,7 @@
  */
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { DiagnosticError } from '../../framework';
-import { Comparison, Divergence, FieldLocation } from '../adapter';
+import { Comparison, Divergence, FieldLocation, RouteMapping } from '../adapter';
 import { inTransaction } from './connection';
 import { Run } from './catalog';
 import { SETTLE_MARKER } from './guard-sql';
@@ -24,6 +24,8 @@ export interface SettleSpec {
   readonly divergence: Divergence;
   /** The settling route's key (absent in settles recorded before routes had keys). */
   readonly routeKey?: string;
+  /** A mapped route's delivery on the copy (checked against the installed mapping before a cut-short settle is finished). */
+  readonly mapping?: RouteMapping;
 }
 
 const SETTLING = ' Settling: ';
