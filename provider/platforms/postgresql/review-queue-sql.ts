@@ -35,7 +35,8 @@
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
 import { PINNED_SEARCH_PATH, dollarQuoted, ident, lit, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_SCHEMA } from './override-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA } from './override-sql';
+import { schemaTrustStatement } from './schema-trust';
 
 export const REVIEW_QUEUE = `${OVERRIDE_SCHEMA}.review_queue`;
 const HOLD_PREFIX = 'authority_hold_';
@@ -270,6 +271,7 @@ export const HOLD_ROW_BODY = HOLD_ROW.body;
 export function reviewQueueStatements(): string[] {
   return [
     "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))",
+    schemaTrustStatement(OVERRIDE_SCHEMA, OVERRIDE_RELATIONS),
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `CREATE TABLE IF NOT EXISTS ${REVIEW_QUEUE} (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
