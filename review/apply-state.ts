@@ -22,7 +22,7 @@ const STATE_PREFIX = 'authority_state_';
  * keeps it apart: "a-b" and "a_b" sharing one state would have each plan destroy the other's.
  */
 export function stateSchema(domain: string): string {
-  const safe = domain.replace(/[^a-z0-9_]/g, '_');
+  const safe = domain.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   if (safe === domain && STATE_PREFIX.length + safe.length <= 63) return STATE_PREFIX + safe;
   const hash = createHash('sha256').update(domain).digest('hex').slice(0, 12);
   return `${STATE_PREFIX}${safe.slice(0, 63 - STATE_PREFIX.length - hash.length - 1)}_${hash}`;

@@ -3,6 +3,7 @@ import { stateSchema } from '../review/apply-state';
 
 test('a plain domain keeps its readable schema', () => {
   expect(stateSchema('campaigns')).toBe('authority_state_campaigns');
+  expect(stateSchema('Campaigns')).toMatch(/^authority_state_campaigns_[0-9a-f]{12}$/);
 });
 
 test('domains that differ only in case, punctuation or past 63 bytes get different schemas, each a bare identifier', () => {
