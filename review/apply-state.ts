@@ -6,15 +6,26 @@
  * the standard libpq variables PGHOST, PGUSER, PGPASSWORD ...) when it runs: it is never
  * synthesized, so no credential lands in cdk.tf.json.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { LocalBackend, PgBackend, type PgBackendConfig, type TerraformStack } from 'cdktf';
 
 /** The environment variable that chooses the state backend: "local" (default) or "pg". */
 export const STATE_BACKEND_ENV = 'AUTHORITY_STATE_BACKEND';
 
-/** The pg backend's schema for a domain: one per domain, so each has its own state and lock. */
+const STATE_PREFIX = 'authority_state_';
+
+/**
+ * The pg backend's schema for a domain: one per domain, so each has its own state and lock.
+ * Terraform splices it into SQL unquoted, so it holds only [a-z0-9_]; when that loses something
+ * (upper case, other characters) or PostgreSQL would truncate it (63 bytes), a hash of the domain
+ * keeps it apart: "a-b" and "a_b" sharing one state would have each plan destroy the other's.
+ */
 export function stateSchema(domain: string): string {
-  return `authority_state_${domain.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  const safe = domain.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (safe === domain && STATE_PREFIX.length + safe.length <= 63) return STATE_PREFIX + safe;
+  const hash = createHash('sha256').update(domain).digest('hex').slice(0, 12);
+  return `${STATE_PREFIX}${safe.slice(0, 63 - STATE_PREFIX.length - hash.length - 1)}_${hash}`;
 }
 
 /** Gives `stack` its state backend as the environment chooses. */

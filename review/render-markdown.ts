@@ -85,10 +85,19 @@ function quietDomains(groups: readonly DomainGroup[]): string {
   return `No ownership changes in ${groups.map((g) => g.plan.domain).join(', ')}. Other resource changes there: ${other}.\n\n`;
 }
 
+/**
+ * A code fence longer than any run of backticks in `text`: a plan shows the policy's texts
+ * (correction paths, reasons), and one that closed the fence would render as the comment's own.
+ */
+export function fenceFor(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
 function details(domain: string, text: string, cut: boolean): string {
-  const fence = text.includes('```') ? '~~~~' : '```';
+  const fence = fenceFor(text);
   return [
-    `<details><summary>Plan of ${domain}${cut ? ' (cut)' : ''}</summary>`, '',
+    `<details><summary>Plan of ${cell(domain)}${cut ? ' (cut)' : ''}</summary>`, '',
     fence, text.replace(/\s+$/, ''), ...(cut ? ['... (cut to fit the comment)'] : []), fence, '', '</details>', '',
   ].join('\n');
 }

@@ -11,7 +11,7 @@ import { buildReport, PlanInput } from '../review/build-report';
 import { planDigestOf } from '../review/digest';
 import { diffFact } from '../review/fact-diff';
 import { KNOWN_OWNERSHIP_FORMAT, OWNERSHIP_OUTPUT, PlanFormatError, parsePlanJson } from '../review/plan-json';
-import { COMMENT_MARKER, renderMarkdown } from '../review/render-markdown';
+import { COMMENT_MARKER, fenceFor, renderMarkdown } from '../review/render-markdown';
 import { renderText } from '../review/render-text';
 import type { OwnershipReport } from '../review/report';
 import { validate } from './support/json-schema';
@@ -181,6 +181,14 @@ describe('the pull-request comment', () => {
     expect(md).toContain('| Sync | crm → ops | **ops → crm** |'); // the tables stay whole
     const small = renderMarkdown(report, { planTexts: huge, limit: 3000 });
     expect(small.length).toBeLessThanOrEqual(3000);
+  });
+
+  test('a plan text cannot close its code block, whatever fences it holds', () => {
+    const report = review('move');
+    const text = '  + correction_hint = "see ```` and ~~~~\n```\n~~~~\n<img src=x>"';
+    const md = renderMarkdown(report, { planTexts: new Map([['campaigns', text]]) });
+    expect(md).toContain(`\n\`\`\`\`\`\n${text}\n\`\`\`\`\`\n`);
+    expect(fenceFor('no fence')).toBe('```');
   });
 
   test('table cells cannot break the table', () => {

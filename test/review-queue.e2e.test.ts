@@ -93,6 +93,11 @@ test('manual_review: conflicting values are held and queued with both sides and 
     expect(await eventually(titles, (t) => t[3] === 'Winter 2027')).toEqual(['Spring (ops)', 'Summer 2027', 'Autumn (ops)', 'Winter 2027']);
     const [first, second] = await queue();
     expect(second).toMatchObject({ status: 'open', copy_value: '"Autumn (ops)"', authority_value: '"Autumn 2027"' });
+    // The guard switched off and on again reads back as tampered with (its seal, guard-seal.ts): plan
+    // shows it, apply seals it again and settles by manual_review, which leaves both conflicts queued.
+    expect(tf.plan().output).toMatch(/~ enforced\s+= false -> true/);
+    tf.apply();
+    expect((await queue()).map((q) => q.status)).toEqual(['open', 'open']);
 
     // 4. Plan reports the queue: its size, where, and how to resolve. The guard switched off and on
     //    by hand reads as drift (its seal); apply seals it again and leaves the queued values as they are.

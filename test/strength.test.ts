@@ -14,6 +14,9 @@ import {
 import { strengthRefusals } from '../provider/resources/field-protection';
 import { ageText, overrideWarnings } from '../provider/resources/override-messages';
 import { expiryInstant } from '../constructs/src/contract';
+import { KINDS } from '../provider/platforms';
+
+const registeredKinds = () => KINDS.map((k) => k.name);
 
 const pg = (name: string, kind: PlatformKind) =>
   new Platform({ name, kind, connection: PlatformConnection.postgresql({ host: `${name}.internal`, database: name, username: 'owner' }) });
@@ -43,6 +46,9 @@ test('the kinds\' strengths are in one place: PostgreSQL enforces both; Directus
   expect(Contract.strengths()).toEqual(['enforced', 'advisory', 'manual']);
   expect([Contract.protectionStrength('postgresql'), Contract.protectionStrength('postgresql', true)]).toEqual(['enforced', 'enforced']);
   expect([Contract.protectionStrength('directus'), Contract.protectionStrength('directus', true)]).toEqual(['enforced', 'manual']);
+  expect([Contract.protectionStrength('tryton'), Contract.protectionStrength('tryton', true)]).toEqual(['enforced', 'manual']);
+  // Every registered kind is listed: a kind left out would read as "manual" and be refused where a policy requires "enforced".
+  for (const kind of registeredKinds()) expect({ kind, strength: Contract.protectionStrength(kind) }).toEqual({ kind, strength: 'enforced' });
   expect(Contract.protectionStrength('hubspot')).toBe('manual');
 });
 

@@ -18,11 +18,14 @@ import { Diagnostic } from '../../framework';
 import { FieldLocation, FieldProtection } from '../adapter';
 import { Run, runOn } from './catalog';
 import { columnCommentText, commentOnColumnSql } from './comment-sql';
+import { schemaTrustStatement } from './schema-trust';
 
 /** Not "authority": a schema named like a role is first on that role's default search_path ("$user"), and would catch its unqualified CREATEs. */
 export const FACTS_SCHEMA = 'authority_catalog';
 export const FACTS_VIEW = `${FACTS_SCHEMA}.facts`;
 export const FACTS_REGISTRY = `${FACTS_SCHEMA}.fact_registry`;
+/** Refuses a facts schema, registry or view someone else created first (schema-trust.ts). */
+const FACTS_TRUST = schemaTrustStatement(FACTS_SCHEMA, ['fact_registry', 'facts']);
 
 /** What people may do with a column, by its role on this platform. */
 export const PEOPLE_MAY: Readonly<Record<'authority' | 'copy', string>> = {
@@ -63,6 +66,7 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
   // replacing the view every time would wait on its readers' locks.
   const [lock, ...setup] = factsViewSetupStatements();
   await run(lock);
+  await run(FACTS_TRUST);
   const objects = await run<{ view: string | null; registry: string | null }>(
     `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
   if (objects.rows[0].view === null || objects.rows[0].registry === null) {
@@ -116,6 +120,7 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
   const exists = await run<{ t: string | null }>(`SELECT to_regclass('${FACTS_REGISTRY}') AS t`);
   if (exists.rows[0].t === null) return;
   await run(`SELECT pg_advisory_xact_lock(hashtext('authority facts view'))`);
+  await run(FACTS_TRUST);
   const table = await run<{ t: string | null }>(`SELECT to_regclass(format('%I.%I', $1::text, $2::text)) AS t`, [loc.namespace, loc.container]);
   const rows = await run<RegistryRow>(
     `DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3 RETURNING column_name, previous_comment, role`,

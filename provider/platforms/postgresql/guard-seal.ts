@@ -14,7 +14,7 @@
  * counts as sealed until the next apply seals it.
  */
 import { FieldLocation } from '../adapter';
-import { guardTriggerName, lit, tableRef } from './guard-sql';
+import { dollarQuoted, guardTriggerName, lit, tableRef } from './guard-sql';
 
 const SEALED = 'Managed by authority: the copy\'s guard, sealed in transaction ';
 
@@ -22,11 +22,11 @@ const SEALED = 'Managed by authority: the copy\'s guard, sealed in transaction '
 export function sealGuardStatement(loc: FieldLocation, key: string): string {
   const table = tableRef(loc);
   const trigger = guardTriggerName(key);
-  return `DO $seal$ DECLARE x pg_catalog.text; BEGIN
+  return `DO ${dollarQuoted('seal', ` DECLARE x pg_catalog.text; BEGIN
     SELECT t.xmin::pg_catalog.text INTO STRICT x FROM pg_catalog.pg_trigger t
      WHERE t.tgrelid OPERATOR(pg_catalog.=) ${lit(table)}::pg_catalog.regclass AND t.tgname OPERATOR(pg_catalog.=) ${lit(trigger)};
     EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', ${lit(trigger)}, ${lit(table)}, ${lit(SEALED)} OPERATOR(pg_catalog.||) x);
-  END $seal$`;
+  END `)}`;
 }
 
 /** Whether a guard's trigger row is the one the provider sealed (true when it has no seal: nothing to go by). */

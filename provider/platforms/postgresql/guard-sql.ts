@@ -42,6 +42,17 @@ export function lit(text: string, what = 'text'): string {
   return escapeLiteral(text);
 }
 
+/**
+ * `body` between dollar quotes whose tag it does not contain. A literal spliced into a DO block is
+ * safe from its single quotes only: escapeLiteral leaves "$", so a name holding the block's tag
+ * (a table called `x$seal$;DROP TABLE t;--`) would end the block and run as statements of its own.
+ */
+export function dollarQuoted(base: string, body: string): string {
+  let tag = `$${base}$`;
+  for (let i = 1; body.includes(tag); i++) tag = `$${base}${i}$`;
+  return `${tag}${body}${tag}`;
+}
+
 /** schema.table, both quoted. */
 export function tableRef(loc: FieldLocation): string {
   return `${ident(loc.namespace, 'schema')}.${ident(loc.container, 'table')}`;

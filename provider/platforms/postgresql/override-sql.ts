@@ -36,10 +36,13 @@
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
 import { MAX_IDENTIFIER_BYTES, PINNED_SEARCH_PATH, ident, lit, tableRef } from './guard-sql';
+import { schemaTrustStatement } from './schema-trust';
 
 /** The schema on the copy that holds the override log and its functions. */
 export const OVERRIDE_SCHEMA = 'authority_records';
 export const OVERRIDE_LOG = `${OVERRIDE_SCHEMA}.overrides`;
+/** The tables the provider and its functions write in OVERRIDE_SCHEMA (the log, the review queue): only trusted owners. */
+export const OVERRIDE_RELATIONS = ['overrides', 'review_queue'];
 /** Set (transaction-local) to the table's oid while overridden values are reverted: ":all" when the override itself goes. */
 export const REVERT_MARKER = 'authority.override_revert';
 /** Trigger arguments before the column names: sync principal, authority, correction hint, fact, key, reason, expires. */
@@ -67,6 +70,7 @@ export function expiryTriggerName(key: string): string {
 export function overrideLogStatements(): string[] {
   return [
     "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))",
+    schemaTrustStatement(OVERRIDE_SCHEMA, OVERRIDE_RELATIONS),
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `CREATE TABLE IF NOT EXISTS ${OVERRIDE_LOG} (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

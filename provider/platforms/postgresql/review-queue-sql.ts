@@ -34,8 +34,9 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { PINNED_SEARCH_PATH, ident, lit, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_SCHEMA } from './override-sql';
+import { PINNED_SEARCH_PATH, dollarQuoted, ident, lit, tableRef } from './guard-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA } from './override-sql';
+import { schemaTrustStatement } from './schema-trust';
 
 export const REVIEW_QUEUE = `${OVERRIDE_SCHEMA}.review_queue`;
 const HOLD_PREFIX = 'authority_hold_';
@@ -270,6 +271,7 @@ export const HOLD_ROW_BODY = HOLD_ROW.body;
 export function reviewQueueStatements(): string[] {
   return [
     "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))",
+    schemaTrustStatement(OVERRIDE_SCHEMA, OVERRIDE_RELATIONS),
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `CREATE TABLE IF NOT EXISTS ${REVIEW_QUEUE} (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -317,10 +319,10 @@ export function installHoldStatements(authority: string, loc: FieldLocation, rou
 export function removeHoldStatements(authority: string, loc: FieldLocation, routeKey: string, columns: readonly string[], tableExists: boolean): string[] {
   return [
     ...(tableExists ? [`DROP TRIGGER IF EXISTS ${ident(holdTriggerName(authority, loc, routeKey), 'trigger name')} ON ${tableRef(loc)}`] : []),
-    `DO $close$ BEGIN IF pg_catalog.to_regclass(${lit(REVIEW_QUEUE)}) IS NOT NULL THEN
+    `DO ${dollarQuoted('close', ` BEGIN IF pg_catalog.to_regclass(${lit(REVIEW_QUEUE)}) IS NOT NULL THEN
        UPDATE ${REVIEW_QUEUE} SET status = 'closed', closed_at = pg_catalog.clock_timestamp(), closed_how = 'the route no longer holds it for review'
         WHERE schema_name = ${lit(loc.namespace)} AND table_name = ${lit(loc.container)} AND authority = ${lit(authority)}
           AND column_name = ANY (${lit(`{${columns.map((c) => `"${c.replace(/["\\]/g, '\\$&')}"`).join(',')}}`)}::text[]) AND status <> 'closed';
-     END IF; END $close$`,
+     END IF; END `)}`,
   ];
 }
