@@ -50,7 +50,7 @@ beforeAll(() => {
   new FieldProtection(stack, 'required-only', {
     platform: 'ops', table: 't', columns: ['c'], authority: 'crm', syncPrincipal: 'sync', correctionHint: 'h',
   });
-  new SyncRoute(stack, 'route-every-attribute', { authority: 'crm', copy: 'ops', schema: 's', table: 't', columns: ['c'], key: 'k', twoWay: false, divergence: 'manual_review', maxLag: '5m',
+  new SyncRoute(stack, 'route-every-attribute', { authority: 'crm', copy: 'ops', schema: 's', table: 't', columns: ['c'], key: 'k', twoWay: false, divergence: 'authority_unless_blank', maxLag: '5m',
     copySchema: 'cs', copyTable: 'ct', copyColumns: ['cc'], copyKeyColumn: 'ck', recordKeyColumn: 'rk', missingRows: 'create' });
   new SyncRoute(stack, 'route-required-only', { authority: 'crm', copy: 'ops', table: 't', columns: ['c'] });
   app.synth();
