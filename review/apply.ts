@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { planFileDigest, planDigestOf, shortDigest } from './digest';
 import { type ApprovalSource, staleMessage } from './approvals';
 import { InputError } from './gate-errors';
-import type { OwnershipReport, ReviewedPlan } from './report';
+import type { OwnershipChange, OwnershipReport, ReviewedPlan } from './report';
+import { PlanInput, buildReport } from './build-report';
 
 /** Why the reviewed plans cannot be applied; empty when they can. */
 export function planProblems(report: OwnershipReport, projectDir: string, approvals: readonly ApprovalSource[]): string[] {
@@ -40,6 +41,7 @@ export function planProblems(report: OwnershipReport, projectDir: string, approv
 
 /** The folder terraform runs in for `domain`: its cdktf stack folder. */
 export function stackFolder(stacksDir: string, plan: ReviewedPlan): string {
+  checkDomainName(plan.domain);
   const dir = path.join(stacksDir, plan.domain);
   if (!fs.existsSync(path.join(dir, 'cdk.tf.json'))) {
     throw new InputError(`domain ${plan.domain}: no stack folder at ${dir} (no cdk.tf.json). Apply from the project the plan was made in, or pass --stacks DIR.`);
@@ -67,14 +69,16 @@ export function withoutOutputs(output: string): string {
 }
 
 /** Runs terraform in `dir` and collects what it says. */
-export function runTerraform(dir: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<TerraformRun> {
+export function runTerraform(dir: string, args: readonly string[], env: NodeJS.ProcessEnv, withErrors = true): Promise<TerraformRun> {
   return new Promise((resolve) => {
     const child = spawn('terraform', args, { cwd: dir, env });
     let output = '';
+    let errors = '';
     child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (withErrors ? (output += d) : (errors += d)));
     child.on('error', (e) => resolve({ code: 127, output: `terraform could not start (${e.message}): install Terraform >= 1.5 on the PATH.` }));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    // Without errors in the output (JSON on stdout), a failure still says why.
+    child.on('close', (code) => resolve({ code: code ?? 1, output: code === 0 || withErrors ? output : `${errors}${output}` }));
   });
 }
 
@@ -109,4 +113,46 @@ function failed(plan: ReviewedPlan, step: string, run: TerraformRun, applied: re
   say(run.output.trim());
   say(`authority apply: ${plan.domain}: ${step} failed (exit ${run.code}). Applied: ${applied.join(', ') || 'none'}; not applied: ${[plan.domain, ...rest].join(', ')}.`);
   return false;
+}
+
+/**
+ * The ownership changes the saved plans make that the report leaves out, or lists with fewer
+ * approvers: a report edited after review (changes dropped, approvers swapped for teams that did
+ * approve) would otherwise pass the gate with genuine plans. Extra changes in the report only
+ * make the gate stricter.
+ */
+export function unreportedChanges(report: OwnershipReport, fromPlans: readonly OwnershipChange[]): string[] {
+  const problems: string[] = [];
+  for (const c of fromPlans) {
+    const listed = report.changes.find((r) => r.id === c.id);
+    const missing = c.approvers.filter((a) => !listed?.approvers.includes(a));
+    if (!listed) problems.push(`${c.domain}: ${c.fact}: the plans make this change, which the report does not list: "${c.summary}".`);
+    else if (missing.length) problems.push(`${c.domain}: ${c.fact}: the report leaves out ${missing.join(', ')} among the approvers of "${c.summary}".`);
+  }
+  return problems;
+}
+
+/** A domain name as a folder name: nothing that leaves the stacks folder. */
+export function checkDomainName(domain: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(domain) || domain.includes('..')) {
+    throw new InputError(`the report names domain ${JSON.stringify(domain)}, which is not a stack's name. Review again; nothing was applied.`);
+  }
+}
+
+/** The ownership changes the saved plans make, read again from the plan files with `terraform show -json`. */
+export async function changesOfPlans(report: OwnershipReport, projectDir: string, stacksDir: string, env: NodeJS.ProcessEnv): Promise<OwnershipChange[]> {
+  const inputs: PlanInput[] = [];
+  for (const plan of report.plans) {
+    checkDomainName(plan.domain);
+    const file = path.resolve(projectDir, plan.planFile);
+    const dir = stackFolder(stacksDir, plan);
+    if (!fs.existsSync(path.join(dir, '.terraform'))) {
+      const init = await runTerraform(dir, ['init', '-input=false', '-no-color'], env);
+      if (init.code !== 0) throw new InputError(`domain ${plan.domain}: terraform init failed:\n${init.output.trim()}`);
+    }
+    const shown = await runTerraform(dir, ['show', '-json', file], env, false);
+    if (shown.code !== 0) throw new InputError(`domain ${plan.domain}: terraform show of ${plan.planFile} failed:\n${shown.output.trim()}`);
+    inputs.push({ domain: plan.domain, planFile: plan.planFile, bytes: fs.readFileSync(file), json: shown.output });
+  }
+  return [...buildReport(inputs, report.today ?? new Date().toISOString().slice(0, 10)).changes];
 }

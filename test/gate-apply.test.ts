@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withoutOutputs } from '../review/apply';
+import { checkDomainName, unreportedChanges, withoutOutputs } from '../review/apply';
 import { authority, buildReport, change, reviewedProject, savePlan, writeJson, writeStack } from './gate-report-builder';
 import { Terraform } from './support/terraform';
 
@@ -88,4 +88,19 @@ test('the apply log keeps what terraform did and leaves out the ownership output
   const said = 'Apply complete! Resources: 2 added, 5 changed, 2 destroyed.\n\nOutputs:\n\nauthority_ownership = "{\\"formatVersion\\":1}"\n';
   expect(withoutOutputs(said)).toBe('Apply complete! Resources: 2 added, 5 changed, 2 destroyed.');
   expect(withoutOutputs('No changes.\n')).toBe('No changes.');
+});
+
+test('apply finds the ownership changes a report leaves out or lists with fewer approvers; extra ones only make the gate stricter', () => {
+  const real = [change('campaigns', 'campaign.name', ['Content team', 'Marketing operations'])];
+  const report = (changes: ReturnType<typeof change>[]) => ({ formatVersion: '1', planDigest: 'x', plans: [], changes });
+  expect(unreportedChanges(report(real), real)).toEqual([]);
+  expect(unreportedChanges(report([...real, change('billing', 'account.billing_state', ['Finance'])]), real)).toEqual([]);
+  expect(unreportedChanges(report([]), real)).toEqual(['campaigns: campaign.name: the plans make this change, which the report does not list: "authority of campaign.name moves".']);
+  expect(unreportedChanges(report([change('campaigns', 'campaign.name', ['Marketing operations'])]), real))
+    .toEqual(['campaigns: campaign.name: the report leaves out Content team among the approvers of "authority of campaign.name moves".']);
+});
+
+test('a report naming a domain outside the stacks folder is refused', () => {
+  expect(() => checkDomainName('../../etc')).toThrow(/not a stack's name/);
+  expect(() => checkDomainName('campaigns')).not.toThrow();
 });

@@ -164,6 +164,16 @@ test('the gate fails without the two teams\' approval and passes with it', () =>
   expect(both.code).toBe(0);
 });
 
+test('a report edited after review (its changes dropped) is refused at apply: the plans are read again', async () => {
+  const doctored = path.join(work, 'doctored.json');
+  fs.writeFileSync(doctored, JSON.stringify({ ...report, changes: [] }));
+  const refused = cli('apply', '--report', doctored, '--approvals', '');
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('the report does not say what these plans do to ownership');
+  expect(refused.stderr).toContain('campaigns: campaign.name: the plans make this change, which the report does not list');
+  expect(await guards()).toEqual({ cms: 'crm', ops: 'crm', bi: 'crm' });
+});
+
 test('a plan made again after approval is refused at apply, and nothing moves', async () => {
   fs.cpSync(path.join(home, 'plans'), reviewedPlans, { recursive: true }); // what the pipeline keeps as its artifact
   fs.writeFileSync(POLICY, edit(MOVED, ['maxLag: Duration.minutes(5)', 'maxLag: Duration.minutes(10)']));
