@@ -15,6 +15,8 @@ import { DirectusClient, DirectusError } from '../provider/platforms/directus/cl
 import { applyProtection, checkProtection, readProtection, removeProtection } from '../provider/platforms/directus/protection';
 import { DirectusProtection, protectionNote } from '../provider/platforms/directus/protection-model';
 import { findInstall } from '../tooling/directus-install';
+import { lockId, withCollectionLock } from '../provider/platforms/directus/lock';
+import { STORE } from '../provider/platforms/directus/protection-store';
 import { openAsEditor } from './support/data-studio';
 import { launchBrowser, saveScreenshot } from '../tooling/browser';
 
@@ -155,7 +157,7 @@ class FailingAfter extends DirectusClient {
   }
   public override post<T>(path: string, body: unknown): Promise<T> {
     // The collection lock (lock.ts) is not the protection's state: count only what it changes.
-    if ((body as { protection_key?: string }).protection_key !== '(lock)') this.spend();
+    if (!(body as { protection_key?: string }).protection_key?.startsWith('(lock)')) this.spend();
     return super.post<T>(path, body);
   }
   public override patch<T>(path: string, body: unknown): Promise<T> {
@@ -201,6 +203,26 @@ test('two protections of one collection applied and removed at once both hold, a
   expect((await readProtection(admin, 'campaigns', STATUS.key))?.enforced).toBe(true);
   await Promise.all([removeProtection(client(), 'campaigns', CAMPAIGN_NAME.key), removeProtection(client(), 'campaigns', STATUS.key)]);
   expect(await snapshot('campaigns')).toEqual(before);
+});
+
+test('a lock left by an apply that died is taken over, and only the taking that made a lock removes it', async () => {
+  const id = lockId('campaigns');
+  const rows = async () => (await admin.get<{ id: string; protection_key: string }[]>(`/items/${STORE}`, { 'filter[id][_eq]': id })).map((r) => r.protection_key);
+  await admin.post(`/items/${STORE}`, { id, protected_collection: 'campaigns', protection_key: '(lock) died', record: { lock: { holder: 'gone:1', at: Date.now() - 10 * 60_000 } } });
+  await applyProtection(admin, CAMPAIGN_NAME);
+  expect(await rows()).toEqual([]); // taken over, then released
+  // A holder whose lock was taken over as stale releases nothing of the newer taking.
+  const newer = '(lock) newer';
+  const seen: string[] = [];
+  await withCollectionLock(admin, 'campaigns', async () => {
+    seen.push(...await rows());
+    await admin.delete(`/items/${STORE}/${encodeURIComponent(id)}`); // its lock judged stale by another ...
+    await admin.post(`/items/${STORE}`, { id, protected_collection: 'campaigns', protection_key: newer, record: { lock: { holder: 'other:2', at: Date.now() } } }); // ... who took it
+  });
+  expect(seen).toEqual([expect.stringMatching(/^\(lock\) [0-9a-f]{24}$/)]);
+  expect(await rows()).toEqual([newer]);
+  await admin.delete(`/items/${STORE}/${encodeURIComponent(id)}`);
+  await removeProtection(admin, 'campaigns', CAMPAIGN_NAME.key);
 });
 
 test('a policy joining the editor policies reads as drift, apply covers it, and a policy leaving them gets its fields back', async () => {

@@ -62,8 +62,9 @@ export class DirectusClient {
     return this.request<T>('PATCH', path, body);
   }
 
-  public delete(path: string): Promise<void> {
-    return this.request<void>('DELETE', path);
+  /** DELETE; a body selects items by query (`{ query: { filter } }`) in one statement on the server. */
+  public delete(path: string, body?: unknown): Promise<void> {
+    return this.request<void>('DELETE', path, body);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -5,7 +5,7 @@
  * without the other's change. Directus has no locks of its own, so the lock is a row in the
  * protection store whose primary key Directus keeps unique: creating it is taking it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DirectusClient, DirectusError } from './client';
 import { STORE, ensureStore } from './protection-store';
@@ -22,7 +22,19 @@ export interface LockOptions {
 
 interface LockRow {
   readonly id: string;
+  /** "(lock) <token>": each taking of the lock has its own token, so only that taking's row is ever deleted. */
+  readonly protection_key: string;
   readonly record: { readonly lock?: { readonly holder: string; readonly at: number } };
+}
+
+/**
+ * Deletes the lock row only while it is the taking named by `key` (one DELETE ... WHERE on the
+ * server): a waiter that found the lock stale, or a holder whose lock was taken over as stale,
+ * never deletes a newer taking.
+ */
+function deleteTaking(client: DirectusClient, id: string, key: string): Promise<void> {
+  return client.delete(`/items/${STORE}`, { query: { filter: { _and: [{ id: { _eq: id } }, { protection_key: { _eq: key } }] } } })
+    .catch(() => undefined);
 }
 
 /** The lock row's id: never a record's (those are 64 hex digits). */
@@ -36,10 +48,11 @@ export async function withCollectionLock<T>(client: DirectusClient, collection: 
   const deadline = now() + (options.waitMs ?? 60_000);
   const id = lockId(collection);
   await ensureStore(client);
+  const key = `(lock) ${randomBytes(12).toString('hex')}`;
   for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
     const at = now();
     try {
-      await client.post(`/items/${STORE}`, { id, protected_collection: collection, protection_key: '(lock)', record: { lock: { holder: `${hostname()}:${process.pid}`, at } } });
+      await client.post(`/items/${STORE}`, { id, protected_collection: collection, protection_key: key, record: { lock: { holder: `${hostname()}:${process.pid}`, at } } });
       break;
     } catch (e) {
       if (!(e instanceof DirectusError) || e.status === 0) throw e;
@@ -47,7 +60,7 @@ export async function withCollectionLock<T>(client: DirectusClient, collection: 
       if (!held) continue; // released meanwhile: take it now
       const since = held.record.lock?.at ?? 0;
       if (at - since > STALE_LOCK_MS) {
-        await client.delete(`/items/${STORE}/${encodeURIComponent(id)}`).catch(() => undefined);
+        await deleteTaking(client, id, held.protection_key);
         continue;
       }
       if (at > deadline) {
@@ -60,6 +73,6 @@ export async function withCollectionLock<T>(client: DirectusClient, collection: 
   try {
     return await work();
   } finally {
-    await client.delete(`/items/${STORE}/${encodeURIComponent(id)}`).catch(() => undefined);
+    await deleteTaking(client, id, key);
   }
 }
