@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from './local-postgres';
-import { AppsInstall, alive, installApps } from '../tooling/directus-install';
+import { keptPort, runningPid, spawnDetached, stopDetached, waitUntilAnswering } from './detached-server';
+import { AppsInstall, installApps } from '../tooling/directus-install';
 import { DirectusClient } from '../provider/platforms/directus/client';
 import { EDITOR_EMAIL, setUpCollections } from './directus-setup';
 
@@ -62,7 +62,7 @@ export async function startDirectus(options: DirectusOptions): Promise<RunningDi
   const dir = path.resolve(options.dir);
   prepareFolder(dir);
   const files = secretFiles(dir);
-  const port = await portOf(dir);
+  const port = await keptPort(dir);
   const env = directusEnv(options, files, port);
   const url = `http://127.0.0.1:${port}`;
   let pid = runningPid(dir);
@@ -82,16 +82,8 @@ export async function startDirectus(options: DirectusOptions): Promise<RunningDi
 }
 
 /** Stops the Directus in `dir` if it runs (SIGTERM, then SIGKILL after a deadline). */
-export async function stopDirectus(dir: string, timeoutMs = 15000): Promise<boolean> {
-  const pid = runningPid(path.resolve(dir));
-  if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await sleep(50);
-  fs.rmSync(path.join(dir, 'pid'), { force: true });
-  return true;
+export function stopDirectus(dir: string, timeoutMs = 15000): Promise<boolean> {
+  return stopDetached(dir, timeoutMs);
 }
 
 /** Directus looks in its working folder for uploads, extensions and a package.json (npm extensions). */
@@ -99,13 +91,6 @@ function prepareFolder(dir: string): void {
   for (const d of ['uploads', 'extensions']) fs.mkdirSync(path.join(dir, d), { recursive: true });
   const manifest = path.join(dir, 'package.json');
   if (!fs.existsSync(manifest)) fs.writeFileSync(manifest, JSON.stringify({ name: 'authority-directus-platform', private: true }) + '\n');
-}
-
-/** A free port chosen at the first start and kept in the folder, so the URL stays the same. */
-async function portOf(dir: string): Promise<number> {
-  const file = path.join(dir, 'port');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, String(await freePort()));
-  return Number(fs.readFileSync(file, 'utf8'));
 }
 
 interface SecretFiles {
@@ -195,39 +180,13 @@ async function runCli(apps: AppsInstall, args: string[], dir: string, env: NodeJ
 }
 
 function spawnServer(apps: AppsInstall, dir: string, env: NodeJS.ProcessEnv): number {
-  const log = fs.openSync(path.join(dir, 'directus.log'), 'a');
-  const child = spawn(process.execPath, [apps.directusCli, 'start'], { cwd: dir, env, stdio: ['ignore', log, log], detached: true });
-  fs.closeSync(log);
-  child.unref();
-  fs.writeFileSync(path.join(dir, 'pid'), String(child.pid));
-  return child.pid!;
+  return spawnDetached(process.execPath, [apps.directusCli, 'start'], dir, env, path.join(dir, 'directus.log'));
 }
 
 /** Waits until /server/ping answers pong; fails early when the process dies, with its log. */
-async function waitForPing(url: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/server/ping`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok && (await res.text()).includes('pong')) return;
-    } catch {
-      // not listening yet
-    }
-    const tail = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '');
-    if (!alive(pid)) throw new Error(`Directus (pid ${pid}) exited before answering ${url}/server/ping; ${logFile}:\n${tail()}`);
-    if (Date.now() > deadline) throw new Error(`Directus did not answer ${url}/server/ping within ${timeoutMs / 1000} s; ${logFile}:\n${tail()}`);
-    await sleep(250);
-  }
-}
-
-function runningPid(dir: string): number | undefined {
-  const file = path.join(dir, 'pid');
-  if (!fs.existsSync(file)) return undefined;
-  const pid = Number(fs.readFileSync(file, 'utf8'));
-  return pid && alive(pid) ? pid : undefined;
-}
-
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function waitForPing(url: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
+  return waitUntilAnswering({ name: 'Directus', asked: `${url}/server/ping` }, pid, logFile, timeoutMs, async () => {
+    const res = await fetch(`${url}/server/ping`, { signal: AbortSignal.timeout(2000) });
+    return res.ok && (await res.text()).includes('pong');
+  });
 }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './local-postgres';
+import { keptPort, runningPid, spawnDetached, stopDetached, waitUntilAnswering } from './detached-server';
 import { TRYTOND, TRYTOND_ADMIN, ensureTryton } from '../tooling/tryton-install';
 
 /** The superuser connection of a local server, as LocalPostgres.clientConfig() gives it. */
@@ -59,7 +59,7 @@ export async function startTryton(options: TrytonOptions): Promise<RunningTryton
   fs.mkdirSync(path.join(dir, 'files'), { recursive: true });
   const passwordFile = path.join(dir, 'admin-password');
   if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
-  const port = await portOf(dir);
+  const port = await keptPort(dir);
   const config = writeConfig(dir, port);
   const env = trytonEnv(options.postgres, passwordFile);
   const url = `http://127.0.0.1:${port}`;
@@ -87,23 +87,8 @@ export async function startTryton(options: TrytonOptions): Promise<RunningTryton
 }
 
 /** Stops the trytond in `dir` if it runs (SIGTERM, then SIGKILL after a deadline). */
-export async function stopTryton(dir: string, timeoutMs = 15000): Promise<boolean> {
-  const pid = runningPid(path.resolve(dir));
-  if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await sleep(50);
-  fs.rmSync(path.join(dir, 'pid'), { force: true });
-  return true;
-}
-
-/** A free port chosen at the first start and kept in the folder, so the URL stays the same. */
-async function portOf(dir: string): Promise<number> {
-  const file = path.join(dir, 'port');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, String(await freePort()));
-  return Number(fs.readFileSync(file, 'utf8'));
+export function stopTryton(dir: string, timeoutMs = 15000): Promise<boolean> {
+  return stopDetached(dir, timeoutMs);
 }
 
 /** trytond's configuration: where it listens and keeps files. No secret: the database URI is in its environment. */
@@ -151,50 +136,13 @@ async function runAdmin(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 function spawnServer(dir: string, config: string, database: string, env: NodeJS.ProcessEnv, logFile: string): number {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(TRYTOND, ['-c', config, '-d', database], { cwd: dir, env, stdio: ['ignore', log, log], detached: true });
-  fs.closeSync(log);
-  child.unref();
-  fs.writeFileSync(path.join(dir, 'pid'), String(child.pid));
-  return child.pid!;
+  return spawnDetached(TRYTOND, ['-c', config, '-d', database], dir, env, logFile);
 }
 
 /** Waits until trytond answers common.server.version; fails early when the process dies, with its log. */
-async function waitForAnswer(url: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id: 0, method: 'common.server.version', params: [] }), signal: AbortSignal.timeout(2000),
-      });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    const tail = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '');
-    if (!alive(pid)) throw new Error(`trytond (pid ${pid}) exited before answering ${url}; ${logFile}:\n${tail()}`);
-    if (Date.now() > deadline) throw new Error(`trytond did not answer ${url} within ${timeoutMs / 1000} s; ${logFile}:\n${tail()}`);
-    await sleep(250);
-  }
-}
-
-function runningPid(dir: string): number | undefined {
-  const file = path.join(dir, 'pid');
-  if (!fs.existsSync(file)) return undefined;
-  const pid = Number(fs.readFileSync(file, 'utf8'));
-  return pid && alive(pid) ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function waitForAnswer(url: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
+  return waitUntilAnswering({ name: 'trytond', asked: url }, pid, logFile, timeoutMs, async () => (await fetch(`${url}/`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 0, method: 'common.server.version', params: [] }), signal: AbortSignal.timeout(2000),
+  })).ok);
 }
