@@ -100,21 +100,48 @@ export function overrideLogStatements(): string[] {
   ];
 }
 
-const TAG = '$authority_override$';
+/** A function of the records schema: its name, its CREATE statement (body quoted with `tag`) and its body (read-back compares it). */
+export interface RecordsFunction { readonly name: string; readonly sql: string; readonly body: string }
 
-function fn(name: string, params: string, returns: string, definer: boolean, body: string): { name: string; sql: string; body: string } {
-  if (body.includes(TAG)) throw new Error(`internal: the body of ${name} contains its dollar-quote tag`);
-  return {
-    name, body,
-    sql: `CREATE OR REPLACE FUNCTION ${OVERRIDE_SCHEMA}.${name}(${params}) RETURNS ${returns} LANGUAGE plpgsql ` +
-      `${definer ? 'SECURITY DEFINER' : 'SECURITY INVOKER'} SET search_path = ${PINNED_SEARCH_PATH} AS ${TAG}${body}${TAG}`,
+/** The maker of the records schema's functions whose bodies are quoted with `tag` (the override log's, the review queue's). */
+export function recordsFunctions(tag: string): (name: string, params: string, returns: string, definer: boolean, body: string) => RecordsFunction {
+  return (name, params, returns, definer, body) => {
+    if (body.includes(tag)) throw new Error(`internal: the body of ${name} contains its dollar-quote tag`);
+    return {
+      name, body,
+      sql: `CREATE OR REPLACE FUNCTION ${OVERRIDE_SCHEMA}.${name}(${params}) RETURNS ${returns} LANGUAGE plpgsql ` +
+        `${definer ? 'SECURITY DEFINER' : 'SECURITY INVOKER'} SET search_path = ${PINNED_SEARCH_PATH} AS ${tag}${body}${tag}`,
+    };
   };
 }
 
-const ONLY_IN_TRIGGER = `
+/** PL/pgSQL refusing a call from outside a trigger: `what` is written only by its triggers. */
+export function onlyInTrigger(what: string): string {
+  return `
   IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1 THEN
-    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: the override log is written only by its triggers';
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: ${what} is written only by its triggers';
   END IF;`;
+}
+
+/**
+ * PL/pgSQL (at `indent`): writes `o.authority_value` into column `o.column_name` of the row of
+ * `o.nspname.o.relname` that contains `o.record`, and adds the rows written to `counter` (an
+ * override reverted, a review resolved to the authority: one cell back to the authority's value).
+ */
+export function writeAuthorityValue(counter: string, indent: string): string {
+  const more = `${indent}${' '.repeat('EXECUTE pg_catalog.format('.length)}`;
+  return [
+    `${indent}EXECUTE pg_catalog.format('UPDATE %I.%I t SET %I = (pg_catalog.jsonb_populate_record(NULL::%I.%I, $1)).%I '`,
+    `${more}'WHERE pg_catalog.to_jsonb(t.*) OPERATOR(pg_catalog.@>) $2',`,
+    `${more}o.nspname, o.relname, o.column_name, o.nspname, o.relname, o.column_name)`,
+    `${indent}  USING pg_catalog.jsonb_build_object(o.column_name, o.authority_value), o.record;`,
+    `${indent}GET DIAGNOSTICS done = ROW_COUNT;`,
+    `${indent}${counter} := ${counter} OPERATOR(pg_catalog.+) done;`,
+  ].join('\n');
+}
+
+const fn = recordsFunctions('$authority_override$');
+const ONLY_IN_TRIGGER = onlyInTrigger('the override log');
 
 /** Records a person's override of one cell, ending the cell's earlier one (whose authority value it keeps). */
 const NOTE_OVERRIDE = fn('note_override',
@@ -175,12 +202,7 @@ BEGIN
             ORDER BY l.id LOOP
     PERFORM pg_catalog.set_config('${REVERT_MARKER}', rel::pg_catalog.text OPERATOR(pg_catalog.||) CASE WHEN everything THEN ':all' ELSE '' END, true);
     BEGIN
-      EXECUTE pg_catalog.format('UPDATE %I.%I t SET %I = (pg_catalog.jsonb_populate_record(NULL::%I.%I, $1)).%I '
-                                'WHERE pg_catalog.to_jsonb(t.*) OPERATOR(pg_catalog.@>) $2',
-                                o.nspname, o.relname, o.column_name, o.nspname, o.relname, o.column_name)
-        USING pg_catalog.jsonb_build_object(o.column_name, o.authority_value), o.record;
-      GET DIAGNOSTICS done = ROW_COUNT;
-      reverted := reverted OPERATOR(pg_catalog.+) done;
+${writeAuthorityValue('reverted', '      ')}
     EXCEPTION WHEN insufficient_privilege THEN
       NULL;
     END;

@@ -34,8 +34,8 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { PINNED_SEARCH_PATH, dollarQuoted, ident, lit, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA } from './override-sql';
+import { dollarQuoted, ident, lit, tableRef } from './guard-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, onlyInTrigger, recordsFunctions, writeAuthorityValue } from './override-sql';
 import { schemaTrustStatement } from './schema-trust';
 
 export const REVIEW_QUEUE = `${OVERRIDE_SCHEMA}.review_queue`;
@@ -46,21 +46,8 @@ export function holdTriggerName(authority: string, loc: FieldLocation, routeKey:
   return HOLD_PREFIX + createHash('sha256').update(JSON.stringify([authority, loc.namespace, loc.container, routeKey])).digest('hex').slice(0, 16);
 }
 
-const TAG = '$authority_review$';
-
-function fn(name: string, params: string, returns: string, definer: boolean, body: string): { name: string; sql: string; body: string } {
-  if (body.includes(TAG)) throw new Error(`internal: the body of ${name} contains its dollar-quote tag`);
-  return {
-    name, body,
-    sql: `CREATE OR REPLACE FUNCTION ${OVERRIDE_SCHEMA}.${name}(${params}) RETURNS ${returns} LANGUAGE plpgsql ` +
-      `${definer ? 'SECURITY DEFINER' : 'SECURITY INVOKER'} SET search_path = ${PINNED_SEARCH_PATH} AS ${TAG}${body}${TAG}`,
-  };
-}
-
-const ONLY_IN_TRIGGER = `
-  IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1 THEN
-    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: the review queue is written only by its triggers';
-  END IF;`;
+const fn = recordsFunctions('$authority_review$');
+const ONLY_IN_TRIGGER = onlyInTrigger('the review queue');
 
 const WHO = `CASE WHEN session_user OPERATOR(pg_catalog.=) acting THEN session_user::pg_catalog.text
                   ELSE session_user::pg_catalog.text OPERATOR(pg_catalog.||) ' (as ' OPERATOR(pg_catalog.||) acting OPERATOR(pg_catalog.||) ')' END`;
@@ -253,12 +240,7 @@ BEGIN
              JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
             WHERE q.table_oid OPERATOR(pg_catalog.=) rel AND q.authority OPERATOR(pg_catalog.=) auth AND q.status OPERATOR(pg_catalog.=) 'resolving'
             ORDER BY q.id LOOP
-    EXECUTE pg_catalog.format('UPDATE %I.%I t SET %I = (pg_catalog.jsonb_populate_record(NULL::%I.%I, $1)).%I '
-                              'WHERE pg_catalog.to_jsonb(t.*) OPERATOR(pg_catalog.@>) $2',
-                              o.nspname, o.relname, o.column_name, o.nspname, o.relname, o.column_name)
-      USING pg_catalog.jsonb_build_object(o.column_name, o.authority_value), o.record;
-    GET DIAGNOSTICS done = ROW_COUNT;
-    written := written OPERATOR(pg_catalog.+) done;
+${writeAuthorityValue('written', '    ')}
   END LOOP;
   RETURN written;
 END
