@@ -143,9 +143,8 @@ export function checkDomainName(domain: string): void {
 export async function changesOfPlans(report: OwnershipReport, projectDir: string, stacksDir: string, env: NodeJS.ProcessEnv): Promise<OwnershipChange[]> {
   const inputs: PlanInput[] = [];
   for (const plan of report.plans) {
-    checkDomainName(plan.domain);
     const file = path.resolve(projectDir, plan.planFile);
-    const dir = stackFolder(stacksDir, plan);
+    const dir = stackFolder(stacksDir, plan); // checks the domain's name first
     if (!fs.existsSync(path.join(dir, '.terraform'))) {
       const init = await runTerraform(dir, ['init', '-input=false', '-no-color'], env);
       if (init.code !== 0) throw new InputError(`domain ${plan.domain}: terraform init failed:\n${init.output.trim()}`);
