@@ -69,8 +69,9 @@ test('a staged column type is only ever a type\'s spelling', () => {
 });
 
 test('the settle writes as replication, marked for the copy\'s table, with the staging trigger holding', () => {
-  expect(mappedSettleSettings(16384)).toEqual([
-    'SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16384'", "SET LOCAL authority.mapping = 'hold'",
+  expect(mappedSettleSettings(16384, mapping())).toEqual([
+    'SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16384'",
+    `SET LOCAL authority.settle_columns = '${JSON.stringify([...mapping().fields, mapping().keyField])}'`, "SET LOCAL authority.mapping = 'hold'",
   ]);
 });
 

@@ -157,6 +157,8 @@ test('dropping a subscription clears its comment first: DROP SUBSCRIPTION leaves
   expect(dropSubscriptionStatements('s', true)[0]).toBe('COMMENT ON SUBSCRIPTION "s" IS NULL');
 });
 
-test('the settle writes as replication does and marks itself for the copy\'s guard', () => {
-  expect(settleSettings(16405)).toEqual(['SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16405'"]);
+test('the settle writes as replication does and marks itself for the copy\'s guard, with the columns it writes', () => {
+  expect(settleSettings(16405, ['title', 'it\'s'])).toEqual([
+    'SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16405'", 'SET LOCAL authority.settle_columns = \'["title","it\'\'s"]\'',
+  ]);
 });

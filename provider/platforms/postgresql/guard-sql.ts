@@ -91,6 +91,17 @@ export const GUARD_FIXED_ARGS = 5;
 
 /** The marker of the provider's own settle, accepted only with session_replication_role = replica. */
 export const SETTLE_MARKER = 'authority.settle';
+/**
+ * Beside SETTLE_MARKER: the columns the settle writes (a JSON array). A settle writes only its
+ * route's columns, so triggers that watch other columns of the row (the override log, the review
+ * queue) must not take those columns' unchanged values for values the sync brought.
+ */
+export const SETTLE_COLUMNS = 'authority.settle_columns';
+
+/** PL/pgSQL: whether the settle under way leaves column `col` alone (true when no column list was set). */
+export function settleSkips(col: string): string {
+  return `NOT COALESCE(NULLIF(pg_catalog.current_setting('${SETTLE_COLUMNS}', true), '')::pg_catalog.jsonb OPERATOR(pg_catalog.?) ${col}, true)`;
+}
 
 /**
  * The guard function's body. It fires ALWAYS (also in replica sessions) and lets a change of a

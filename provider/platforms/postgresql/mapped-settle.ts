@@ -10,7 +10,7 @@
 import { Client, escapeLiteral } from 'pg';
 import { Comparison, Divergence, FieldLocation, RouteMapping, settlesAtStart } from '../adapter';
 import { Run } from './catalog';
-import { SETTLE_MARKER, tableRef } from './guard-sql';
+import { SETTLE_COLUMNS, SETTLE_MARKER, tableRef } from './guard-sql';
 import { HOLD_SETTING, mappedCountQuery, mappedInsertStatement, mappedSettleStatement, mappedSql, seedStatement, unmatchedQuery } from './mapping-sql';
 import { batchQuery, compareSql } from './reconcile';
 import { marked } from './route-sides';
@@ -25,11 +25,16 @@ export interface MappedSpec {
   readonly mapping: RouteMapping;
 }
 
-/** The settings of the settle's transaction on the copy: replica role, the settle's marker of the copy's table, the staging trigger holding. */
-export function mappedSettleSettings(targetOid: number): string[] {
+/**
+ * The settings of the settle's transaction on the copy: replica role, the settle's marker of the
+ * copy's table and the columns it writes there (the mapped ones and the key column, for rows it
+ * creates), the staging trigger holding.
+ */
+export function mappedSettleSettings(targetOid: number, mapping: RouteMapping): string[] {
   return [
     'SET LOCAL session_replication_role = replica',
     `SET LOCAL ${SETTLE_MARKER} = ${escapeLiteral(String(targetOid))}`,
+    `SET LOCAL ${SETTLE_COLUMNS} = ${escapeLiteral(JSON.stringify([...mapping.fields, mapping.keyField]))}`,
     `SET LOCAL ${HOLD_SETTING} = 'hold'`,
   ];
 }
@@ -61,7 +66,7 @@ async function settleOnCopy(authorityDb: Client, copyDb: Client, spec: MappedSpe
   if (!target.rowCount) throw new Error(`table ${spec.mapping.location.namespace}.${spec.mapping.location.container} does not exist`);
   await copyDb.query('BEGIN');
   try {
-    for (const setting of mappedSettleSettings(target.rows[0].oid)) {
+    for (const setting of mappedSettleSettings(target.rows[0].oid, spec.mapping)) {
       await copyDb.query(setting).catch((e: Error) => {
         throw new Error(`${e.message}: settling a mapped route writes as replication does, which takes a superuser or SET on ` +
           'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...)');

@@ -35,7 +35,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { MAX_IDENTIFIER_BYTES, PINNED_SEARCH_PATH, ident, lit, tableRef } from './guard-sql';
+import { MAX_IDENTIFIER_BYTES, PINNED_SEARCH_PATH, SETTLE_MARKER, ident, lit, settleSkips, tableRef } from './guard-sql';
 import { schemaTrustStatement } from './schema-trust';
 
 /** The schema on the copy that holds the override log and its functions. */
@@ -236,6 +236,7 @@ DECLARE
   expires pg_catalog.timestamptz := NULLIF(TG_ARGV[6], '')::pg_catalog.timestamptz;
   expired pg_catalog.bool;
   by_sync pg_catalog.bool := false;
+  settling pg_catalog.bool := false;
   marker pg_catalog.text := COALESCE(pg_catalog.current_setting('${REVERT_MARKER}', true), '');
   fn_owner pg_catalog.oid;
   newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
@@ -259,10 +260,11 @@ BEGIN
   ELSE
     SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
      WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-    by_sync := (pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-                AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('authority.settle', true)
+    settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
+                AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
                 AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                               AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner)))
+                               AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));
+    by_sync := settling
       OR EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
                    JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
                    JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
@@ -277,6 +279,8 @@ BEGIN
        AND o.record OPERATOR(pg_catalog.=) rec AND o.column_name OPERATOR(pg_catalog.=) col AND o.ended_at IS NULL;
     IF by_sync THEN
       CONTINUE WHEN active.id IS NULL;
+      -- Another route's settle of the row: this column's value is the copy's, not one the sync brought.
+      CONTINUE WHEN settling AND ${settleSkips('col')};
       IF expired THEN
         PERFORM ${OVERRIDE_SCHEMA}.end_override(active.id, 'expired: the sync brought the authority''s value');
         CONTINUE;

@@ -34,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { dollarQuoted, ident, lit, tableRef } from './guard-sql';
+import { SETTLE_COLUMNS, SETTLE_MARKER, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
 import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, onlyInTrigger, recordsFunctions, writeAuthorityValue } from './override-sql';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -121,6 +121,7 @@ DECLARE
   incoming pg_catalog.jsonb;
   held pg_catalog.jsonb;
   by_sync pg_catalog.bool;
+  settling pg_catalog.bool;
   fn_owner pg_catalog.oid;
   m ${REVIEW_QUEUE}%ROWTYPE;
   overridden pg_catalog.bool;
@@ -136,10 +137,11 @@ BEGIN
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
    WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
   -- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.
-  by_sync := (pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('authority.settle', true)
+  settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
+              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
               AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner)))
+                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));
+  by_sync := settling
     OR EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
                  JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
                  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
@@ -160,6 +162,8 @@ BEGIN
       CONTINUE;
     END IF;
     CONTINUE WHEN m.id IS NULL;
+    -- A settle writes only its route's columns: another's unchanged value here is the copy's, not the authority's.
+    CONTINUE WHEN settling AND ${settleSkips('col')};
     -- A cell under a local override: the override keeps it, and its log records the authority's value.
     overridden := false;
     IF pg_catalog.to_regclass('${OVERRIDE_LOG}') IS NOT NULL THEN
@@ -240,6 +244,8 @@ BEGIN
              JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
             WHERE q.table_oid OPERATOR(pg_catalog.=) rel AND q.authority OPERATOR(pg_catalog.=) auth AND q.status OPERATOR(pg_catalog.=) 'resolving'
             ORDER BY q.id LOOP
+    -- One cell at a time: the other held cells of the row are not written by this UPDATE.
+    PERFORM pg_catalog.set_config('${SETTLE_COLUMNS}', pg_catalog.jsonb_build_array(o.column_name)::pg_catalog.text, true);
 ${writeAuthorityValue('written', '    ')}
   END LOOP;
   RETURN written;

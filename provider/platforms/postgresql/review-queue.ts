@@ -116,7 +116,7 @@ export async function applyResolutions(db: Client, r: HeldRoute): Promise<number
   const { oid, owner } = table.rows[0];
   await db.query('BEGIN');
   try {
-    for (const s of settleSettings(oid)) await db.query(s);
+    for (const s of settleSettings(oid, r.columns)) await db.query(s);
     await db.query(setLocalRole(owner));
     const done = await db.query<{ n: number }>(`SELECT ${OVERRIDE_SCHEMA}.hold_apply_resolutions($1, $2) AS n`, [oid, r.authority]);
     await db.query('COMMIT');

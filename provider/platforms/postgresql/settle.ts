@@ -9,7 +9,7 @@ import { DiagnosticError } from '../../framework';
 import { Comparison, Divergence, FieldLocation, RouteMapping } from '../adapter';
 import { inTransaction } from './connection';
 import { Run } from './catalog';
-import { SETTLE_MARKER } from './guard-sql';
+import { SETTLE_COLUMNS, SETTLE_MARKER } from './guard-sql';
 import { compareRows } from './reconcile';
 import { marked } from './route-sides';
 import {
@@ -40,8 +40,12 @@ export function subscriptionComment(authority: string, settling?: SettleSpec): s
  * the provider's settle of that table (SETTLE_MARKER), which the guard, firing always, lets through
  * only in a replica session logged in as the provider's user or a superuser.
  */
-export function settleSettings(tableOid: number): string[] {
-  return ['SET LOCAL session_replication_role = replica', `SET LOCAL ${SETTLE_MARKER} = ${escapeLiteral(String(tableOid))}`];
+export function settleSettings(tableOid: number, columns: readonly string[]): string[] {
+  return [
+    'SET LOCAL session_replication_role = replica',
+    `SET LOCAL ${SETTLE_MARKER} = ${escapeLiteral(String(tableOid))}`,
+    `SET LOCAL ${SETTLE_COLUMNS} = ${escapeLiteral(JSON.stringify(columns))}`,
+  ];
 }
 
 /** Clears the pending settle from the subscription's comment and switches the receiver on, in one step. */
@@ -124,7 +128,7 @@ async function settleAsOwner(authorityDb: Client, copyDb: Client, spec: SettleSp
   const table = await tableOf(copyDb, spec.location);
   await copyDb.query('BEGIN');
   try {
-    for (const setting of settleSettings(table.oid)) {
+    for (const setting of settleSettings(table.oid, spec.fields)) {
       await copyDb.query(setting).catch((e: Error) => {
         throw new Error(`${e.message}: settling diverged values writes as replication does, which takes a superuser or SET on ` +
           'session_replication_role (GRANT SET ON PARAMETER session_replication_role TO ...), or declare divergence manual_review');
