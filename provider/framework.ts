@@ -79,6 +79,9 @@ export class DiagnosticError extends Error {
   }
 }
 
+/** A refusal before anything changed on the platform: a resource being created is then not created (no state). */
+export class RefusedError extends DiagnosticError {}
+
 export interface PlanRequest {
   /** Current state, or null when the resource is being created. */
   readonly prior: ObjectValue | null;

@@ -12,6 +12,7 @@ import { SideError, failure } from '../provider/platforms/postgresql/route-sides
 import { dropSubscriptionStatements, publicationStatements } from '../provider/platforms/postgresql/pair-steps';
 import { settleSettings } from '../provider/platforms/postgresql/settle';
 import { loopRefusals } from '../provider/platforms/postgresql/route-names';
+import { pairWords, routeClash } from '../provider/platforms/postgresql/route-registry';
 import { UnreachablePlatformError } from '../provider/platforms/postgresql/connection';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
@@ -161,4 +162,31 @@ test('the settle writes as replication does and marks itself for the copy\'s gua
   expect(settleSettings(16405, ['title', 'it\'s'])).toEqual([
     'SET LOCAL session_replication_role = replica', "SET LOCAL authority.settle = '16405'", 'SET LOCAL authority.settle_columns = \'["title","it\'\'s"]\'',
   ]);
+});
+
+describe('a route that would break another of its pair on one table', () => {
+  const loc = { namespace: 'public', container: 'deals' };
+  const entries = [
+    { schema: 'public', table: 'deals', key: '', columns: ['title'], divergence: 'authority_wins' as const },
+    { schema: 'public', table: 'deals', key: 'notes', columns: ['note', 'b'], divergence: 'manual_review' as const },
+    { schema: 'public', table: 'other', key: '', columns: ['phone'], divergence: 'authority_wins' as const },
+  ];
+  const pair = pairWords({ authority: 'crm', copy: 'ops' });
+
+  test('created under a key whose entry carries other columns: refused, naming the key attribute; the same columns are adopted (an apply cut short)', () => {
+    expect(routeClash(entries, { location: loc, fields: ['phone'], creates: true }, pair)).toMatchObject({
+      summary: 'One of the routes from crm to ops on public.deals already has no key, for columns title', attribute: ['key'],
+    });
+    expect(routeClash(entries, { location: loc, fields: ['title'], creates: true }, pair)).toBeUndefined();
+    // An update of the route itself changes its own columns.
+    expect(routeClash(entries, { location: loc, fields: ['phone'] }, pair)).toBeUndefined();
+  });
+
+  test('a column another key\'s route carries: refused, unless that key is the one this route moves from', () => {
+    expect(routeClash(entries, { location: loc, key: 'x', fields: ['b', 'phone'], creates: true }, pair)).toMatchObject({
+      summary: 'b of public.deals already flows by another of the routes from crm to ops (key "notes")', attribute: ['columns'],
+    });
+    expect(routeClash(entries, { location: loc, key: 'x', fields: ['b'], replacesKey: 'notes' }, pair)).toBeUndefined();
+    expect(routeClash(entries, { location: { namespace: 'public', container: 'elsewhere' }, fields: ['title'], creates: true }, pair)).toBeUndefined();
+  });
 });

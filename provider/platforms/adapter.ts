@@ -158,6 +158,8 @@ export interface SyncRoute extends SyncRouteIdentity {
    * was found altered (e.g. the copy's protection was off, so people may have edited the copy).
    */
   readonly resettle?: boolean;
+  /** Terraform creates the route now: an entry already under its key was made by another declaration (or an apply cut short). */
+  readonly creates?: boolean;
 }
 
 /** A sync route as read back from both platforms. */

@@ -13,7 +13,7 @@ import {
   DIVERGENCE_RULES, Divergence, FieldLocation, RouteHealth, SyncRoute, SyncRouteIdentity, SyncRouter,
 } from '../platforms/adapter';
 import {
-  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
+  BlockSchema, Diagnostic, DiagnosticError, ObjectValue, RefusedError, ResourceDefinition, UNKNOWN, Value, hasUnknown, isUnknown,
 } from '../framework';
 import { ROUTER_PAIRS, routerPair } from '../platforms';
 import { Platforms } from '../platforms/configured';
@@ -180,7 +180,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         if (!hasUnknown(planned.columns) && !isUnknown(planned.two_way)) {
           // A route reversed in place (an ownership transfer) still runs the other way: not its own reverse.
           const reversesInPlace = !!prior && prior.authority === planned.copy && prior.copy === planned.authority;
-          const check = await router.checkRoute({ ...routeOf(planned), reversesInPlace });
+          const check = await router.checkRoute({ ...routeOf(planned), reversesInPlace, creates: !prior });
           diagnostics = check.diagnostics;
           if (check.keyFields) planned.key_columns = check.keyFields;
           // A route that starts (created, or moved to other platforms) says what it does with the
@@ -231,7 +231,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
         // publishing): plan promised to settle it. One found altered settles what people edited meanwhile.
         const starts = !prior || prior.authority !== planned.authority || prior.copy !== planned.copy;
         const resettle = starts || prior.enabled === false;
-        const { key, settled, queued, resolved } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey, resettle });
+        const { key, settled, queued, resolved } = await routerFor(planned).applyRoute({ ...routeOf(planned), replacesKey, resettle, creates: !prior });
         const review = reviewApplied(`${String(planned.copy)} ${tableOf(planned)}`, String(planned.authority), queued ?? 0, resolved ?? 0, 'authority_records.review_queue');
         return {
           state: { ...planned, key_columns: isUnknown(planned.key_columns) ? key : planned.key_columns, enabled: true },
@@ -244,6 +244,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           } as Diagnostic] : [])],
         };
       } catch (e) {
+        // Refused before anything changed: a route being created is not (in state it would claim another's place).
+        if (!prior && e instanceof RefusedError) return { state: null, diagnostics: [e.diagnostic] };
         // Some parts may exist now: keep the route in state (read tells what exists), so the next
         // apply finishes it or a destroy removes it.
         const key = isUnknown(planned.key_columns) ? (Array.isArray(prior?.key_columns) ? prior!.key_columns : []) : planned.key_columns;

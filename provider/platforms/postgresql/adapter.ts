@@ -117,10 +117,8 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     ];
   }
 
-  public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    const name = guardTriggerName(key);
-    const found = (await readGuards((sql, params) => this.query(sql, params), location)).find((g) => g.trigger === name);
-    return found ? readBackOf(location, key, found) : readOverrideProtection((sql, params) => this.query(sql, params), location, key);
+  public readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
+    return protectionUnder((sql, params) => this.query(sql, params), location, key);
   }
 
   /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
@@ -142,8 +140,9 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       await db.query('BEGIN');
       try {
         await db.query(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
-        const refusal = await installRefusal((sql, params) => db.query(sql, params), p, this.where(),
-          admit && ((g) => admit(g ? readBackOf(p.location, p.key, g) : null)));
+        const run: Run = (sql, params) => db.query(sql, params);
+        // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
+        const refusal = (admit && admit(await protectionUnder(run, p.location, p.key))) ?? await installRefusal(run, p, this.where());
         if (refusal) throw new DiagnosticError(refusal);
         if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
         for (const sql of statements) await db.query(sql);
@@ -184,6 +183,13 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     return [...(override ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, exists)];
   }
 
+}
+
+/** The protection under `key` on the table: its guard, or its local override. */
+async function protectionUnder(query: Run, location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
+  const name = guardTriggerName(key);
+  const found = (await readGuards(query, location)).find((g) => g.trigger === name);
+  return found ? readBackOf(location, key, found) : readOverrideProtection(query, location, key);
 }
 
 /** A guard as read back, in the platform-neutral shape. */

@@ -12,7 +12,8 @@ import { inspectTable } from './catalog';
 import { Published, ToPublish, ToUnpublish, hasTable, keepAllAgainstBlank, publishAll, subscribedTables, unpublishAll } from './batch-steps';
 import { PairQueue, Queued, onePerTable } from './pair-queue';
 import { PairSteps } from './pair-steps';
-import { RouteEntry } from './route-registry';
+import { RouteEntry, pairWords, readRegistry, routeClash } from './route-registry';
+import { RefusedError } from '../../framework';
 import { holdForReview, releaseReview, writeResolutions } from './review-steps';
 import { RouteSides } from './route-sides';
 import { SettleSpec, resume } from './settle';
@@ -103,8 +104,18 @@ async function applyBatch(host: BatchHost, name: string, batch: Queued<SyncRoute
   const answered = new Set<Queued<SyncRoute, Applied>>();
   let admittedByLoops: Queued<SyncRoute, Applied>[] | undefined;
   try {
-    await host.withoutLoopsAll(ready, (admitted) => host.exclusively(name, async () => {
-      admittedByLoops = admitted;
+    await host.withoutLoopsAll(ready, (loopFree) => host.exclusively(name, async () => {
+      admittedByLoops = loopFree;
+      // Plan's check that no route breaks another of the pair's, again under the pair's lock (one per table in a batch).
+      const registry = await sides.on('authority', 'read its routes', () => readRegistry(sides.run('authority'), name));
+      const admitted = loopFree.filter((q) => {
+        const clash = registry && routeClash(registry.entries, q.item, pairWords(q.item));
+        if (clash) {
+          answered.add(q);
+          q.reject(new RefusedError(clash));
+        }
+        return !clash;
+      });
       const authority = admitted[0]?.item.authority;
       if (!authority) return;
       await host.finishSettle(name, authority);

@@ -10,6 +10,8 @@ import { FieldLocation, FieldProtection } from '../adapter';
 import { Run } from './catalog';
 import { GuardReadBack, readGuards } from './guard-read';
 import { guardTriggerName } from './guard-sql';
+import { readOverrideOwners } from './override-read';
+import { overrideTriggerName } from './override-sql';
 
 export interface CheckedTable {
   readonly oid: number;
@@ -30,29 +32,32 @@ export async function guardPlanChecks(query: Run, p: FieldProtection, table: Che
     if (m && !m.owns) diags.push(cannotInstall(p.location, table.where, m.user, m.owner));
     else if (m && !m.creates) diags.push(cannotCreateFunction(p.location, table.where, m.user));
   }
-  return [...diags, ...ownedTwiceBy(p, table.where, await readGuards(query, p.location))];
+  return [...diags, ...ownedTwiceBy(p, table.where, await readOwners(query, p.location))];
 }
 
-/** Refusals for the guards on the table (as read back) that already give these columns to another authority. */
-export function ownedTwiceBy(p: FieldProtection, where: string, guards: readonly GuardReadBack[]): Diagnostic[] {
-  return guards.filter((g) => g.trigger !== guardTriggerName(p.key)).flatMap((other) => {
+/** What a guard or an override on the table gives to whom, as the owned-twice checks need it. */
+export type Owner = Pick<GuardReadBack, 'trigger' | 'authority' | 'fact' | 'columns'>;
+
+/** The table's guards and local overrides. */
+export async function readOwners(query: Run, loc: FieldLocation): Promise<Owner[]> {
+  return [...await readGuards(query, loc), ...await readOverrideOwners(query, loc)];
+}
+
+/** Refusals for the guards and overrides on the table (other keys') that already give these columns to another authority. */
+export function ownedTwiceBy(p: FieldProtection, where: string, owners: readonly Owner[]): Diagnostic[] {
+  const own = [guardTriggerName(p.key), overrideTriggerName(p.key)];
+  return owners.filter((g) => !own.includes(g.trigger)).flatMap((other) => {
     const shared = other.columns.filter((c) => p.fields.includes(c));
     return shared.length && other.authority !== p.authority ? [ownedTwice(p, where, other, shared)] : [];
   });
 }
 
 /**
- * Plan's refusals again, inside the install's transaction: the caller has locked the table so
- * that installs on it run one after the other (two stacks applied at once both passed plan).
- * The first refusal, or undefined when the install may go ahead. `admit` judges the guard found
- * under this protection's own key (see PlatformAdapter.applyProtection).
+ * Plan's owned-twice refusal again, inside the install's transaction: the caller has locked the
+ * table so that installs on it run one after the other (two stacks applied at once both passed plan).
  */
-export async function installRefusal(
-  query: Run, p: FieldProtection, where: string, admit?: (found: GuardReadBack | undefined) => Diagnostic | undefined,
-): Promise<Diagnostic | undefined> {
-  const guards = await readGuards(query, p.location);
-  const own = guards.find((g) => g.trigger === guardTriggerName(p.key));
-  return admit?.(own) ?? ownedTwiceBy(p, where, guards)[0];
+export async function installRefusal(query: Run, p: FieldProtection, where: string): Promise<Diagnostic | undefined> {
+  return ownedTwiceBy(p, where, await readOwners(query, p.location))[0];
 }
 
 function qualified(loc: FieldLocation): string {
@@ -81,7 +86,7 @@ export function cannotCreateFunction(loc: FieldLocation, where: string, user: st
 }
 
 /** Another guard on the table already gives some of these columns to another authority. */
-export function ownedTwice(p: FieldProtection, where: string, other: GuardReadBack, shared: string[]): Diagnostic {
+export function ownedTwice(p: FieldProtection, where: string, other: Owner, shared: string[]): Diagnostic {
   const theirs = other.fact ? `fact ${other.fact}` : `columns ${other.columns.join(', ')}`;
   return {
     severity: 'error',

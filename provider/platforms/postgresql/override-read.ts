@@ -41,6 +41,18 @@ export async function hasOverride(query: Run, loc: FieldLocation, key: string): 
   return (found.rowCount ?? 0) > 0;
 }
 
+/** Every override on the table by its row trigger's arguments: which authority it gives which columns (for the owned-twice checks). */
+export async function readOverrideOwners(query: Run, loc: FieldLocation): Promise<{ trigger: string; authority: string; fact?: string; columns: string[] }[]> {
+  const found = await query<{ tgname: string; tgargs: Buffer }>(
+    `SELECT t.tgname, t.tgargs FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+       JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE t.tgrelid = pg_catalog.to_regclass($1) AND n.nspname = $2 AND p.proname = 'override_row'`, [tableRef(loc), OVERRIDE_SCHEMA]);
+  return found.rows.map((r) => {
+    const args = triggerArgs(r.tgargs);
+    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: args.slice(OVERRIDE_FIXED_ARGS) };
+  });
+}
+
 export async function readOverride(query: Run, loc: FieldLocation, key: string): Promise<OverrideReadBack | null> {
   const triggers = await query<{ tgname: string; tgenabled: string; tgargs: Buffer; fn: string }>(
     `SELECT t.tgname, t.tgenabled, t.tgargs, n.nspname || '.' || p.proname AS fn

@@ -7,7 +7,7 @@ import { Diagnostic } from '../../framework';
 import { FieldLocation, SyncRoute } from '../adapter';
 import { COLUMN_LISTS_SINCE, ORIGIN_NONE_SINCE, findSlot, inspectTable, missingTable, noKey } from './catalog';
 import { loopRefusals, syncPairName } from './route-names';
-import { entriesOf, readRegistry } from './route-registry';
+import { entriesOf, pairWords, readRegistry, routeClash } from './route-registry';
 import { RouteSides, Side } from './route-sides';
 import { unsilenced } from './route-statements';
 import { checkMappedCopy } from './mapping-check';
@@ -181,6 +181,9 @@ export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{
     authority: route.authority, copy: route.copy, table, authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute: reverse,
   }));
   const name = syncPairName(route);
+  const registry = await sides.on('authority', 'read its routes', () => readRegistry(sides.run('authority'), name));
+  const clash = registry && routeClash(registry.entries, route, pairWords(route));
+  if (clash) diags.push(clash);
   // A subscription's sender names itself after the subscription; the slot is someone else's when
   // another one streams from it. (A backend creating the slot for another route holds it too.)
   const slot = await sides.on('authority', 'read its replication slots', () => findSlot(sides.run('authority'), name));

@@ -173,3 +173,52 @@ export async function readRegistry(query: Run, publication: string): Promise<{ e
   if (!row) return undefined;
   return { ...parseRegistry(row.comment, row.published, publication), comment: row.comment };
 }
+
+/** How messages name a pair: "the routes from crm to ops". */
+export function pairWords(r: { authority: string; copy: string }): string {
+  return `the routes from ${r.authority} to ${r.copy}`;
+}
+
+const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((c) => b.includes(c));
+const keyName = (key: string) => (key === '' ? 'no key' : `key "${key}"`);
+
+/**
+ * A route that would break another of the pair's routes on its table: one being created under a
+ * key whose entry carries other columns (another declaration: it would take that route's place,
+ * and that route's columns would stop flowing), or one carrying a column another key's route
+ * carries (two routes would write one column). An entry with the same columns is adopted: an
+ * apply cut short after it was recorded. Checked at plan and again under the pair's lock.
+ */
+export function routeClash(
+  entries: readonly RouteEntry[],
+  route: { location: FieldLocation; key?: string; fields: readonly string[]; creates?: boolean; replacesKey?: string },
+  pair: string,
+): Diagnostic | undefined {
+  const key = route.key ?? '';
+  const table = `${route.location.namespace}.${route.location.container}`;
+  const onTable = entries.filter((e) => e.schema === route.location.namespace && e.table === route.location.container);
+  const own = onTable.find((e) => e.key === key);
+  if (route.creates && own && !sameColumns(own.columns, route.fields)) {
+    return {
+      severity: 'error',
+      summary: `One of ${pair} on ${table} already has ${keyName(key)}, for columns ${own.columns.join(', ')}`,
+      detail: `This route (columns ${route.fields.join(', ')}) would take its place and its columns would stop flowing. ` +
+        'Routes of one table need a key each: give this route its own key (attribute "key"; the constructs use the policy\'s name), ' +
+        'or, if the route found is this one from an earlier apply, import it instead.',
+      attribute: ['key'],
+    };
+  }
+  for (const other of onTable) {
+    if (other.key === key || other.key === route.replacesKey) continue;
+    const shared = other.columns.filter((c) => route.fields.includes(c));
+    if (shared.length === 0) continue;
+    return {
+      severity: 'error',
+      summary: `${shared.join(', ')} of ${table} already flow${shared.length > 1 ? '' : 's'} by another of ${pair} (${keyName(other.key)})`,
+      detail: 'Two routes would write one column: each column of a table flows by one route. Take the columns out of one of them.',
+      attribute: ['columns'],
+    };
+  }
+  return undefined;
+}
+

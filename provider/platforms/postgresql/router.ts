@@ -44,7 +44,7 @@
  * provider's user may say so.
  */
 import { escapeIdentifier } from 'pg';
-import { Diagnostic, DiagnosticError } from '../../framework';
+import { Diagnostic, DiagnosticError, RefusedError } from '../../framework';
 import { Comparison, ReviewQueueState, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
 import type { PostgresConnection } from './connection';
 import { ORIGIN_NONE_SINCE, inspectTable, missingTable, noKey } from './catalog';
@@ -52,7 +52,7 @@ import { compareRows } from './reconcile';
 import { checkRoute, reverseRoute } from './route-check';
 import { loopRefusals, syncPairName } from './route-names';
 import { pairHealth, readRoute } from './route-read';
-import { RouteEntry, unlessBlankColumns } from './route-registry';
+import { RouteEntry, pairWords, readRegistry, routeClash, unlessBlankColumns } from './route-registry';
 import { RouteSides, Side, marked } from './route-sides';
 import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
@@ -121,6 +121,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
     let settled: Comparison | undefined;
     let queued = 0;
     await this.withoutLoops(route, () => this.exclusively(name, async () => {
+      await this.refuseClash(name, route);
       await this.finishSettle(name, route.authority);
       // manual_review: conflicting values are held, and those that differ now are queued, before anything flows.
       queued = await holdForReview(this.sides, route, source.key);
@@ -176,6 +177,13 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
   /** Names the settle in the subscription's comment and pauses the pair's receiver. */
   public pauseFor(name: string, authority: string, spec: SettleSpec): Promise<void> {
     return this.on('copy', 'pause the route', () => this.copy.withConnection((db) => markAndPause(db, name, authority, spec)));
+  }
+
+  /** Under the pair's lock: plan's check that the route breaks none of the pair's others, again (another apply may have run since). */
+  public async refuseClash(name: string, route: SyncRoute): Promise<void> {
+    const registry = await this.on('authority', 'read its routes', () => readRegistry(this.sides.run('authority'), name));
+    const clash = registry && routeClash(registry.entries, route, pairWords(route));
+    if (clash) throw new RefusedError(clash);
   }
 
   /** Finishes a settle the subscription's comment says was cut short, before anything else changes the pair. */
