@@ -23,9 +23,14 @@ export interface MarkdownOptions {
   readonly limit?: number;
 }
 
-/** Table-cell text: no pipes, newlines or HTML that would break the table. */
+/**
+ * Table-cell text: no pipes, newlines or HTML that would break the table, and no @mention or
+ * #123 reference: policy text (a hint, a reason, a team name) must not notify people or link issues
+ * from a comment CI posts on every push (a zero-width joiner after the sign keeps it readable).
+ */
 export function cell(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')
+    .replace(/@(?=[\p{L}\p{N}_-])|#(?=\d)/gu, '$&\u2060');
 }
 
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;

@@ -11,7 +11,7 @@ import { buildReport, PlanInput } from '../review/build-report';
 import { planDigestOf } from '../review/digest';
 import { diffFact } from '../review/fact-diff';
 import { KNOWN_OWNERSHIP_FORMAT, OWNERSHIP_OUTPUT, PlanFormatError, parsePlanJson } from '../review/plan-json';
-import { COMMENT_MARKER, fenceFor, renderMarkdown } from '../review/render-markdown';
+import { COMMENT_MARKER, cell, fenceFor, renderMarkdown } from '../review/render-markdown';
 import { renderText } from '../review/render-text';
 import type { OwnershipReport } from '../review/report';
 import { validate } from './support/json-schema';
@@ -254,4 +254,13 @@ describe('one fact\'s diff', () => {
   test('nothing changes, nothing is said (descriptions, hints and policy paths are not ownership)', () => {
     expect(diffFact(base, { ...base, description: 'new words', correctionHint: 'other', policy: 'x/y' })).toEqual([]);
   });
+});
+
+test('policy text in the comment notifies nobody and links nothing: @mentions and #references are broken, the words stay', () => {
+  const said = cell('Ask @sales-ops or @acme/everyone, see #12 | <b>now</b>');
+  expect(said).not.toMatch(/@[\w-]/);
+  expect(said).not.toMatch(/#\d/);
+  expect(said.replace(/\u2060/g, '')).toBe('Ask @sales-ops or @acme/everyone, see #12 \\| &lt;b&gt;now&lt;/b&gt;');
+  // An e-mail address in a contact keeps working as text.
+  expect(cell('mail ops@example.com').replace(/\u2060/g, '')).toBe('mail ops@example.com');
 });
