@@ -17,6 +17,7 @@ import { GoverningTeamMissingRule } from './rules/governing-team-missing';
 import { GuardCollisionRule } from './rules/guard-collision';
 import { InvalidSplitRule } from './rules/invalid-split';
 import { LocalOverrideRule } from './rules/local-override';
+import { MappedRouteSharedRule } from './rules/mapped-route-shared';
 import { MixedOriginsRule } from './rules/mixed-origins';
 import { NoAuthorityRule } from './rules/no-authority';
 import { OriginMissingRule } from './rules/origin-missing';
@@ -151,6 +152,7 @@ export class Rules {
       new DuplicateCopyRule(),
       new CopyLocationMissingRule(),
       new GuardCollisionRule(),
+      new MappedRouteSharedRule(),
       new LocalOverrideRule(),
       // Correction path.
       new CorrectionPathMissingRule(),

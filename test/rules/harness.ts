@@ -172,3 +172,19 @@ export function findingText(error: string, ruleId: string, constructPath: string
 export function countFindings(error: string): number {
   return (error.match(/^\[authority\/[a-z-]+\]/gm) ?? []).length;
 }
+
+/** Two policies route the CRM's promos to ops, mapped into promos_view: one field each. */
+export function mappedTwice(app: App, p: Platforms): Domain {
+  const domain = new Domain(app, 'promos', { governedBy: 'Marketing operations' });
+  const promo = new Concept(domain, 'Promo');
+  promo.addField('name', p.crm.at('promos.name'), p.ops.at('promos_view.display_name'));
+  promo.addField('budget', p.crm.at('promos.budget'), p.ops.at('promos_view.display_budget'));
+  promo.keyedBy({ keys: [p.crm.at('promos.id'), p.ops.at('promos_view.ext_id')] });
+  for (const field of ['name', 'budget']) {
+    new AuthorityPolicy(domain, `promo-${field}s`, {
+      concept: promo, fields: [field], authority: p.crm, origin: p.crm, copies: [Copy.readOnly(p.ops)],
+      correction: CorrectionPath.at(p.crm, { how: 'edit the promo' }),
+    });
+  }
+  return domain;
+}

@@ -41,6 +41,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
     'duplicate-copy': 'error, unsuppressible',
     'copy-location-missing': 'error, unsuppressible',
     'guard-collision': 'error, unsuppressible',
+    'mapped-route-shared': 'error, unsuppressible',
     'local-override': 'error, unsuppressible',
     'correction-path-missing': 'error',
     'correction-path-not-authority': 'error, unsuppressible',

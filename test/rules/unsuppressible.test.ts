@@ -9,9 +9,10 @@ import {
   AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Duration, Propagation, Rules,
 } from '../../constructs/src';
 import { AuthorityModelError } from '../../constructs/src/model-error';
-import { campaigns, expectError, findingText, newApp, Platforms, platforms, synthApp } from './harness';
+import { campaigns, expectError, findingText, mappedTwice, newApp, Platforms, platforms, synthApp } from './harness';
 
 type Build = (app: App, p: Platforms) => Domain;
+
 
 /** For each rule that cannot be suppressed: a model with one of its findings, and the path it names. */
 const MISTAKES: Record<string, { path: string; build: Build }> = {
@@ -53,6 +54,7 @@ const MISTAKES: Record<string, { path: string; build: Build }> = {
     });
     return sales;
   } },
+  'mapped-route-shared': { path: 'promos/promo-names', build: (app, p) => mappedTwice(app, p) },
   'local-override': { path: 'campaigns/campaign-naming', build: (app, p) =>
     campaigns(app, p, { copies: [Copy.localOverride(p.ops, { reason: ' ' })], divergence: Divergence.MANUAL_REVIEW }).domain },
   'correction-path-not-authority': { path: 'campaigns/campaign-naming', build: (app, p) =>

@@ -191,13 +191,27 @@ const keyName = (key: string) => (key === '' ? 'no key' : `key "${key}"`);
  */
 export function routeClash(
   entries: readonly RouteEntry[],
-  route: { location: FieldLocation; key?: string; fields: readonly string[]; creates?: boolean; replacesKey?: string },
+  route: { location: FieldLocation; key?: string; fields: readonly string[]; creates?: boolean; replacesKey?: string; mapping?: { location: FieldLocation } },
   pair: string,
 ): Diagnostic | undefined {
   const key = route.key ?? '';
   const table = `${route.location.namespace}.${route.location.container}`;
   const onTable = entries.filter((e) => e.schema === route.location.namespace && e.table === route.location.container);
   const own = onTable.find((e) => e.key === key);
+  const others = onTable.filter((e) => e.key !== key && e.key !== route.replacesKey);
+  if (route.mapping && others.length) {
+    // The copy receives the table in one staging table of its name, mapped by one trigger into one table.
+    const m = route.mapping.location;
+    return {
+      severity: 'error',
+      summary: `${table} from ${pair.replace(/^the routes from (.*) to (.*)$/, '$1 to $2')} already carries another route (${keyName(others[0].key)}); ` +
+        `a route mapped into ${m.namespace}.${m.container} must be the table's only one`,
+      detail: 'A mapped route receives the authority\'s table in a staging table of its name on the copy and maps it from there by one ' +
+        'trigger, so it carries all of the table\'s fields that go to this copy. Govern these fields in one policy (one route), ' +
+        'or keep them under the same names on both platforms.',
+      attribute: ['copy_table'],
+    };
+  }
   if (route.creates && own && !sameColumns(own.columns, route.fields)) {
     return {
       severity: 'error',
