@@ -5,7 +5,7 @@ import { mapMarkdown } from '../map/markdown';
 import { mapOdcs } from '../map/odcs';
 import { mapOpenLineage } from '../map/openlineage';
 import { buildMap } from '../map/build';
-import { organizationOwnership } from '../map/organization';
+import { organizationSource } from '../map/organization';
 import { renderCatalogPage } from '../map/page';
 import type { DomainOwnership } from '../constructs/src/ownership';
 import { checkMap } from '../map/schema';
@@ -19,10 +19,33 @@ export interface MapOptions {
   readonly format: MapFormat;
   /** @default standard output */
   readonly out?: string;
+  /** The app to map: a command that synthesizes it, or a folder it synthesized. @default cdktf.json's app */
+  readonly app?: string;
 }
 
-/** Reads `--format X` / `--format=X` and `--out PATH`. */
-export function parseMapArgs(args: readonly string[]): MapOptions {
+/** Takes `--app X` / `--app=X` out of `args`: the organization to map (see map/organization.ts). */
+export function takeAppOption(args: readonly string[]): { app?: string; rest: string[] } {
+  const rest: string[] = [];
+  let app: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s);
+    if (flag !== '--app') { rest.push(args[i]); continue; }
+    app = inline ?? args[++i];
+    if (app === undefined || app.trim() === '') throw new UsageError('--app needs a command (e.g. --app "npx ts-node main.ts") or a synthesized folder (e.g. --app cdktf.out).');
+  }
+  return { ...(app !== undefined ? { app } : {}), rest };
+}
+
+/** The --app option's help, shared by map, explain and mcp. */
+export const APP_HELP = [
+  '  --app CMD|DIR  the organization: a command that synthesizes your cdktf app, or a folder it',
+  '                 synthesized (cdktf.out). Default: the app cdktf.json names here (inside the',
+  '                 authority package itself: the example organization in policies/).',
+];
+
+/** Reads `--format X` / `--format=X`, `--out PATH` and `--app CMD|DIR`. */
+export function parseMapArgs(all: readonly string[]): MapOptions {
+  const { app, rest: args } = takeAppOption(all);
   let format: string = 'json';
   let out: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -37,7 +60,7 @@ export function parseMapArgs(args: readonly string[]): MapOptions {
     else throw new UsageError(`unknown option "${args[i]}".`);
   }
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}".`);
-  return { format: format as MapFormat, ...(out ? { out } : {}) };
+  return { format: format as MapFormat, ...(out ? { out } : {}), ...(app !== undefined ? { app } : {}) };
 }
 
 /**
@@ -84,10 +107,9 @@ export const mapCommand: Command = {
   name: 'map',
   summary: 'Write the authority map (JSON, Markdown, ODCS, OpenLineage, an HTML catalog) of every fact',
   help: [
-    'usage: authority map [--format json|markdown|odcs|openlineage|html] [--out FILE|DIR]',
+    'usage: authority map [--format json|markdown|odcs|openlineage|html] [--out FILE|DIR] [--app CMD|DIR]',
     '',
-    'Maps every governed fact of the organization (policies/) from the model alone: no running',
-    'platform is needed.',
+    'Maps every governed fact of the organization from the model alone: no running platform is needed.',
     '',
     '  --format json         the map as data, checked against schemas/authority-map.schema.json (default)',
     '  --format markdown     a page for the wiki',
@@ -95,13 +117,14 @@ export const mapCommand: Command = {
     '  --format openlineage  OpenLineage JobEvents: column lineage of each sync route, ownership',
     '  --format html         the catalog page: one self-contained, searchable HTML file with the flow graph (works offline)',
     '  --out FILE|DIR        write there instead of standard output (ODCS: a folder)',
+    ...APP_HELP,
     '',
     'example: npx authority map --format markdown --out docs/authority-map.md',
   ].join('\n'),
   async run(args, io) {
     const options = parseMapArgs(args);
-    const domains = organizationOwnership();
-    const written = writeMap(renderMap(buildMap(domains), options.format, domains), options.format, io, options.out);
+    const source = organizationSource(io.cwd, options.app);
+    const written = writeMap(renderMap(buildMap(source.domains, source.organization), options.format, source.domains), options.format, io, options.out);
     for (const f of written) io.err(`authority map: wrote ${path.relative(io.cwd, f) || f}`);
     return 0;
   },

@@ -2,7 +2,9 @@
  * Questions asked of the map: `explain`, the MCP tools and the catalog page all answer from
  * these functions, so they never disagree.
  */
+import { Contract } from '../constructs/src/contract';
 import { factsById } from './build';
+import type { LiveStatus, ProtectionStatus, RouteStatus } from './live';
 import type { AuthorityMap, CopiesAnswer, CorrectionAnswer, DivergenceAnswer, FactAnswers, MapFact, MapLocation, OriginAnswer } from './map-types';
 
 /** What a question named: a fact, and the platform location it was asked about (if any). */
@@ -140,5 +142,69 @@ export function explanationText(e: Explanation): string {
     `Copies and projections\n  ${a.copies.says}${a.copies.copies.map((c) => `\n  - ${c.says}`).join('')}`,
     '',
     `When values differ\n  ${a.divergence.says}`,
+  ].join('\n');
+}
+
+/** A duration read from a platform: "0.4 s", "12 min", "3 h", "5 days". */
+export function durationWords(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h`;
+  const days = Math.round(seconds / 86400);
+  return `${days} ${days === 1 ? 'day' : 'days'}`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const STATE_WORDS: Record<string, string> = {
+  enforced: 'enforced', drifted: 'DRIFTED (changed by hand outside terraform; apply repairs it)', not_applied: 'not applied yet',
+  streaming: 'streaming',
+};
+
+/** One protection's live status in words: state, strength, and the values overridden now. */
+export function protectionSays(p: Omit<ProtectionStatus, 'says'>): string {
+  const state = p.role === 'authority' && p.state === 'enforced' ? 'recorded' : STATE_WORDS[p.state];
+  const strength = p.role === 'copy' && p.strength ? `, strength ${p.strength}` : '';
+  const o = p.overrides;
+  const overridden = !o ? '' : o.count === 0 ? '; no value overridden locally' :
+    `; ${plural(o.count, 'value')} overridden locally (oldest ${durationWords(o.oldestSeconds ?? 0)}, by ${o.by.join(', ')})` +
+    (o.expired ? `, ${o.expired} past the expiry and waiting to revert` : '');
+  return `protection on ${p.platform} ${p.table} (${p.role}): ${state}${strength}${overridden}`;
+}
+
+/** One route's live status in words: state, the current lag against max lag, the review queue. */
+export function routeSays(r: Omit<RouteStatus, 'says'>): string {
+  const parts = [STATE_WORDS[r.state]];
+  const max = r.maxLag ? ` (max ${r.maxLag})` : '';
+  if (r.now && r.now.lagSeconds !== undefined) {
+    const behind = r.maxLag && lagBeyond(r.now.lagSeconds, r.maxLag) ? ', BEHIND its max lag' : '';
+    parts.push(`lag now ${durationWords(r.now.lagSeconds)}${max}${behind}`);
+  } else if (r.now) {
+    parts.push(`not connected to ${r.from}: lag unknown${max}`);
+  }
+  if (r.now?.applyErrors) parts.push(`${plural(r.now.applyErrors, 'change')} the copy failed to apply`);
+  const q = r.now?.review;
+  if (q) {
+    parts.push(q.open === 0 ? `no conflict waits for review in ${q.queue}`
+      : `${plural(q.open, 'conflict')} ${q.open === 1 ? 'waits' : 'wait'} for review in ${q.queue}${q.oldestSeconds !== undefined ? ` (oldest ${durationWords(q.oldestSeconds)})` : ''}`);
+  }
+  const resolving = q?.resolving ?? r.resolutionsWaiting ?? 0;
+  if (resolving) parts.push(`${plural(resolving, 'resolved value')} ${resolving === 1 ? 'waits' : 'wait'} for the sync to write it`);
+  return `sync route ${r.from} -> ${r.to} ${r.table}: ${parts.join('; ')}`;
+}
+
+/** Whether `seconds` is beyond a max lag written "90s", "5m", "2h", "1d" (the contract's reading, as the provider's). */
+function lagBeyond(seconds: number, maxLag: string): boolean {
+  const limit = Contract.parseLag(maxLag);
+  return limit !== undefined && seconds > limit;
+}
+
+/** The live status in words: what `explain --live` prints under the four answers. */
+export function liveStatusText(s: LiveStatus): string {
+  return [
+    `Live status (refresh-only plan of domain ${s.domain}, and the platforms read now)`,
+    ...s.protections.map((p) => `  ${p.says}`),
+    ...s.routes.map((r) => `  ${r.says}`),
+    ...(s.warnings.length ? ['  The provider warns:', ...s.warnings.map((w) => `    ${w}`)] : ['  The provider reports no further warnings.']),
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import type { DomainOwnership, OwnershipFact, OwnershipPlatform } from '../const
 import {
   AUTHORITY_MAP_FORMAT_VERSION, AuthorityMap, MapCopy, MapDomain, MapFact, MapLocation, MapPlatform,
 } from './map-types';
+import { Contract } from '../constructs/src/contract';
 import { copiesWords, copyWords, correctionWords, directionOf, divergenceWords, originWords } from './words';
 
 /** Both spellings of a location: "ops:public.campaigns.name" and, in schema public, "ops:campaigns.name". */
@@ -64,6 +65,9 @@ function factOf(domain: string, f: OwnershipFact, platforms: ReadonlyMap<string,
   const dot = f.id.indexOf('.');
   const copies: MapCopy[] = f.copies.map((c) => {
     const nature = platforms.get(c.platform)?.role === 'consumer' ? 'consumer' : 'projection';
+    const connection = platforms.get(c.platform)?.connection;
+    const strength = connection ? Contract.protectionStrength(connection, c.edits === 'local_override') : undefined;
+    const requiredStrength = f.requiredStrength ?? 'manual';
     return {
       platform: c.platform,
       ...(c.location ? { location: c.location } : {}),
@@ -72,9 +76,11 @@ function factOf(domain: string, f: OwnershipFact, platforms: ReadonlyMap<string,
       nature,
       fedFrom: c.fedFrom,
       protected: c.protected,
+      ...(strength ? { strength } : {}),
+      requiredStrength,
       ...(c.reason !== undefined ? { reason: c.reason } : {}),
       ...(c.expires ? { expires: c.expires } : {}),
-      says: copyWords(c, nature, platforms),
+      says: copyWords(c, nature, platforms, { strength, requiredStrength }),
     };
   });
   const correction = f.correction ?? { platform: f.authority.platform };

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { terraformEnv } from '../tooling/terraform-env';
 import type { AuthorityMap, MapFact } from './map-types';
 import { splitLocation } from './odcs';
+import { OverrideFigures, RouteFigures, overrideFigures, routeFigures, stackPlatforms } from './live-platforms';
+import { protectionSays, routeSays } from './answers';
 
 export type ProtectionState = 'enforced' | 'drifted' | 'not_applied';
 export type RouteState = 'streaming' | 'drifted' | 'not_applied';
@@ -21,6 +23,12 @@ export interface ProtectionStatus {
   /** "copy" (guarded) or "authority" (recorded; nothing guarded). */
   readonly role: string;
   readonly state: ProtectionState;
+  /** How strongly the platform holds it now, as the provider read it: "enforced", "advisory" or "manual". @default not applied */
+  readonly strength?: string;
+  /** A local override: the values overridden now. @default no local override there */
+  readonly overrides?: OverrideFigures;
+  /** The status in words (map/answers.ts). */
+  readonly says: string;
 }
 
 export interface RouteStatus {
@@ -28,6 +36,14 @@ export interface RouteStatus {
   readonly to: string;
   readonly table: string;
   readonly state: RouteState;
+  /** How far the copy may lag (the route's max_lag). @default no bound */
+  readonly maxLag?: string;
+  /** How the route runs now, read from the platforms. @default not applied */
+  readonly now?: RouteFigures;
+  /** divergence manual_review: resolutions the sync has not written yet (the route's resolutions_waiting). @default 0 */
+  readonly resolutionsWaiting?: number;
+  /** The status in words (map/answers.ts). */
+  readonly says: string;
 }
 
 export interface LiveStatus {
@@ -56,28 +72,50 @@ export function refreshedResources(plan: any): Map<string, PlannedResource> {
   return out;
 }
 
-/** The fact's status from a refresh-only plan (terraform show -json) and the provider's warnings. */
-export function statusFromPlan(fact: MapFact, plan: any, diagnostics: readonly string[]): LiveStatus {
+/** What the platforms say now about one protection and one route (map/live-platforms.ts), by resource values. */
+export interface PlatformFigures {
+  overrides(protection: Record<string, any>): Promise<OverrideFigures | undefined>;
+  route(route: Record<string, any>): Promise<RouteFigures | undefined>;
+}
+
+/**
+ * The fact's status from a refresh-only plan (terraform show -json) and the provider's warnings;
+ * with `figures`, also the lag, review queue and overrides the platforms report now.
+ */
+export async function statusFromPlan(fact: MapFact, plan: any, diagnostics: readonly string[], figures?: PlatformFigures): Promise<LiveStatus> {
   const resources = [...refreshedResources(plan).values()];
   const a = fact.answers;
   const holders = [
     ...(a.origin.authorityLocation ? [{ location: a.origin.authorityLocation, role: 'authority' }] : []),
     ...a.copies.copies.filter((c) => c.location).map((c) => ({ location: c.location!, role: 'copy' })),
   ];
-  const protections = holders.map(({ location, role }): ProtectionStatus => {
+  const protections = await Promise.all(holders.map(async ({ location, role }): Promise<ProtectionStatus> => {
     const l = splitLocation(location);
     const r = resources.find((x) => x.type === 'authority_field_protection' && x.values.platform === l.platform &&
       x.values.table === l.table && (x.values.schema ?? 'public') === l.schema && (x.values.columns ?? []).includes(l.column));
     const state: ProtectionState = !r ? 'not_applied' : r.values.enforced === false ? 'drifted' : 'enforced';
-    return { platform: l.platform, table: `${l.schema}.${l.table}`, role, state };
-  });
-  const routes = a.copies.copies.filter((c) => c.location).map((c): RouteStatus => {
+    const overrides = r && role === 'copy' && typeof r.values.override_reason === 'string' ? await figures?.overrides(r.values) : undefined;
+    const status = {
+      platform: l.platform, table: `${l.schema}.${l.table}`, role, state,
+      ...(r && typeof r.values.strength === 'string' ? { strength: r.values.strength } : {}),
+      ...(overrides ? { overrides } : {}),
+    };
+    return { ...status, says: protectionSays(status) };
+  }));
+  const routes = await Promise.all(a.copies.copies.filter((c) => c.location).map(async (c): Promise<RouteStatus> => {
     const l = splitLocation(c.location!);
     const r = resources.find((x) => x.type === 'authority_sync_route' && x.values.authority === c.fedFrom && x.values.copy === c.platform &&
       x.values.table === l.table && (x.values.schema ?? 'public') === l.schema && (x.values.columns ?? []).includes(l.column));
     const state: RouteState = !r ? 'not_applied' : r.values.enabled === false ? 'drifted' : 'streaming';
-    return { from: c.fedFrom, to: c.platform, table: `${l.schema}.${l.table}`, state };
-  });
+    const now = r ? await figures?.route(r.values) : undefined;
+    const status = {
+      from: c.fedFrom, to: c.platform, table: `${l.schema}.${l.table}`, state,
+      ...(r && typeof r.values.max_lag === 'string' ? { maxLag: r.values.max_lag } : {}),
+      ...(now ? { now } : {}),
+      ...(r && typeof r.values.resolutions_waiting === 'number' && r.values.resolutions_waiting > 0 ? { resolutionsWaiting: r.values.resolutions_waiting } : {}),
+    };
+    return { ...status, says: routeSays(status) };
+  }));
   const tables = new Set(holders.map((h) => splitLocation(h.location).table));
   const warnings = diagnostics.filter((d) => [...tables].some((t) => d.includes(t)) || d.includes(fact.id));
   return { fact: fact.id, domain: fact.domain, protections, routes, warnings };
@@ -105,28 +143,26 @@ export function refreshOnlyPlan(stackDir: string, env: NodeJS.ProcessEnv = {}): 
   }
 }
 
-/** The live status of `factId`, from its domain's stack in `<cwd>/cdktf.out/stacks/<domain>` (or `stackDir`). */
-export function liveStatus(map: AuthorityMap, factId: string, cwd: string, stackDir?: string, env: NodeJS.ProcessEnv = {}): LiveStatus {
+/**
+ * The live status of `factId`, from its domain's deployed stack in `<stacksDir>/<domain>` (or
+ * `stackDir`): a refresh-only plan for what terraform tracks, then the platforms themselves for the
+ * figures it does not (lag, review queue, overrides).
+ */
+export async function liveStatus(map: AuthorityMap, factId: string, stacksDir: string, stackDir?: string, env: NodeJS.ProcessEnv = {}): Promise<LiveStatus> {
   const fact = map.facts.find((f) => f.id === factId);
   if (!fact) throw new Error(`The map has no fact "${factId}".`);
-  const dir = stackDir ?? path.join(cwd, 'cdktf.out', 'stacks', fact.domain);
+  const dir = stackDir ?? path.join(stacksDir, fact.domain);
   if (!fs.existsSync(path.join(dir, 'cdk.tf.json'))) {
     throw new Error(`No synthesized stack for domain "${fact.domain}" at ${dir}: run \`npx cdktf synth\` (and deploy) first, or leave out --live.`);
   }
   const { plan, diagnostics } = refreshOnlyPlan(dir, env);
-  return statusFromPlan(fact, plan, diagnostics);
-}
-
-const WORDS: Record<string, string> = {
-  enforced: 'enforced', drifted: 'DRIFTED (changed by hand outside terraform; apply repairs it)', not_applied: 'not applied yet',
-  streaming: 'streaming',
-};
-
-export function liveStatusText(s: LiveStatus): string {
-  return [
-    `Live status (refresh-only plan of domain ${s.domain})`,
-    ...s.protections.map((p) => `  protection on ${p.platform} ${p.table} (${p.role}): ${p.role === 'authority' && p.state === 'enforced' ? 'recorded' : WORDS[p.state]}`),
-    ...s.routes.map((r) => `  sync route ${r.from} -> ${r.to} ${r.table}: ${WORDS[r.state]}`),
-    ...(s.warnings.length ? ['  The provider warns:', ...s.warnings.map((w) => `    ${w}`)] : ['  No lag or differing rows reported.']),
-  ].join('\n');
+  const platforms = stackPlatforms(dir);
+  try {
+    return await statusFromPlan(fact, plan, diagnostics, {
+      overrides: (p) => overrideFigures(platforms, p),
+      route: (r) => routeFigures(platforms, r),
+    });
+  } finally {
+    await platforms.close();
+  }
 }

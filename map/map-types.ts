@@ -83,6 +83,14 @@ export interface MapCopy {
   readonly fedFrom: string;
   /** Whether the platform refuses people's edits of the copy. */
   readonly protected: boolean;
+  /**
+   * How strongly the platform holds what this copy allows: "enforced" (the platform refuses or
+   * records every writer but the sync), "advisory" (its UI only) or "manual" (a person keeps to it).
+   * @default unknown: the platform is not connected where the map was built
+   */
+  readonly strength?: string;
+  /** The weakest strength the policy accepts ("enforced", "advisory" or "manual": any). */
+  readonly requiredStrength: string;
   /** Why local edits are allowed. @default none */
   readonly reason?: string;
   /** YYYY-MM-DD after which the local override ends. @default no expiry */

@@ -3,8 +3,15 @@
  * asking who owns a column gets what a person reading `explain` gets. No SDK here: the server in
  * cli/mcp-command.ts only carries these over stdio.
  */
-import { listCopies, mayIWrite, whatIfValuesDiffer, whereToCorrect, whoOwns } from './answers';
+import { listCopies, mayIWrite, resolve, whatIfValuesDiffer, whereToCorrect, whoOwns } from './answers';
+import { liveStatus } from './live';
 import type { AuthorityMap } from './map-types';
+
+/** Where the tools find the organization's deployed stacks (for live_status). */
+export interface McpContext {
+  /** The folder of the domains' deployed stacks, e.g. cdktf.out/stacks. @default live_status answers that it cannot read the platforms */
+  readonly stacksDir?: string;
+}
 
 export interface McpToolDefinition {
   readonly name: string;
@@ -35,10 +42,13 @@ export const MCP_TOOLS: readonly McpToolDefinition[] = [
   subjectTool('where_to_correct', 'Where and how a wrong value of a fact is corrected: platform, how, runbook, contact.'),
   subjectTool('what_if_values_differ', 'What happens when copies disagree with the authority: which way values flow, how far a copy may lag, and what wins.'),
   subjectTool('list_copies', 'Every copy or projection of a fact, and what people may do to it there.'),
+  subjectTool('live_status', 'How the fact is held on the platforms now (reads them; slower): each protection enforced or drifted and its ' +
+    'strength, values overridden locally (how many, the oldest, by whom), each sync route streaming and its lag now against max lag, ' +
+    'and conflicts waiting for review. Needs the domain\'s deployed stack.'),
 ];
 
 /** Answers one tool call as data; unknown names or arguments throw with a message for the caller. */
-export function callMcpTool(map: AuthorityMap, name: string, args: Record<string, unknown> = {}): unknown {
+export async function callMcpTool(map: AuthorityMap, name: string, args: Record<string, unknown> = {}, context: McpContext = {}): Promise<unknown> {
   const text = (key: string): string => {
     const v = args[key];
     if (typeof v !== 'string' || !v.trim()) throw new Error(`${name} needs "${key}" as a non-empty string.`);
@@ -50,6 +60,11 @@ export function callMcpTool(map: AuthorityMap, name: string, args: Record<string
     case 'where_to_correct': return whereToCorrect(map, text('subject'));
     case 'what_if_values_differ': return whatIfValuesDiffer(map, text('subject'));
     case 'list_copies': return listCopies(map, text('subject'));
+    case 'live_status': {
+      const fact = resolve(map, text('subject')).fact.id;
+      if (!context.stacksDir) throw new Error('This server knows no deployed stacks, so it cannot read the platforms; the other tools answer from the model.');
+      return liveStatus(map, fact, context.stacksDir);
+    }
     default: throw new Error(`No tool "${name}"; tools: ${MCP_TOOLS.map((t) => t.name).join(', ')}.`);
   }
 }

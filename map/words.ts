@@ -38,13 +38,23 @@ export function correctionWords(fact: OwnershipFact, platforms: ReadonlyMap<stri
   ].filter(Boolean).join(' ');
 }
 
+/** How strongly a copy is held, and what the policy requires: " Strength: enforced (the policy requires enforced)." */
+export function strengthWords(strength: string | undefined, required: string): string {
+  const requires = required === 'manual' ? '' : ` (the policy requires ${required})`;
+  return strength ? ` Strength: ${strength}${requires}.` : required === 'manual' ? '' : ` The policy requires ${required} protection.`;
+}
+
 /** What people may do to one copy, in words. */
-export function copyWords(copy: OwnershipCopy, nature: 'projection' | 'consumer', platforms: ReadonlyMap<string, OwnershipPlatform>): string {
+export function copyWords(
+  copy: OwnershipCopy, nature: 'projection' | 'consumer', platforms: ReadonlyMap<string, OwnershipPlatform>,
+  held: { readonly strength?: string; readonly requiredStrength: string } = { requiredStrength: 'manual' },
+): string {
   const named = platformWords(copy.platform, platforms);
   const where = `${named.charAt(0).toUpperCase()}${named.slice(1)}${copy.location ? ` at ${copy.location}` : ''}`;
   const from = platformWords(copy.fedFrom, platforms);
   const kind = nature === 'consumer' ? 'a consumer (it reports on the fact)' : 'a projection';
-  const enforced = copy.protected ? ' The platform refuses people\'s edits.' : ' The platform does not refuse edits.';
+  const enforced = (copy.protected ? ' The platform refuses people\'s edits.' : ' The platform does not refuse edits.') +
+    strengthWords(held.strength, held.requiredStrength);
   switch (copy.edits) {
     case 'local_override': {
       const why = copy.reason ? ` because ${copy.reason.replace(/[.]$/, '')}` : '';

@@ -5,7 +5,7 @@
 import { App } from 'cdktf';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Ownership, Platform, PlatformKind } from '../constructs/src';
 import { runCli } from '../cli/authority';
-import { explain, mayIWrite } from '../map/answers';
+import { explain, mayIWrite, protectionSays, routeSays } from '../map/answers';
 import { buildMap } from '../map/build';
 import { organizationMap } from '../map/organization';
 import { captureIo } from './map-support';
@@ -70,4 +70,16 @@ test('a local override may be written until it expires, then no longer', () => {
   const after = mayIWrite(m, 'ops', 'campaigns.name', '2027-02-01');
   expect(after).toMatchObject({ allowed: false, writeInstead: { platform: 'crm', how: 'edit the campaign' } });
   expect(after.why).toContain('Its local override expired on 2027-01-31.');
+});
+
+test('live status in words: the lag now against max lag, a route not connected, the review queue, overrides', () => {
+  const route = { from: 'crm', to: 'ops', table: 'public.campaigns', state: 'streaming' as const, maxLag: '5m' };
+  expect(routeSays({ ...route, now: { connected: true, lagSeconds: 0.42, applyErrors: 0 } })).toBe('sync route crm -> ops public.campaigns: streaming; lag now 0.4 s (max 5m)');
+  expect(routeSays({ ...route, now: { connected: true, lagSeconds: 420, applyErrors: 0 } })).toBe('sync route crm -> ops public.campaigns: streaming; lag now 7 min (max 5m), BEHIND its max lag');
+  expect(routeSays({ ...route, now: { connected: false, applyErrors: 2 } })).toBe(
+    'sync route crm -> ops public.campaigns: streaming; not connected to crm: lag unknown (max 5m); 2 changes the copy failed to apply');
+  expect(routeSays({ ...route, now: { connected: true, lagSeconds: 0, applyErrors: 0, review: { queue: 'authority_records.review_queue', open: 2, resolving: 1, oldestSeconds: 3 * 3600 } } }))
+    .toBe('sync route crm -> ops public.campaigns: streaming; lag now 0 s (max 5m); 2 conflicts wait for review in authority_records.review_queue (oldest 3 h); 1 resolved value waits for the sync to write it');
+  expect(protectionSays({ platform: 'ops', table: 'public.offers', role: 'copy', state: 'enforced', strength: 'enforced', overrides: { count: 2, oldestSeconds: 5 * 86400, by: ['alice', 'bob'], expired: 0 } }))
+    .toBe('protection on ops public.offers (copy): enforced, strength enforced; 2 values overridden locally (oldest 5 days, by alice, bob)');
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { AuthorityPolicy, Concept, Copy, Domain, Ownership, Platform, PlatformKind } from '../constructs/src';
+import { AuthorityPolicy, Concept, Copy, Domain, Ownership, Platform, PlatformConnection, PlatformKind, ProtectionStrength } from '../constructs/src';
 import { buildMap } from '../map/build';
 import { organizationMap } from '../map/organization';
 import { mapSchemaErrors } from '../map/schema';
@@ -99,6 +99,31 @@ test('a local override says why and until when people may edit the copy', () => 
   expect(copy.says).toContain('people may override the value there locally because launch week renames until 2027-01-31');
 });
 
+test('each copy says how strongly its platform holds it and what strength the policy requires', () => {
+  const app = new App();
+  const connection = PlatformConnection.postgresql({ host: 'db.example.com', database: 'ops', username: 'authority', passwordEnv: 'OPS_PASSWORD' });
+  const crm = new Platform({ name: 'crm', kind: PlatformKind.CRM, title: 'the CRM' });
+  const ops = new Platform({ name: 'ops', kind: PlatformKind.INTERNAL_TOOL, title: 'the operations tool', connection });
+  const bi = new Platform({ name: 'bi', kind: PlatformKind.BI, title: 'the BI' });
+  const d = new Domain(app, 'campaigns', { governedBy: 'Marketing' });
+  const c = new Concept(d, 'Campaign');
+  c.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'), bi.at('campaigns.name'));
+  new AuthorityPolicy(d, 'naming', {
+    concept: c, authority: crm, requiredStrength: ProtectionStrength.ENFORCED,
+    copies: [Copy.localOverride(ops, { reason: 'launch week renames', expires: '2027-01-31' }), Copy.readOnly(bi)],
+  });
+  const map = buildMap(Ownership.ofApp(app));
+  const [onOps, onBi] = map.facts[0].answers.copies.copies;
+  expect(onOps).toMatchObject({ strength: 'enforced', requiredStrength: 'enforced', reason: 'launch week renames', expires: '2027-01-31' });
+  expect(onOps.says).toContain('Strength: enforced (the policy requires enforced).');
+  // Not connected where the map is built: its strength is unknown, the requirement still shows.
+  expect(onBi).not.toHaveProperty('strength');
+  expect(onBi.says).toContain('The policy requires enforced protection.');
+  expect(mapSchemaErrors(map)).toEqual([]);
+  // Without a requirement, any strength will do, and the words say nothing of it.
+  expect(fact('campaign.name').answers.copies.copies.every((copy) => copy.requiredStrength === 'manual' && !copy.says.includes('requires'))).toBe(true);
+});
+
 test('markdown: a section per domain and the four answers per fact', () => {
   const md = mapMarkdown(map);
   for (const d of map.domains) expect(md).toContain(`## Domain \`${d.id}\` — ${d.governedBy}`);
@@ -126,8 +151,8 @@ test('ODCS: one contract per domain with its team, roles, and the correction pat
   ]));
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-odcs-'));
-  const io = captureIo(dir);
-  expect(await runCli(['map', '--format=odcs', '--out', 'contracts'], io)).toBe(0);
+  const io = captureIo();
+  expect(await runCli(['map', '--format=odcs', '--out', path.join(dir, 'contracts')], io)).toBe(0);
   expect(fs.readdirSync(path.join(dir, 'contracts')).sort()).toEqual(map.domains.map((d) => `${d.id}.odcs.json`).sort());
 });
 

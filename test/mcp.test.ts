@@ -24,9 +24,9 @@ afterAll(async () => {
 
 const textOf = (r: any) => r.content.map((c: any) => c.text).join('\n');
 
-test('the server lists its five tools, each with an input schema', async () => {
+test('the server lists its six tools, each with an input schema', async () => {
   const { tools } = await client.listTools();
-  expect(tools.map((t) => t.name)).toEqual(['who_owns', 'may_i_write', 'where_to_correct', 'what_if_values_differ', 'list_copies']);
+  expect(tools.map((t) => t.name)).toEqual(['who_owns', 'may_i_write', 'where_to_correct', 'what_if_values_differ', 'list_copies', 'live_status']);
   expect(tools.find((t) => t.name === 'may_i_write')!.inputSchema.required).toEqual(['platform', 'field']);
 });
 

@@ -62,6 +62,8 @@ export interface OwnershipFact {
   readonly maxLag?: string;
   /** What wins when values diverge, as synthesized (e.g. "authority_wins"). */
   readonly divergence: string;
+  /** The weakest protection strength the policy accepts for its copies ("enforced", "advisory"). @default "manual": any */
+  readonly requiredStrength?: string;
   /** Where to correct a wrong value. @default not declared */
   readonly correction?: OwnershipCorrection;
   /** The sentence a person reads where a copy refuses their edit. */
@@ -155,6 +157,7 @@ function factOf(policy: AuthorityPolicy, field: ConceptField): OwnershipFact {
     propagation: policy.propagation.kind,
     ...(policy.propagation.maxLag ? { maxLag: policy.propagation.maxLag.toString() } : {}),
     divergence: policy.divergence,
+    ...((policy.requiredStrength as string) !== 'manual' ? { requiredStrength: policy.requiredStrength } : {}),
     ...(c ? { correction: { platform: c.platform.name, how: c.how, ...(c.runbook ? { runbook: c.runbook } : {}), ...(c.contact ? { contact: c.contact } : {}) } } : {}),
     correctionHint: policy.correctionHint,
   };
