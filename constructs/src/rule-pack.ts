@@ -18,6 +18,7 @@ import { GuardCollisionRule } from './rules/guard-collision';
 import { InvalidSplitRule } from './rules/invalid-split';
 import { LocalOverrideRule } from './rules/local-override';
 import { MixedOriginsRule } from './rules/mixed-origins';
+import { NewestWinsOneWriterRule } from './rules/newest-wins-one-writer';
 import { NoAuthorityRule } from './rules/no-authority';
 import { OriginMissingRule } from './rules/origin-missing';
 import { ReportingAuthorityRule } from './rules/reporting-authority';
@@ -152,6 +153,7 @@ export class Rules {
       new CopyLocationMissingRule(),
       new GuardCollisionRule(),
       new LocalOverrideRule(),
+      new NewestWinsOneWriterRule(),
       // Correction path.
       new CorrectionPathMissingRule(),
       new CorrectionPathNotAuthorityRule(),

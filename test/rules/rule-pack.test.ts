@@ -42,6 +42,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
     'copy-location-missing': 'error, unsuppressible',
     'guard-collision': 'error, unsuppressible',
     'local-override': 'error, unsuppressible',
+    'newest-wins-one-writer': 'error',
     'correction-path-missing': 'error',
     'correction-path-not-authority': 'error, unsuppressible',
     'mixed-origins': 'error',
