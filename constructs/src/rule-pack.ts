@@ -19,6 +19,7 @@ import { InvalidSplitRule } from './rules/invalid-split';
 import { LocalOverrideRule } from './rules/local-override';
 import { MappedRouteSharedRule } from './rules/mapped-route-shared';
 import { MixedOriginsRule } from './rules/mixed-origins';
+import { NewestWinsOneWriterRule } from './rules/newest-wins-one-writer';
 import { NoAuthorityRule } from './rules/no-authority';
 import { OriginMissingRule } from './rules/origin-missing';
 import { ReportingAuthorityRule } from './rules/reporting-authority';
@@ -154,6 +155,7 @@ export class Rules {
       new GuardCollisionRule(),
       new MappedRouteSharedRule(),
       new LocalOverrideRule(),
+      new NewestWinsOneWriterRule(),
       // Correction path.
       new CorrectionPathMissingRule(),
       new CorrectionPathNotAuthorityRule(),

@@ -187,6 +187,8 @@ export interface SyncRouteReadBack {
   readonly heldForReview?: boolean;
   /** The route's review queue on the copy, when there is one. */
   readonly review?: ReviewQueueState;
+  /** divergence newest_wins: the copy orders local overrides and the route's changes by time (its mechanism is intact). Undefined: the kind cannot say. */
+  readonly ordersByArrival?: boolean;
 }
 
 /** A route's review queue (divergence manual_review), as plan reports it. */

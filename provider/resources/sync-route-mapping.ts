@@ -98,10 +98,10 @@ export function validateMapping(config: ObjectValue): Diagnostic[] {
   if (typeof config.missing_rows === 'string' && !isMissingRowsPolicy(config.missing_rows)) {
     diags.push({ severity: 'error', summary: `missing_rows "${config.missing_rows}" is not a missing-rows policy`, detail: `Use one of ${MISSING_ROWS.map((r) => `"${r}"`).join(', ')}.`, attribute: ['missing_rows'] });
   }
-  if (config.divergence === 'manual_review') {
-    // The review hold watches the copy's table under the authority's names; through a mapping it
-    // would watch the staging table and hold nothing: refused rather than promising a review.
-    diags.push({ severity: 'error', summary: 'divergence manual_review is not available on a route across differing names', detail: 'Use authority_wins or authority_unless_blank for this route, or keep the fields under the same names on both platforms.', attribute: ['divergence'] });
+  if (config.divergence === 'manual_review' || config.divergence === 'newest_wins') {
+    // The review hold and the newest-wins trigger watch the copy's table under the authority's names; through a
+    // mapping they would watch the staging table and do nothing: refused rather than promising the rule.
+    diags.push({ severity: 'error', summary: `divergence ${config.divergence} is not available on a route across differing names`, detail: 'Use authority_wins or authority_unless_blank for this route, or keep the fields under the same names on both platforms.', attribute: ['divergence'] });
   }
   if (config.two_way === true) {
     diags.push({ severity: 'error', summary: 'A mapped route cannot be half of a two-way split', detail: 'Two-way splits need the same names on both platforms. Keep the fields under the same names, or route them one way.', attribute: ['two_way'] });

@@ -105,6 +105,7 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison, repairing
         summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)} and ${c.differing === 1 ? 'stays as it is' : 'stay as they are'}`,
         detail: rule === 'manual_review'
           ? `divergence = manual_review: this apply queues each differing value for review on ${to} (authority_records.review_queue) and overwrites none.`
+          : rule === 'newest_wins' ? newestWinsAtStart(from, to)
           : `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
       });
   }
@@ -119,3 +120,16 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison, repairing
   return warnings;
 }
 
+
+/**
+ * divergence newest_wins, in words: which values differ at start stay (neither platform says when
+ * they were written), and from then on the later of a local override and a change from the
+ * authority wins, by the order in which they reach the copy.
+ */
+export function newestWinsAtStart(from: string, to: string): string {
+  return `divergence = newest_wins: nobody can tell which of these values is newer (neither platform recorded when they were written), so ` +
+    `they stay until one side writes again. From now on the most recent write of a value wins, in the order writes reach ${to}: a ` +
+    `change from ${from} that arrives after a local override on ${to} replaces it (the override log says 'superseded'), and an ` +
+    `override made after ${from}'s last change stands. The clock is ${to}'s: a change committed at ${from} before an override but ` +
+    `arriving after it (replication lag) is the newer one. Writes to one row wait for each other, so there are no ties.`;
+}

@@ -77,7 +77,9 @@ const schema: BlockSchema = {
         'created or moved (the plan says how many rows); "newest_wins" leaves them; "manual_review" queues each on the copy for a ' +
         'person (authority_records.review_queue) and holds conflicting values there from then on. From then on every ' +
         'change at the authority flows; with "authority_unless_blank" a trigger on the copy (firing for replicated writes only) ' +
-        'keeps the copy\'s value where the incoming one is NULL or empty.',
+        'keeps the copy\'s value where the incoming one is NULL or empty; with "newest_wins" a trigger on the copy ends a local ' +
+        'override when a value from the authority reaches the copy after it (the copy\'s order of writes is the clock), and an ' +
+        'override made after the authority\'s last change stands.',
     },
     max_lag: {
       type: 'string', optional: true,
@@ -283,7 +285,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
           // A copy left unguarded is repaired by the protection; the route then settles what people edited meanwhile.
           enabled: found.enabled && !found.copyUnguarded &&
             found.keepsAgainstBlank === (divergence === 'authority_unless_blank' || found.othersKeepAgainstBlank) &&
-            (found.heldForReview === undefined || found.heldForReview === (divergence === 'manual_review')),
+            (found.heldForReview === undefined || found.heldForReview === (divergence === 'manual_review')) &&
+            (found.ordersByArrival === undefined || found.ordersByArrival === (divergence === 'newest_wins')),
           resolutions_waiting: found.review?.resolving ?? 0,
           ...platformNamesOf(router, state),
         },

@@ -43,6 +43,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
     'guard-collision': 'error, unsuppressible',
     'mapped-route-shared': 'error, unsuppressible',
     'local-override': 'error, unsuppressible',
+    'newest-wins-one-writer': 'error',
     'correction-path-missing': 'error',
     'correction-path-not-authority': 'error, unsuppressible',
     'mixed-origins': 'error',

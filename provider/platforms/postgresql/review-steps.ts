@@ -7,6 +7,7 @@ import { ReviewQueueState, SyncRoute, SyncRouteIdentity } from '../adapter';
 import { runOn } from './catalog';
 import { applyResolutions, holdIntact, keepForReview, queueDifferences, readReviewQueue, stopHolding } from './review-queue';
 import { RouteSides, marked } from './route-sides';
+import { orderByArrival, releaseNewest } from './newest-wins';
 
 const held = (r: SyncRouteIdentity, columns: readonly string[]) => ({ authority: r.authority, location: r.location, routeKey: r.key ?? '', columns });
 
@@ -16,6 +17,8 @@ const held = (r: SyncRouteIdentity, columns: readonly string[]) => ({ authority:
  * overwrites them. Any other rule: no hold trigger.
  */
 export async function holdForReview(sides: RouteSides, route: SyncRoute, key: string[]): Promise<number> {
+  // newest_wins: its trigger, in place before anything flows (newest-wins.ts).
+  await orderByArrival(sides, route);
   if (route.divergence !== 'manual_review') {
     await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, held(route, route.fields))));
     return 0;
@@ -35,6 +38,7 @@ export async function writeResolutions(sides: RouteSides, route: SyncRoute): Pro
 
 /** The route goes: its hold trigger too (the queue stays). */
 export async function releaseReview(sides: RouteSides, r: SyncRouteIdentity): Promise<void> {
+  await releaseNewest(sides, r);
   await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, held(r, []))));
 }
 

@@ -16,6 +16,7 @@ import { syncPairName } from './route-names';
 import { entriesOf, readRegistry, routeColumns, unlessBlankColumns } from './route-registry';
 import { RouteSides } from './route-sides';
 import { readHold } from './review-steps';
+import { readNewest } from './newest-wins';
 import { MappedRouteSteps } from './mapped-route';
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
@@ -55,7 +56,7 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
   const staged = !r.mapping || await new MappedRouteSteps(sides).intact(r, keyFields);
   const hold = mine ? await readHold(sides, r, mine.columns) : undefined;
   return {
-    heldForReview: hold?.held, review: hold?.queue,
+    heldForReview: hold?.held, review: hold?.queue, ordersByArrival: mine ? await readNewest(sides, r, mine.columns) : undefined,
     fields, keyFields, enabled: publishes && sent && received && staged, keepsAgainstBlank: keepsBlank,
     othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
     divergence: registry?.recorded && mine ? mine.divergence : undefined,

@@ -1,0 +1,80 @@
+/**
+ * Divergence newest_wins on a PostgreSQL copy, as the router uses it (the SQL, the clock and what
+ * happens when: newest-wins-sql.ts): the route's trigger kept in place while its rule is
+ * newest_wins, removed when the route leaves newest_wins or goes, and read back for drift.
+ */
+import { Client } from 'pg';
+import { FieldLocation, SyncRoute, SyncRouteIdentity } from '../adapter';
+import { Run, runOn } from './catalog';
+import { inTransaction } from './connection';
+import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
+import { triggerArgs } from './override-read';
+import { OVERRIDE_SCHEMA } from './override-sql';
+import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
+import { RouteSides } from './route-sides';
+
+/** A newest_wins route on the copy: which authority, table, key and columns. */
+export interface NewestRoute {
+  readonly authority: string;
+  readonly location: FieldLocation;
+  readonly routeKey: string;
+  readonly columns: readonly string[];
+}
+
+const newestOf = (r: SyncRouteIdentity, columns: readonly string[]): NewestRoute =>
+  ({ authority: r.authority, location: r.location, routeKey: r.key ?? '', columns });
+
+/** Whether the route's trigger is in place as the provider installs it, calling intact functions. */
+export async function newestIntact(query: Run, r: NewestRoute): Promise<boolean> {
+  const found = await query<{ tgenabled: string; tgargs: Buffer; tgtype: number; fn: string }>(
+    `SELECT t.tgenabled, t.tgargs, t.tgtype, n.nspname || '.' || p.proname AS fn
+       FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+      WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2`, [tableRef(r.location), newestTriggerName(r.authority, r.location, r.routeKey)]);
+  const t = found.rows[0];
+  // tgtype 23: ROW | BEFORE | INSERT | UPDATE.
+  if (!t || t.tgenabled !== 'A' || t.tgtype !== 23 || t.fn !== `${OVERRIDE_SCHEMA}.newest_row`) return false;
+  if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, ...r.columns])) return false;
+  const functions = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
+    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
+       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
+  return NEWEST_FUNCTIONS.every((f) => functions.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
+    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+}
+
+/** Installs or repairs the route's trigger, when not intact (trigger DDL locks the copy's table). */
+export async function keepNewest(db: Client, r: NewestRoute): Promise<void> {
+  if (await newestIntact(runOn(db), r)) return;
+  await inTransaction(db, installNewestStatements(r.authority, r.location, r.routeKey, r.columns));
+}
+
+/** Removes the route's trigger when there is one (no lock on the copy's table otherwise). */
+export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns'>): Promise<void> {
+  const found = await db.query('SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2',
+    [tableRef(r.location), newestTriggerName(r.authority, r.location, r.routeKey)]).catch(() => ({ rowCount: 0 }));
+  if (!found.rowCount) return;
+  await inTransaction(db, removeNewestStatements(r.authority, r.location, r.routeKey));
+}
+
+/**
+ * Before the route publishes: a newest_wins route's trigger is in place, so no change the sync
+ * brings meets an override without it. Any other rule (and a route across differing names, whose
+ * plan refuses newest_wins): no trigger.
+ */
+export async function orderByArrival(sides: RouteSides, route: SyncRoute): Promise<void> {
+  const r = newestOf(route, route.fields);
+  if (route.divergence !== 'newest_wins' || route.mapping) {
+    await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, r)));
+    return;
+  }
+  await sides.on('copy', 'order overrides and changes by time', () => sides.copy.withConnection((db) => keepNewest(db, r)));
+}
+
+/** The route goes: its trigger too (the overrides stand; the log stays). */
+export async function releaseNewest(sides: RouteSides, r: SyncRouteIdentity): Promise<void> {
+  await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, newestOf(r, []))));
+}
+
+/** Read-back: whether the route's trigger is intact. */
+export function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
+  return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), newestOf(r, columns)));
+}
