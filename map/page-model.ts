@@ -4,6 +4,7 @@
  * one input adapter is `pageModelOf`: the page renders nothing it does not get from here.
  */
 import type { DomainOwnership, OwnershipFact, OwnershipPlatform } from '../constructs/src/ownership';
+import { divergenceSentence } from './words';
 
 /** The catalog page's input. */
 export interface CatalogPageInput {
@@ -78,15 +79,9 @@ export function editsInWords(edits: string, reason?: string, expires?: string): 
   }
 }
 
-/** What happens when values diverge, in words. */
+/** What happens when values diverge, in words (one wording with the map's). */
 export function divergenceInWords(rule: string, authority: string): string {
-  switch (rule) {
-    case 'authority_wins': return `${authority}'s value wins: the sync replaces a copy's differing value.`;
-    case 'authority_unless_blank': return `${authority}'s value wins unless it is blank; then the copy keeps its own.`;
-    case 'newest_wins': return 'The newest write wins, wherever it was made.';
-    case 'manual_review': return 'A person decides: differing values are left for review, not overwritten.';
-    default: return `Divergence rule: ${rule}.`;
-  }
+  return divergenceSentence(rule, authority);
 }
 
 /** How values travel, in words. */

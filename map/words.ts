@@ -93,13 +93,18 @@ const PROPAGATION: Record<string, (direction: string, lag: string) => string> = 
 const DIVERGENCE: Record<string, (authority: string) => string> = {
   authority_wins: (a) => `When values differ, ${a} wins: the sync overwrites the copy with the authority's value.`,
   authority_unless_blank: (a) => `When values differ, ${a} wins unless its value is blank; then the copy's value stays.`,
-  newest_wins: () => 'When values differ, the newest write wins (declared for this fact).',
+  newest_wins: (a) => `When a local override and a change from ${a} meet, the later one to reach the copy stands.`,
   manual_review: () => 'When values differ, a person decides; the sync holds the field until then.',
 };
+
+/** What happens when values diverge under `rule`, in one sentence (the map, explain, MCP and the catalog page say it alike). */
+export function divergenceSentence(rule: string, authority: string): string {
+  return (DIVERGENCE[rule] ?? (() => `When values differ: ${rule}.`))(authority);
+}
 
 export function divergenceWords(fact: OwnershipFact, platforms: ReadonlyMap<string, OwnershipPlatform>): string {
   const lag = fact.maxLag ? `, a copy lagging at most ${fact.maxLag}` : '';
   const flow = (PROPAGATION[fact.propagation] ?? ((d: string) => `Values flow ${d} (${fact.propagation}).`))(directionOf(fact), lag);
-  const rule = (DIVERGENCE[fact.divergence] ?? (() => `When values differ: ${fact.divergence}.`))(platformWords(fact.authority.platform, platforms));
+  const rule = divergenceSentence(fact.divergence, platformWords(fact.authority.platform, platforms));
   return `${flow} ${rule}`;
 }

@@ -50,8 +50,9 @@ test('flows group facts by the pair they travel between, from the declared feed'
 });
 
 test('the rules in words', () => {
-  expect(divergenceInWords('authority_wins', 'the CRM')).toBe("the CRM's value wins: the sync replaces a copy's differing value.");
-  expect(divergenceInWords('manual_review', 'x')).toMatch(/A person decides/);
+  expect(divergenceInWords('authority_wins', 'the CRM')).toMatch(/^When values differ, the CRM wins: the sync overwrites the copy/);
+  expect(divergenceInWords('newest_wins', 'the CRM')).toBe('When a local override and a change from the CRM meet, the later one to reach the copy stands.');
+  expect(divergenceInWords('manual_review', 'x')).toMatch(/a person decides/);
   expect(editsInWords('local_override', 'regional fixes', '2031-01-31')).toBe(
     "Local override allowed: regional fixes (until 2031-01-31). The authority's value returns when the override ends.");
 });

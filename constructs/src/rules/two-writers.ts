@@ -53,8 +53,9 @@ export class TwoWritersRule extends AuthorityRule {
             `${fields}: ${copy.platform.name} allows local overrides while ${policy.authority.name} is the ` +
             'authority, and the policy does not say what wins when they diverge.',
           advice:
-            `Declare divergence in the policy: Divergence.AUTHORITY_WINS (the next sync replaces local edits on ${copy.platform.name}), ` +
-            'MANUAL_REVIEW (a person decides) or NEWEST_WINS; or make the copy read-only.',
+            `Declare divergence in the policy: Divergence.AUTHORITY_WINS (an override on ${copy.platform.name} stands until it expires, ` +
+            'then the authority\'s value returns), NEWEST_WINS (the later of an override and the authority\'s change stands) or ' +
+            'MANUAL_REVIEW (a person decides); or make the copy read-only.',
         });
       }
     }
