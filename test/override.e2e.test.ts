@@ -167,3 +167,22 @@ test('a local override on a table without a primary key is refused at plan, nami
   expect(words(plan.output)).toContain('public.notes on platform "ops"');
   expect(words(plan.output)).toContain('has no primary key: its local overrides cannot be recorded');
 });
+
+test('a record deleted and created anew at the authority arrives with its new value: the override of the old record ends, nothing is blanked', async () => {
+  await crm.query("INSERT INTO offers VALUES (7, 'Gala', NULL)");
+  await ops.query("INSERT INTO offers VALUES (7, 'Gala', NULL)");
+  const { tf } = overrideStack('2999-12-31');
+  try {
+    tf.apply();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE offers SET title = 'Gala (ops)' WHERE id = 7")).toBeUndefined();
+    await crm.query('DELETE FROM offers WHERE id = 7');
+    await eventually(async () => (await ops.query('SELECT count(*)::int AS n FROM offers WHERE id = 7')).rows[0].n, (n) => n === 0);
+    await crm.query("INSERT INTO offers VALUES (7, 'Gala 2027', NULL)");
+    const arrived = await eventually(async () => (await ops.query('SELECT title FROM offers WHERE id = 7')).rows[0], (r) => r !== undefined);
+    expect(arrived.title).toBe('Gala 2027');
+    const ended = (await ops.query(`SELECT ended_how FROM authority_records.overrides WHERE record = '{"id": 7}'`)).rows;
+    expect(ended).toEqual([{ ended_how: 'the record was created anew at the authority' }]);
+  } finally {
+    tf.run('destroy', '-auto-approve', '-input=false', '-no-color');
+  }
+});

@@ -285,6 +285,11 @@ BEGIN
         PERFORM ${OVERRIDE_SCHEMA}.end_override(active.id, 'expired: the sync brought the authority''s value');
         CONTINUE;
       END IF;
+      IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        -- The record was deleted and created anew at the authority: the override went with the old one.
+        PERFORM ${OVERRIDE_SCHEMA}.end_override(active.id, 'the record was created anew at the authority');
+        CONTINUE;
+      END IF;
       IF (newj OPERATOR(pg_catalog.->) col) IS DISTINCT FROM active.authority_value THEN
         PERFORM ${OVERRIDE_SCHEMA}.note_authority_value(active.id, newj OPERATOR(pg_catalog.->) col);
       END IF;
