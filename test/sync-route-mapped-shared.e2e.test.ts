@@ -74,6 +74,21 @@ test('two fields of one table mapped into one copy table by one policy flow; a s
     ]);
     expect((await tryAs(ops, OPERATOR_ROLE, "UPDATE promos_view SET display_budget = 0 WHERE ext_id = '1'"))?.message).toContain('read-only copy');
 
+    // Imported (state lost, say): the route reads its mapping back from the copy, and plan changes nothing.
+    const [address, route] = Object.entries<any>(stack.json.resource.authority_sync_route)[0];
+    const routeId = JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.type === 'authority_sync_route').values.id;
+    tf.ok('state', 'rm', `authority_sync_route.${address}`);
+    tf.ok('import', `authority_sync_route.${address}`, routeId);
+    // Only what no platform records (the route's max_lag) is filled in, in place: nothing is replaced.
+    const imported = tf.plan();
+    expect(imported.output).not.toMatch(/forces replacement|must be replaced/);
+    expect(words(imported.output)).toContain('Plan: 0 to add, 1 to change, 0 to destroy');
+    expect(imported.output).toMatch(/\+ max_lag\s+= "15m"/);
+    tf.apply();
+    expect(tf.plan().code).toBe(0);
+    expect(JSON.parse(tf.ok('show', '-json').stdout).values.root_module.resources.find((r: any) => r.type === 'authority_sync_route').values)
+      .toMatchObject({ copy_table: route.copy_table, copy_columns: route.copy_columns, copy_key_column: 'ext_id', missing_rows: 'report', enabled: true });
+
     // A second route of promos to ops, mapped into another table: refused at plan, naming why.
     rewriteStack(stack, (json) => {
       const routes = json.resource.authority_sync_route;

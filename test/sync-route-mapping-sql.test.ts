@@ -11,8 +11,8 @@ import {
   mappingTriggerName, mappingTriggerStatements, removeStagingStatements, seedStatement, unmatchedQuery,
 } from '../provider/platforms/postgresql/mapping-sql';
 import { mappedSettleSettings } from '../provider/platforms/postgresql/mapped-settle';
-import { sameColumns, triggerArgs } from '../provider/platforms/postgresql/staging';
-import { mappingOf, plannedMapping, unmatchedWarning, validateMapping } from '../provider/resources/sync-route-mapping';
+import { mappingOfArgs, sameColumns, triggerArgs } from '../provider/platforms/postgresql/staging';
+import { mappingOf, mappingReplaces, plannedMapping, unmatchedWarning, validateMapping } from '../provider/resources/sync-route-mapping';
 import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 
 const mapping = (name = 'display_name', over: Partial<RouteMapping> = {}): RouteMapping => ({
@@ -116,4 +116,22 @@ describe('the resource\'s mapping attributes', () => {
     expect(unmatchedWarning(planned, 2)[0].summary).toBe('public.campaigns: 2 records of crm have no row in public.campaigns_view on ops');
     expect(unmatchedWarning(planned, 1)[0].detail).toContain('declare MissingRows.CREATE');
   });
+});
+
+test('an imported route reads its mapping back from the staging trigger\'s arguments, hostile names included; anything else is no mapping', () => {
+  for (const { name } of HOSTILE_NAMES) {
+    const m = mapping(name, { keyField: `${name}_key`, recordKeyField: 'id', missingRows: 'create' });
+    expect(mappingOfArgs(mappingArgs(m, 'id', m.sourceFields))).toEqual(m);
+  }
+  expect(mappingOfArgs(['public', 't', 'k', 'id', 'sometimes', 'a', 'b'])).toBeUndefined();
+  expect(mappingOfArgs(['public', 't', 'k', 'id', 'report', 'a'])).toBeUndefined();
+  expect(mappingOfArgs([])).toBeUndefined();
+});
+
+test('record_key_column left out means the authority\'s key: the key read back after an import is not a replacement; another column is', () => {
+  const prior = { copy_table: 't', record_key_column: 'id', key_columns: ['id'] };
+  expect(mappingReplaces(prior, { copy_table: 't', record_key_column: null })).toEqual([]);
+  expect(mappingReplaces(prior, { copy_table: 't', record_key_column: 'code' })).toEqual(['record_key_column']);
+  expect(mappingReplaces({ ...prior, record_key_column: 'code' }, { copy_table: 't', record_key_column: null })).toEqual(['record_key_column']);
+  expect(mappingReplaces(prior, { copy_table: 'u', record_key_column: null })).toEqual(['copy_table']);
 });

@@ -189,6 +189,8 @@ export interface SyncRouteReadBack {
   readonly review?: ReviewQueueState;
   /** divergence newest_wins: the copy orders local overrides and the route's changes by time (its mechanism is intact). Undefined: the kind cannot say. */
   readonly ordersByArrival?: boolean;
+  /** The mapping found on the copy, for a route read without one (imported): it receives under other names. */
+  readonly mapping?: RouteMapping;
 }
 
 /** A route's review queue (divergence manual_review), as plan reports it. */

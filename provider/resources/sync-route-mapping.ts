@@ -44,6 +44,26 @@ export const MAPPING_ATTRIBUTES: Record<string, AttributeSchema> = {
 /** Attributes whose change replaces a mapped route (the staging table is rebuilt and refilled). */
 export const MAPPING_REPLACES = ['copy_schema', 'copy_table', 'copy_columns', 'copy_key_column', 'record_key_column', 'missing_rows'];
 
+/**
+ * The mapping attributes whose change replaces the route. record_key_column left out of the
+ * configuration means the authority's key: the key itself in state (read back after an import) is no change.
+ */
+export function mappingReplaces(prior: ObjectValue, planned: ObjectValue): string[] {
+  const keyByDefault = planned.record_key_column === null && Array.isArray(prior.key_columns) && prior.record_key_column === prior.key_columns[0];
+  return MAPPING_REPLACES.filter((a) => JSON.stringify(prior[a] ?? null) !== JSON.stringify(planned[a] ?? null))
+    .filter((a) => !(a === 'record_key_column' && keyByDefault));
+}
+
+/** The mapping attributes of a mapping read back from the copy, its copy columns in the order of `columns`. */
+export function mappingAttributes(m: RouteMapping, columns: readonly string[]): ObjectValue {
+  const copyColumn = (c: string) => m.fields[m.sourceFields.indexOf(c)];
+  return {
+    copy_schema: m.location.namespace, copy_table: m.location.container, copy_key_column: m.keyField,
+    copy_columns: columns.every((c) => m.sourceFields.includes(c)) ? columns.map(copyColumn) : m.fields,
+    record_key_column: m.recordKeyField ?? null, missing_rows: m.missingRows,
+  };
+}
+
 /** Whether the configuration maps the route. */
 export const isMapped = (s: ObjectValue): boolean => s.copy_table !== null && s.copy_table !== undefined;
 

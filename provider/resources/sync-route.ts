@@ -22,7 +22,7 @@ import { divergenceAtStart, flowChanges, list, rows, tableOf } from './sync-rout
 import { reviewApplied, reviewWarnings } from './review-messages';
 import { joinId, splitId } from './import-id';
 import { Contract } from '../../constructs/src/contract';
-import { MAPPING_ATTRIBUTES, MAPPING_REPLACES, isMapped, mappingOf, plannedMapping, unmatchedWarning, validateMapping } from './sync-route-mapping';
+import { MAPPING_ATTRIBUTES, isMapped, mappingAttributes, mappingOf, mappingReplaces, plannedMapping, unmatchedWarning, validateMapping } from './sync-route-mapping';
 
 
 export const SYNC_ROUTE_TYPE = Contract.SYNC_ROUTE_TYPE;
@@ -207,7 +207,7 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
       }
       return {
         planned,
-        requiresReplace: prior ? [['schema'], ['table'], ...MAPPING_REPLACES.filter((a) => JSON.stringify(prior[a] ?? null) !== JSON.stringify(planned[a] ?? null)).map((a) => [a])] : [],
+        requiresReplace: prior ? [['schema'], ['table'], ...mappingReplaces(prior, planned).map((a) => [a])] : [],
         diagnostics: [...diagnostics, ...(prior ? flowChanges(prior, planned, health) : [])],
       };
     },
@@ -288,6 +288,8 @@ export function syncRoute(platforms: Platforms): ResourceDefinition {
             (found.heldForReview === undefined || found.heldForReview === (divergence === 'manual_review')) &&
             (found.ordersByArrival === undefined || found.ordersByArrival === (divergence === 'newest_wins')),
           resolutions_waiting: found.review?.resolving ?? 0,
+          // Imported: a route that receives under other names says so on the copy (its staging table's trigger).
+          ...(!isMapped(state) && found.mapping ? mappingAttributes(found.mapping, columns) : {}),
           ...platformNamesOf(router, state),
         },
       };

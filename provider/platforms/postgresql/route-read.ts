@@ -18,6 +18,7 @@ import { RouteSides } from './route-sides';
 import { readHold } from './review-steps';
 import { readNewest } from './newest-wins';
 import { MappedRouteSteps } from './mapped-route';
+import { readStagedMapping } from './staging';
 
 const keyOf = (r: SyncRouteIdentity) => r.key ?? '';
 
@@ -62,6 +63,7 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
     divergence: registry?.recorded && mine ? mine.divergence : undefined,
     reverseRoute: (await reverseRoute(sides, loc)) !== undefined,
     copyUnguarded,
+    mapping: r.mapping ? undefined : await sides.on('copy', 'read the route\'s staging table', () => readStagedMapping(sides.run('copy'), loc)),
   };
 }
 

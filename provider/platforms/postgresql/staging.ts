@@ -111,3 +111,33 @@ export async function stagedColumns(query: Run, loc: FieldLocation, key: string,
     return { name, type };
   });
 }
+
+/**
+ * The mapping a staging table at `staging` carries, from its mapping trigger's arguments (for a
+ * route read back without one: imported). Undefined unless the table is the provider's staging
+ * table and its trigger's arguments have the shape mappingArgs writes.
+ */
+export async function readStagedMapping(query: Run, staging: FieldLocation): Promise<RouteMapping | undefined> {
+  const found = await query<{ comment: string | null; tgargs: Buffer | null }>(
+    `SELECT obj_description(c.oid, 'pg_class') AS comment, t.tgargs
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND t.tgname = $3
+      WHERE n.nspname = $1 AND c.relname = $2`, [staging.namespace, staging.container, mappingTriggerName(staging)]);
+  const row = found.rows[0];
+  if (!row?.tgargs || !row.comment?.startsWith('Managed by authority: staging of a sync route')) return undefined;
+  return mappingOfArgs(triggerArgs(row.tgargs));
+}
+
+/** mappingArgs read back: target schema and table, copy key, authority key, missing rows, then (field, copy column) pairs. */
+export function mappingOfArgs(args: readonly string[]): RouteMapping | undefined {
+  const [namespace, container, keyField, recordKeyField, missingRows, ...pairs] = args;
+  if (!namespace || !container || !keyField || !recordKeyField || !['report', 'create'].includes(missingRows) || pairs.length === 0 || pairs.length % 2) return undefined;
+  return {
+    location: { namespace, container },
+    sourceFields: pairs.filter((_, i) => i % 2 === 0),
+    fields: pairs.filter((_, i) => i % 2 === 1),
+    keyField,
+    recordKeyField,
+    missingRows: missingRows as RouteMapping['missingRows'],
+  };
+}
+
