@@ -53,8 +53,20 @@ export async function setUpTryton(admin: TrytonClient, personPassword: string, c
         'the CRM\'s key would not find them. Start from a fresh Tryton database (npm run stop).');
     }
   }
+  await dropCategoryNameTranslations(admin);
   const parties = await admin.searchRead<Named>('party.party', [], ['name']);
   return { parties: Object.fromEntries(parties.map((p) => [p.name, p.id])) };
+}
+
+/**
+ * A category's name is translatable: Tryton keeps it in ir.translation as well (in the default
+ * language too) and shows that before the column. The sync writes the column, in the database
+ * under Tryton, so the category's name must be read from the column: the translations made when
+ * the categories were created go. None come back: nobody may write the name through Tryton then.
+ */
+async function dropCategoryNameTranslations(admin: TrytonClient): Promise<void> {
+  const found = await admin.searchRead<{ id: number }>('ir.translation', [['name', '=', 'party.category,name'], ['type', '=', 'model']], ['id']);
+  if (found.length > 0) await admin.model('ir.translation', 'delete', [found.map((t) => t.id)]);
 }
 
 /**

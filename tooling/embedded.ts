@@ -18,7 +18,7 @@ import { stopDirectus } from '../embedded/directus';
 import { DIRECTUS_DIR } from './directus-platform';
 import { stopTryton } from '../embedded/tryton';
 import { TRYTON_PERSON_LOGIN } from '../embedded/tryton-setup';
-import { TRYTON_DIR } from './tryton-platform';
+import { TRYTON_DATABASE, TRYTON_DIR, TRYTON_HOST_PLATFORM, TRYTON_PLATFORM } from './tryton-platform';
 
 const CDKTF = path.join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf');
 
@@ -53,7 +53,10 @@ async function up(): Promise<void> {
     say(`  ${stack.padEnd(12)} ${result}`);
     for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
   }
-  await showWhereToLook(servers);
+  // Tryton's database (on the CRM's server) holds guards and routes of its own: the platform tryton-db.
+  const host = servers.find(([n]) => n === TRYTON_HOST_PLATFORM)?.[1];
+  const storages = apps.some(([, app]) => app === 'tryton') && host ? [[`${TRYTON_PLATFORM}-db`, host, TRYTON_DATABASE] as const] : [];
+  await showWhereToLook([...servers.map(([n, server]) => [n, server, n] as const), ...storages]);
   for (const [name, app, url] of apps) {
     if (app === 'tryton') {
       say(`\nThe CRM's parties are in Tryton (platform ${name}): JSON-RPC at ${url}/`);
@@ -94,12 +97,12 @@ async function runningApps(): Promise<[string, 'directus' | 'tryton', string][]>
 }
 
 /** Lists the protected copies as the databases report them, proves one refusal, says where to look. */
-async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres]>): Promise<void> {
+async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres, string]>): Promise<void> {
   const guards: { platform: string; table: string; columns: string[]; authority: string; enabled: boolean }[] = [];
   const routes: { platform: string; what: string; enabled: boolean }[] = [];
   let proof: string | undefined;
-  for (const [name, server] of servers) {
-    const db = new Client(server.clientConfig(name));
+  for (const [name, server, database] of servers) {
+    const db = new Client(server.clientConfig(database));
     await db.connect();
     try {
       const found = await db.query<{ tbl: string; args: Buffer; enabled: string }>(
