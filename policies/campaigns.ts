@@ -1,6 +1,7 @@
 /**
  * Campaigns: campaign naming is authoritative in the CRM. The operations tool, the CMS and the
- * BI layer hold read-only copies; an operator who finds a wrong name fixes it in the CRM.
+ * BI layer hold read-only copies (and Tryton, when `npm run start:apps` runs it: a campaign is a
+ * party category there); an operator who finds a wrong name fixes it in the CRM.
  */
 import { Construct } from 'constructs';
 import {
@@ -14,8 +15,12 @@ export class CampaignsDomain extends Domain {
     const { crm, ops, cms, bi } = platforms;
 
     const campaign = new Concept(this, 'Campaign', { description: 'A marketing campaign.' });
+    const { tryton } = platforms;
     campaign.addField('name', crm.at('campaigns.name'), ops.at('campaigns.name'),
-      ...(cms ? [cms.at('campaigns.name')] : []), ...(bi ? [bi.at('campaigns.name')] : []));
+      ...(cms ? [cms.at('campaigns.name')] : []), ...(bi ? [bi.at('campaigns.name')] : []),
+      // In Tryton a campaign is the party category of the parties it brought in, with the campaign's id.
+      ...(tryton ? [tryton.at('party.category.name')] : []));
+    if (tryton) campaign.keyedBy({ keys: [crm.at('campaigns.id'), tryton.at('party.category.id')] });
 
     new AuthorityPolicy(this, 'campaign-naming', {
       concept: campaign,
@@ -23,7 +28,7 @@ export class CampaignsDomain extends Domain {
       authority: crm,
       origin: crm,
       governedBy: 'Marketing operations',
-      copies: [Copy.readOnly(ops), ...(cms ? [Copy.readOnly(cms)] : []), ...(bi ? [Copy.readOnly(bi)] : [])],
+      copies: [Copy.readOnly(ops), ...(cms ? [Copy.readOnly(cms)] : []), ...(bi ? [Copy.readOnly(bi)] : []), ...(tryton ? [Copy.readOnly(tryton)] : [])],
       propagation: Propagation.oneWay({ maxLag: Duration.minutes(5) }),
       divergence: Divergence.AUTHORITY_WINS,
       correction: CorrectionPath.at(crm, {

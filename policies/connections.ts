@@ -6,7 +6,8 @@
  *
  * A platform edited in Directus adds AUTHORITY_<NAME>_DIRECTUS_URL (and its admin token in
  * AUTHORITY_<NAME>_DIRECTUS_TOKEN, read by the provider only); its PostgreSQL connection is then
- * the database under Directus. `npm run start:apps` records its embedded Directus in
+ * the database under Directus. `npm run start:apps` records its embedded Directus, and its
+ * embedded Tryton (the platform "tryton", whose database is "tryton-db"), in
  * .authority/embedded/apps.json.
  */
 import * as fs from 'node:fs';
@@ -25,6 +26,13 @@ export interface EmbeddedConnection {
 /** Written by `npm run start:apps` for each platform it runs an application for. */
 export interface EmbeddedApp {
   readonly directus?: { readonly url: string; readonly tokenFile: string; readonly editorPolicies: string[] };
+  /** A Tryton and the database it keeps its data in (the platform "<name>-db"). */
+  readonly tryton?: { readonly url: string; readonly database: string; readonly user: string; readonly passwordFile: string; readonly storage: EmbeddedConnection };
+}
+
+/** Whether `npm run start:apps` recorded an application for the platform (a platform that exists only then). */
+export function hasEmbeddedApp(platform: string): boolean {
+  return readJson<EmbeddedApp>(EMBEDDED_APPS)[platform] !== undefined;
 }
 
 export function connectionFor(platform: string): PlatformConnection {
@@ -37,6 +45,7 @@ export function connectionFor(platform: string): PlatformConnection {
   }
   const app = readJson<EmbeddedApp>(EMBEDDED_APPS)[platform];
   if (app?.directus && database) return PlatformConnection.directus({ ...app.directus, storage: database });
+  if (app?.tryton) return PlatformConnection.tryton({ ...app.tryton, storage: { ...app.tryton.storage } });
   if (database) return PlatformConnection.postgresql(database);
   throw new Error(
     `No connection for platform "${platform}". Run \`npm start\` to start the embedded default, ` +

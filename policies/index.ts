@@ -7,6 +7,7 @@ import { AccountsDomain } from './accounts';
 import { BillingDomain } from './billing';
 import { CampaignsDomain } from './campaigns';
 import { ContentDomain } from './content';
+import { CustomersDomain } from './customers';
 import { OperationsDomain } from './operations';
 import { organizationPlatforms } from './platforms';
 import { SupportDomain } from './support';
@@ -28,4 +29,6 @@ export function defineOrganization(scope: Construct, options: OrganizationOption
   new AccountsDomain(scope, 'accounts', platforms);
   new BillingDomain(scope, 'billing', platforms);
   new SupportDomain(scope, 'support', platforms);
+  // Tryton runs with `npm run start:apps` only: the plain start stays PostgreSQL only.
+  if (platforms.tryton) new CustomersDomain(scope, 'customers', { tryton: platforms.tryton, ops: platforms.ops });
 }

@@ -1,6 +1,6 @@
 /** The organization's connected systems, from the seeds' example. */
 import { Platform, PlatformConnection, PlatformKind } from '../constructs/src';
-import { connectionFor } from './connections';
+import { connectionFor, hasEmbeddedApp } from './connections';
 
 export interface OrganizationPlatforms {
   readonly crm: Platform;
@@ -9,6 +9,8 @@ export interface OrganizationPlatforms {
   readonly erp: Platform;
   readonly support: Platform;
   readonly bi: Platform;
+  /** The CRM's parties in Tryton: there when `npm run start:apps` runs it. @default none */
+  readonly tryton?: Platform;
 }
 
 /**
@@ -25,6 +27,7 @@ export function organizationPlatforms(requireConnections = true): OrganizationPl
     erp: platform('erp', PlatformKind.ERP, 'the ERP'),
     support: platform('support', PlatformKind.SUPPORT_DESK, 'the support desk'),
     bi: platform('bi', PlatformKind.BI, 'the BI layer'),
+    ...(hasEmbeddedApp('tryton') ? { tryton: platform('tryton', PlatformKind.CRM, 'the CRM (Tryton)') } : {}),
   };
 }
 

@@ -16,6 +16,9 @@ import { EDITOR_EMAIL } from '../embedded/directus-setup';
 import { terraformEnv } from './terraform-env';
 import { stopDirectus } from '../embedded/directus';
 import { DIRECTUS_DIR } from './directus-platform';
+import { stopTryton } from '../embedded/tryton';
+import { TRYTON_PERSON_LOGIN } from '../embedded/tryton-setup';
+import { TRYTON_DATABASE, TRYTON_DIR, TRYTON_HOST_PLATFORM, TRYTON_PLATFORM } from './tryton-platform';
 
 const CDKTF = path.join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf');
 
@@ -50,8 +53,18 @@ async function up(): Promise<void> {
     say(`  ${stack.padEnd(12)} ${result}`);
     for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
   }
-  await showWhereToLook(servers);
-  for (const [name, url] of apps) {
+  // Tryton's database (on the CRM's server) holds guards and routes of its own: the platform tryton-db.
+  const host = servers.find(([n]) => n === TRYTON_HOST_PLATFORM)?.[1];
+  const storages = apps.some(([, app]) => app === 'tryton') && host ? [[`${TRYTON_PLATFORM}-db`, host, TRYTON_DATABASE] as const] : [];
+  await showWhereToLook([...servers.map(([n, server]) => [n, server, n] as const), ...storages]);
+  for (const [name, app, url] of apps) {
+    if (app === 'tryton') {
+      say(`\nThe CRM's parties are in Tryton (platform ${name}): JSON-RPC at ${url}/`);
+      say(`  person  ${TRYTON_PERSON_LOGIN}, password in ${display(path.join(TRYTON_DIR, `${TRYTON_PERSON_LOGIN}-password`))}`);
+      say('  A party category is a campaign: its name is read-only there, and its help names the CRM and how to correct it.');
+      say('  A party\'s name is Tryton\'s: rename one and the ops tool\'s customers.display_name follows.');
+      continue;
+    }
     say(`\n${name === 'cms' ? 'The CMS' : name} is Directus: ${url}/admin/content/campaigns`);
     say(`  editor  ${EDITOR_EMAIL}, password in ${display(path.join(DIRECTUS_DIR, 'editor-password'))}`);
     say('  Open a campaign: its name is read-only there, and its note names the CRM and how to correct it.');
@@ -62,26 +75,34 @@ async function up(): Promise<void> {
  * The applications `npm run start:apps` recorded (platform -> Directus URL), each checked to
  * answer: the policies make them platforms of their own, so a stopped one would fail the apply.
  */
-async function runningApps(): Promise<[string, string][]> {
+async function runningApps(): Promise<[string, 'directus' | 'tryton', string][]> {
   if (!fs.existsSync(EMBEDDED_APPS)) return [];
-  const apps = JSON.parse(fs.readFileSync(EMBEDDED_APPS, 'utf8')) as Record<string, { directus?: { url: string } }>;
-  const found: [string, string][] = [];
+  const apps = JSON.parse(fs.readFileSync(EMBEDDED_APPS, 'utf8')) as Record<string, { directus?: { url: string }; tryton?: { url: string } }>;
+  const found: [string, 'directus' | 'tryton', string][] = [];
   for (const [name, app] of Object.entries(apps)) {
-    if (!app.directus) continue;
-    const answers = await fetch(`${app.directus.url}/server/ping`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-    if (!answers) throw new Error(`Directus for platform ${name} (${app.directus.url}) does not answer: run \`npm run start:apps\` to start it again.`);
-    found.push([name, app.directus.url]);
+    if (app.directus) {
+      const answers = await fetch(`${app.directus.url}/server/ping`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+      if (!answers) throw new Error(`Directus for platform ${name} (${app.directus.url}) does not answer: run \`npm run start:apps\` to start it again.`);
+      found.push([name, 'directus', app.directus.url]);
+    } else if (app.tryton) {
+      const answers = await fetch(`${app.tryton.url}/`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 0, method: 'common.server.version', params: [] }),
+        signal: AbortSignal.timeout(5000),
+      }).then((r) => r.ok, () => false);
+      if (!answers) throw new Error(`Tryton for platform ${name} (${app.tryton.url}) does not answer: run \`npm run start:apps\` to start it again.`);
+      found.push([name, 'tryton', app.tryton.url]);
+    }
   }
   return found;
 }
 
 /** Lists the protected copies as the databases report them, proves one refusal, says where to look. */
-async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres]>): Promise<void> {
+async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPostgres, string]>): Promise<void> {
   const guards: { platform: string; table: string; columns: string[]; authority: string; enabled: boolean }[] = [];
   const routes: { platform: string; what: string; enabled: boolean }[] = [];
   let proof: string | undefined;
-  for (const [name, server] of servers) {
-    const db = new Client(server.clientConfig(name));
+  for (const [name, server, database] of servers) {
+    const db = new Client(server.clientConfig(database));
     await db.connect();
     try {
       const found = await db.query<{ tbl: string; args: Buffer; enabled: string }>(
@@ -129,12 +150,14 @@ async function showWhereToLook(servers: ReadonlyArray<readonly [string, LocalPos
 }
 
 async function down(): Promise<void> {
-  // Directus (npm run start:apps) runs on the CMS's server: stop it first.
+  // Directus and Tryton (npm run start:apps) run on the CMS's and the CRM's servers: stop them first.
   const directus = await stopDirectus(DIRECTUS_DIR);
+  const tryton = await stopTryton(TRYTON_DIR);
   const dirs = fs.existsSync(EMBEDDED_DIR) ? fs.readdirSync(EMBEDDED_DIR).filter((d) => fs.existsSync(path.join(EMBEDDED_DIR, d, 'data'))) : [];
   await Promise.all(dirs.map((d) => LocalPostgres.stop(path.join(EMBEDDED_DIR, d), true)));
   for (const dir of [EMBEDDED_DIR, STATE_DIR, CDKTF_OUT, CDKTF_HOME]) fs.rmSync(dir, { recursive: true, force: true });
-  say(`Stopped ${directus ? 'Directus and ' : ''}${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
+  const apps = [directus && 'Directus', tryton && 'Tryton'].filter(Boolean);
+  say(`Stopped ${apps.length > 0 ? `${apps.join(', ')} and ` : ''}${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
 }
 
 /** A path as short as it can be said: relative to the project when inside it. */

@@ -194,7 +194,9 @@ export class AuthorityPolicy extends Construct {
       const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
       for (const field of this.fields) {
         const owner = this.ownerOf(field);
-        const loc = field.locationOn(holder.locatedOn);
+        const at = field.locationOn(holder.locatedOn);
+        // On a storage database the field sits under the storage's name (Tryton's party.party is party_party).
+        const loc = at && holder.platform !== holder.locatedOn ? at._onSyncEndpoint() : at;
         if (!loc) continue; // the rule pack reports it (copy-location-missing, authority-location-missing)
         const key = `${owner.name}/${loc.schemaName}.${loc.container}`;
         const group = groups.get(key) ?? { owner, schema: loc.schemaName, table: loc.container, fields: [], columns: [] };
@@ -293,8 +295,8 @@ export class AuthorityPolicy extends Construct {
           );
           continue;
         }
-        const from = field.locationOn(source);
-        const to = field.locationOn(receiver.platform);
+        const from = field.locationOn(source)?._onSyncEndpoint();
+        const to = field.locationOn(receiver.platform)?._onSyncEndpoint();
         if (!from || !to) continue; // the rule pack reports missing locations
         const shape = fieldRoute(from, to, this.concept.recordKey);
         const key = routeAddress(sender, copy, from.schemaName, from.container);

@@ -48,7 +48,15 @@ export interface DirectusConnectionProps extends AuthorityProviderDirectus {
  * protected by Tryton's field access rules; the platform's `syncPrincipal` is the name of the
  * Tryton group the sync's user is in.
  */
-export interface TrytonConnectionProps extends AuthorityProviderTryton {}
+export interface TrytonConnectionProps extends AuthorityProviderTryton {
+  /**
+   * The PostgreSQL database Tryton keeps its data in (model `party.party` is the table
+   * `party_party` in its `public` schema). With it, a copy on this platform is also guarded in
+   * that database, so direct SQL is stopped too, and sync routes deliver into and read from it.
+   * @default not given: Tryton's access rules only, and no sync route reaches the platform
+   */
+  readonly storage?: PostgresqlConnectionProps;
+}
 
 /** How the provider reaches a platform to enforce the model there. */
 export abstract class PlatformConnection {
@@ -85,6 +93,19 @@ export abstract class PlatformConnection {
    */
   public get storage(): PlatformConnection | undefined {
     return undefined;
+  }
+
+  /**
+   * @internal How the platform names "container.field" paths when they are not "table.column" or
+   * "schema.table.column" (a Tryton model's name holds dots): [schema, container, field].
+   */
+  public _splitPath(_path: string): [string, string, string] | undefined {
+    return undefined;
+  }
+
+  /** @internal The table of the storage database that holds one of the platform's containers. */
+  public _storageTable(container: string): string {
+    return container;
   }
 
   /** The provider block for a platform with this connection. */
@@ -167,12 +188,30 @@ function checkDirectusProps(props: unknown): void {
 
 class TrytonConnection extends PlatformConnection {
   public readonly providerKind = 'tryton';
-  private readonly props: TrytonConnectionProps;
+  private readonly props: AuthorityProviderTryton;
+  private readonly storageConnection?: PlatformConnection;
 
   constructor(props: TrytonConnectionProps) {
     super();
     checkTrytonProps(props);
-    this.props = { ...props, ...(props.editorGroups ? { editorGroups: [...props.editorGroups] } : {}) };
+    const { storage, ...block } = props;
+    this.props = { ...block, ...(props.editorGroups ? { editorGroups: [...props.editorGroups] } : {}) };
+    this.storageConnection = storage ? PlatformConnection.postgresql(storage) : undefined;
+  }
+
+  public get storage(): PlatformConnection | undefined {
+    return this.storageConnection;
+  }
+
+  /** "party.party.name": the model is everything before the last dot, and Tryton has no schemas. */
+  public _splitPath(path: string): [string, string, string] | undefined {
+    const dot = path.lastIndexOf('.');
+    return dot > 0 && dot < path.length - 1 ? ['public', path.slice(0, dot), path.slice(dot + 1)] : undefined;
+  }
+
+  /** Tryton keeps model "party.party" in table "party_party". */
+  public _storageTable(container: string): string {
+    return container.replace(/\./g, '_');
   }
 
   public toProviderPlatform(name: string): AuthorityProviderPlatform {
@@ -199,6 +238,11 @@ function checkTrytonProps(props: unknown): void {
   const t = p.connectTimeout;
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)) {
     throw new PropError(where, 'connectTimeout', 'a whole number of seconds from 1 to 3600', t);
+  }
+  checkObject(where, 'storage', p.storage, true);
+  if (p.storage !== undefined) {
+    const s = p.storage as Record<string, unknown>;
+    for (const key of ['host', 'database', 'username']) checkString(where, `storage.${key}`, s[key]);
   }
 }
 
@@ -297,6 +341,8 @@ function checkPlatformProps(props: unknown): void {
 export class FieldLocation {
   /** Parses "table.column" or "schema.table.column". */
   public static parse(platform: Platform, path: string): FieldLocation {
+    const own = platform.connection?._splitPath(path);
+    if (own) return new FieldLocation(platform, ...own);
     const parts = path.split('.');
     if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
       throw new Error(`Field location "${path}" on platform "${platform.name}" must be "table.column" or "schema.table.column".`);
@@ -313,6 +359,16 @@ export class FieldLocation {
     public readonly container: string,
     public readonly field: string,
   ) {}
+
+  /**
+   * @internal Where sync routes and the storage's guard reach this field: in the platform's
+   * storage database, under the storage's name for the container; without storage, here.
+   */
+  public _onSyncEndpoint(): FieldLocation {
+    const storage = this.platform.storagePlatform;
+    if (!storage) return this;
+    return new FieldLocation(storage, this.schemaName, this.platform.connection!._storageTable(this.container), this.field);
+  }
 
   public toString(): string {
     return `${this.platform.name}:${this.schemaName}.${this.container}.${this.field}`;

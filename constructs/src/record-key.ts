@@ -54,8 +54,8 @@ export class RecordKey {
     this.missingRows = props.missingRows ?? (Contract.DEFAULT_MISSING_ROWS as MissingRows);
   }
 
-  /** The key column on `platform`, if declared. */
+  /** The key column on `platform`, if declared (on a storage database: the key declared on its application). */
   public keyOn(platform: Platform): FieldLocation | undefined {
-    return this.keys.find((k) => k.platform === platform);
+    return this.keys.find((k) => k.platform === platform) ?? this.keys.find((k) => k.platform.storagePlatform === platform)?._onSyncEndpoint();
   }
 }

@@ -1,0 +1,35 @@
+/**
+ * Customers: a customer's name is authoritative in the CRM, which is Tryton (a party's name,
+ * `party.party.name`, in Tryton's table `party_party`). The operations tool keeps its own copy
+ * under its own names: `customers.display_name`, finding each party by `customers.crm_party_id`.
+ * Only with `npm run start:apps`, which runs Tryton.
+ */
+import { Construct } from 'constructs';
+import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Duration, MissingRows, Platform, Propagation } from '../constructs/src';
+
+export interface CustomersPlatforms {
+  readonly tryton: Platform;
+  readonly ops: Platform;
+}
+
+export class CustomersDomain extends Domain {
+  constructor(scope: Construct, id: string, { tryton, ops }: CustomersPlatforms) {
+    super(scope, id, { governedBy: 'Sales operations', description: 'Who the customers are, by name.' });
+
+    const customer = new Concept(this, 'Customer', { description: 'A customer: a party in the CRM.' });
+    customer.addField('name', tryton.at('party.party.name'), ops.at('customers.display_name'));
+    customer.keyedBy({
+      keys: [tryton.at('party.party.id'), ops.at('customers.crm_party_id')],
+      missingRows: MissingRows.CREATE, // a party made in Tryton appears in the ops tool
+    });
+
+    new AuthorityPolicy(this, 'customer-naming', {
+      concept: customer,
+      authority: tryton,
+      origin: tryton,
+      copies: [Copy.readOnly(ops)],
+      propagation: Propagation.oneWay({ maxLag: Duration.minutes(5) }),
+      correction: CorrectionPath.at(tryton, { how: 'open the party and edit its name', contact: '#sales-ops' }),
+    });
+  }
+}
