@@ -25,8 +25,8 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { SETTLE_MARKER, ident, lit, settleSkips, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, onlyInTrigger, recordsFunctions } from './override-sql';
+import { ident, lit, settleSkips, tableRef } from './guard-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions } from './override-sql';
 import { schemaTrustStatement } from './schema-trust';
 
 const NEWEST_PREFIX = 'authority_newest_';
@@ -73,18 +73,8 @@ BEGIN
                                    AND o.record OPERATOR(pg_catalog.=) rec AND o.ended_at IS NULL) THEN
     RETURN NEW; -- no override of this row (overrides need a primary key)
   END IF;
-  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
-   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  -- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.
-  settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
-              AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));
-  IF NOT settling AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
-                 JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
-                 JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
-                WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-                  AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner)) THEN
+-- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.${SYNC_WRITER}
+  IF NOT settling AND NOT ${SYNC_APPLY_WORKER} THEN
     RETURN NEW; -- a person's write: the override trigger records it, and it is the newest
   END IF;
   FOR i IN 1 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP

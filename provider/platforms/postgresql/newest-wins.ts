@@ -7,8 +7,8 @@ import { Client } from 'pg';
 import { FieldLocation, SyncRoute, SyncRouteIdentity } from '../adapter';
 import { Run, runOn } from './catalog';
 import { inTransaction } from './connection';
-import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
-import { triggerArgs } from './override-read';
+import { tableRef } from './guard-sql';
+import { recordsFunctionsIntact, triggerArgs } from './override-read';
 import { OVERRIDE_SCHEMA } from './override-sql';
 import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
 import { RouteSides } from './route-sides';
@@ -34,11 +34,7 @@ export async function newestIntact(query: Run, r: NewestRoute): Promise<boolean>
   // tgtype 23: ROW | BEFORE | INSERT | UPDATE.
   if (!t || t.tgenabled !== 'A' || t.tgtype !== 23 || t.fn !== `${OVERRIDE_SCHEMA}.newest_row`) return false;
   if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, ...r.columns])) return false;
-  const functions = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
-    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
-       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
-  return NEWEST_FUNCTIONS.every((f) => functions.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
-    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+  return recordsFunctionsIntact(query, NEWEST_FUNCTIONS);
 }
 
 /** Installs or repairs the route's trigger, when not intact (trigger DDL locks the copy's table). */

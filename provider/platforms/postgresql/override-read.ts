@@ -6,7 +6,7 @@
  */
 import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
-import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, expiryTriggerName, overrideTriggerName } from './override-sql';
+import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, RecordsFunction, expiryTriggerName, overrideTriggerName } from './override-sql';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
 
 /** An override's triggers and log, as read back. */
@@ -31,6 +31,18 @@ export interface OverrideReadBack {
 export function triggerArgs(raw: Buffer): string[] {
   const parts = raw.toString('utf8').split('\0');
   return parts.slice(0, -1);
+}
+
+/**
+ * Whether each of `functions` is in the records schema as the provider made it: the constant body,
+ * owned by the provider's user, SECURITY DEFINER exactly where declared, with the pinned search path.
+ */
+export async function recordsFunctionsIntact(query: Run, functions: readonly RecordsFunction[]): Promise<boolean> {
+  const found = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
+    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
+       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
+  return functions.every((f) => found.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
+    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
 }
 
 /** Whether the table has the override's row trigger (for a switch from override to read-only and back). */
@@ -63,11 +75,7 @@ export async function readOverride(query: Run, loc: FieldLocation, key: string):
   if (!row) return null;
   const statement = triggers.rows.find((t) => t.tgname === expiryTriggerName(key));
   const args = triggerArgs(row.tgargs);
-  const functions = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
-    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
-       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
-  const functionsIntact = OVERRIDE_FUNCTIONS.every((f) => functions.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
-    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+  const functionsIntact = await recordsFunctionsIntact(query, OVERRIDE_FUNCTIONS);
   const intact = functionsIntact && row.tgenabled === 'A' && row.fn === `${OVERRIDE_SCHEMA}.override_row` &&
     statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry`;
   return {

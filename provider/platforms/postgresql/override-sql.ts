@@ -115,6 +115,25 @@ export function recordsFunctions(tag: string): (name: string, params: string, re
   };
 }
 
+/**
+ * PL/pgSQL (a row trigger's statements, with `fn_owner oid` and `settling bool` declared): who is
+ * writing, as the guard knows the sync. `settling`: the provider's settle of this table (a replica
+ * session marked for it, by a superuser or the owner of the trigger's function). The expression
+ * SYNC_APPLY_WORKER: the provider's subscriptions' apply worker (its pid in pg_stat_subscription).
+ */
+export const SYNC_WRITER = `
+  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
+  settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
+              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
+              AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
+                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));`;
+export const SYNC_APPLY_WORKER = `EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
+                 JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
+                 JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
+                WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+                  AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner))`;
+
 /** PL/pgSQL refusing a call from outside a trigger: `what` is written only by its triggers. */
 export function onlyInTrigger(what: string): string {
   return `
@@ -258,18 +277,8 @@ BEGIN
   IF current_user::pg_catalog.text OPERATOR(pg_catalog.=) sync_principal THEN
     by_sync := true;
   ELSE
-    SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
-     WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-    settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-                AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
-                AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                               AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));
-    by_sync := settling
-      OR EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
-                   JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
-                   JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
-                  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-                    AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner));
+${SYNC_WRITER}
+    by_sync := settling OR ${SYNC_APPLY_WORKER};
   END IF;
   FOR i IN ${OVERRIDE_FIXED_ARGS} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];

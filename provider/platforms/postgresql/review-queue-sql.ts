@@ -34,8 +34,8 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { SETTLE_COLUMNS, SETTLE_MARKER, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, onlyInTrigger, recordsFunctions, writeAuthorityValue } from './override-sql';
+import { SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions, writeAuthorityValue } from './override-sql';
 import { schemaTrustStatement } from './schema-trust';
 
 export const REVIEW_QUEUE = `${OVERRIDE_SCHEMA}.review_queue`;
@@ -134,19 +134,8 @@ BEGIN
   IF rec IS NULL THEN
     RETURN NEW; -- no primary key: plan refuses manual_review there
   END IF;
-  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
-   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  -- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.
-  settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
-              AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));
-  by_sync := settling
-    OR EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
-                 JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
-                 JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
-                WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-                  AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner));
+-- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.${SYNC_WRITER}
+  by_sync := settling OR ${SYNC_APPLY_WORKER};
   FOR i IN 1 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
     CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) col;

@@ -8,8 +8,8 @@ import { Client } from 'pg';
 import { FieldLocation, ReviewQueueState } from '../adapter';
 import { Run, runOn } from './catalog';
 import { inTransaction } from './connection';
-import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
-import { triggerArgs } from './override-read';
+import { tableRef } from './guard-sql';
+import { recordsFunctionsIntact, triggerArgs } from './override-read';
 import { OVERRIDE_SCHEMA } from './override-sql';
 import { batchQuery, compareSql } from './reconcile';
 import {
@@ -34,11 +34,7 @@ export async function holdIntact(query: Run, r: HeldRoute): Promise<boolean> {
   const t = found.rows[0];
   if (!t || t.tgenabled !== 'A' || t.fn !== `${OVERRIDE_SCHEMA}.hold_row`) return false;
   if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, ...r.columns])) return false;
-  const functions = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
-    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
-       FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
-  return REVIEW_FUNCTIONS.every((f) => functions.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
-    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+  return recordsFunctionsIntact(query, REVIEW_FUNCTIONS);
 }
 
 /** Installs or repairs the queue and the route's hold trigger, when not intact (trigger DDL locks the copy's table). */
