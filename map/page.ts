@@ -13,6 +13,7 @@ import {
   CatalogPageInput, PageFact, PageModel, divergenceInWords, editsInWords, pageModelOf, propagationInWords, searchTextOf,
 } from './page-model';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets';
+import { strengthWords } from './words';
 
 export type { CatalogPageInput } from './page-model';
 
@@ -91,7 +92,7 @@ function factCard(f: PageFact, platforms: ReadonlyMap<string, OwnershipPlatform>
   const copies = f.copies.length
     ? `<ul class="copies">${f.copies.map((cp) => `<li>${named(cp.platform, platforms)}${loc(cp.location)}` +
         `<span class="tag ${cp.protected ? 'guarded' : 'open'}">${cp.protected ? 'protected' : 'editable'}</span>` +
-        `<div>${h(editsInWords(cp.edits, cp.reason, cp.expires))}</div>` +
+        `<div>${h(editsInWords(cp.edits, cp.reason, cp.expires) + (cp.protected ? strengthWords(undefined, f.requiredStrength ?? 'manual') : ''))}</div>` +
         `${cp.fedFrom !== f.authority.platform ? `<div class="muted">Fed from ${named(cp.fedFrom, platforms)}.</div>` : ''}</li>`).join('')}</ul>`
     : '<p class="muted">No copies: the fact lives only on its authority.</p>';
   return `<article class="fact card" id="fact-${h(f.id)}" data-fact="${h(f.id)}" data-search="${h(searchTextOf(f, platforms))}">

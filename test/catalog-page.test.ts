@@ -73,3 +73,10 @@ test('the page allows only its own script and style and fetches nothing', () => 
   expect(csp).toContain("connect-src 'none'");
   expect(html).not.toMatch(/<(link|img|iframe)\b|\bsrc=|https?:\/\/(?!wiki)/);
 });
+
+test('a protected copy says the protection strength its policy requires; none is said when the policy accepts any', () => {
+  const strict = renderCatalogPage({ domains: [domain('a', [{ ...fact('campaign.name', 'crm', [['ops', 'crm']]), requiredStrength: 'enforced' }])] });
+  expect(strict).toContain('The policy requires enforced protection.');
+  const any = renderCatalogPage({ domains: [domain('a', [fact('campaign.name', 'crm', [['ops', 'crm']])])] });
+  expect(any).not.toContain('The policy requires');
+});
