@@ -27,16 +27,32 @@ export function resolve(map: AuthorityMap, query: string): Subject {
   const near = [...map.facts.map((f) => f.id), ...Object.keys(map.locations)]
     .filter((k) => q.split(/[:.]/).some((part) => part.length > 1 && k.includes(part))).slice(0, 8);
   throw new Error(
-    `"${q}" is neither a governed fact nor a platform location the map knows. ` +
+    `${askedWords(q)} is neither a governed fact nor a platform location the map knows. ` +
       `Name a fact as concept.field or a column as platform:table.column` +
-      (near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : `; known facts: ${map.facts.map((f) => f.id).join(', ')}.`),
+      (near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : `; ${knownFactsWords(map)}`),
   );
+}
+
+/**
+ * What a person asked, quoted for a message: control characters escaped (a terminal must not act
+ * on them) and long input cut, so a pasted paragraph does not flood the answer.
+ */
+export function askedWords(query: string, max = 80): string {
+  const quoted = JSON.stringify(query.length > max ? query.slice(0, max) : query);
+  return query.length > max ? `${quoted.slice(0, -1)}…" (${query.length} characters)` : quoted;
+}
+
+/** The facts the map knows, at most `max` of them named, the rest counted. */
+export function knownFactsWords(map: AuthorityMap, max = 12): string {
+  const ids = map.facts.map((f) => f.id);
+  if (ids.length <= max) return `known facts: ${ids.join(', ')}.`;
+  return `known facts include ${ids.slice(0, max).join(', ')} and ${ids.length - max} more (npx authority map lists them all).`;
 }
 
 /** Resolves a field asked about on one platform: "campaigns.name", "public.campaigns.name" or a fact id. */
 export function resolveOn(map: AuthorityMap, platform: string, field: string): Subject {
   if (!map.platforms.some((p) => p.id === platform)) {
-    throw new Error(`The map knows no platform "${platform}"; known platforms: ${map.platforms.map((p) => p.id).join(', ')}.`);
+    throw new Error(`The map knows no platform ${askedWords(platform)}; known platforms: ${map.platforms.map((p) => p.id).join(', ')}.`);
   }
   const f = field.includes(':') ? field.slice(field.indexOf(':') + 1) : field;
   const at = map.locations[`${platform}:${f}`];

@@ -5,7 +5,7 @@
 import { App } from 'cdktf';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Ownership, Platform, PlatformKind } from '../constructs/src';
 import { runCli } from '../cli/authority';
-import { explain, mayIWrite, protectionSays, routeSays } from '../map/answers';
+import { askedWords, explain, knownFactsWords, mayIWrite, protectionSays, routeSays } from '../map/answers';
 import { buildMap } from '../map/build';
 import { organizationMap } from '../map/organization';
 import { captureIo } from './map-support';
@@ -82,4 +82,24 @@ test('live status in words: the lag now against max lag, a route not connected, 
     .toBe('sync route crm -> ops public.campaigns: streaming; lag now 0 s (max 5m); 2 conflicts wait for review in authority_records.review_queue (oldest 3 h); 1 resolved value waits for the sync to write it');
   expect(protectionSays({ platform: 'ops', table: 'public.offers', role: 'copy', state: 'enforced', strength: 'enforced', overrides: { count: 2, oldestSeconds: 5 * 86400, by: ['alice', 'bob'], expired: 0 } }))
     .toBe('protection on ops public.offers (copy): enforced, strength enforced; 2 values overridden locally (oldest 5 days, by alice, bob)');
+});
+
+test('an unknown name is quoted safely: control characters escaped, long input cut, long fact lists counted', () => {
+  const hostile = `campaign\u001b[2J.name${'x'.repeat(500)}`;
+  let message = '';
+  try {
+    explain(map, hostile);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message).toContain('\\u001b[2J');
+  expect(message).not.toContain('\u001b');
+  expect(message).toContain(`(${hostile.length} characters)`);
+  expect(message.length).toBeLessThan(1000);
+  expect(askedWords('ops:campaigns.nme')).toBe('"ops:campaigns.nme"');
+  const many = { ...map, facts: Array.from({ length: 40 }, (_, i) => ({ ...map.facts[0], id: `concept${i}.field` })) };
+  expect(knownFactsWords(many)).toBe(
+    `known facts include ${many.facts.slice(0, 12).map((f) => f.id).join(', ')} and 28 more (npx authority map lists them all).`,
+  );
+  expect(knownFactsWords(map)).toBe(`known facts: ${map.facts.map((f) => f.id).join(', ')}.`);
 });
