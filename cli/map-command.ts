@@ -90,6 +90,16 @@ export function writeMap(files: Record<string, string>, format: MapFormat, io: C
     return [];
   }
   const target = path.resolve(io.cwd, out);
+  try {
+    return writeFiles(files, format, target, out);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'EEXIST' || (e as NodeJS.ErrnoException).code === 'ENOTDIR'
+      ? 'a file stands where a folder is needed' : (e as Error).message;
+    throw new Error(`--out ${out}: cannot write there (${why}); name a file or folder you may write.`);
+  }
+}
+
+function writeFiles(files: Record<string, string>, format: MapFormat, target: string, out: string): string[] {
   const asDir = format === 'odcs' || out.endsWith('/') || (fs.existsSync(target) && fs.statSync(target).isDirectory());
   if (!asDir) {
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -154,6 +154,12 @@ test('ODCS: one contract per domain with its team, roles, and the correction pat
   const io = captureIo();
   expect(await runCli(['map', '--format=odcs', '--out', path.join(dir, 'contracts')], io)).toBe(0);
   expect(fs.readdirSync(path.join(dir, 'contracts')).sort()).toEqual(map.domains.map((d) => `${d.id}.odcs.json`).sort());
+
+  // A file where the folder should be: one line saying so, exit 1, no stack trace.
+  fs.writeFileSync(path.join(dir, 'a-file'), '');
+  const blocked = captureIo();
+  expect(await runCli(['map', '--out', path.join(dir, 'a-file', 'map.json')], blocked)).toBe(1);
+  expect(blocked.stderr.join('')).toBe(`authority map: --out ${path.join(dir, 'a-file', 'map.json')}: cannot write there (a file stands where a folder is needed); name a file or folder you may write.`);
 });
 
 test('OpenLineage: each sync route carries column lineage from its source column, and the ownership', () => {
