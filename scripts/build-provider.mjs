@@ -12,7 +12,7 @@
  * start).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -88,14 +88,24 @@ const lazyModules = {
 };
 
 /**
+ * Writes an executable file whole or not at all: terraform may start the provider while a build
+ * runs (a test run beside `npm run build`), and a half-written file would fail its handshake.
+ */
+export function writeAtomically(file, contents) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents, { mode: 0o755 });
+  chmodSync(temporary, 0o755);
+  renameSync(temporary, file);
+}
+
+/**
  * The bundle starts through scripts/provider-loader.cjs with V8's code cache of one real start
  * (to the handshake, as terraform starts it), made here.
  */
 function writeLoaderAndCache(out, bundle) {
   const loader = readFileSync(path.join(repoRoot, 'scripts', 'provider-loader.cjs'), 'utf8')
     .replace('BUNDLE_NAME', JSON.stringify(path.basename(bundle)));
-  writeFileSync(out, loader);
-  chmodSync(out, 0o755);
+  writeAtomically(out, loader);
   rmSync(`${bundle}.cache`, { force: true });
   try {
     execFileSync(process.execPath, [out], {
@@ -128,9 +138,10 @@ export async function buildProvider({ entry, outfile, minify = true, codeCache =
   compileProtos();
   const out = path.resolve(outfile);
   const bundle = codeCache ? out.replace(/(\.js)?$/, '.bundle.js') : out;
-  await build({
+  const built = await build({
     entryPoints: [path.resolve(entry)],
     outfile: bundle,
+    write: false,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -143,7 +154,7 @@ export async function buildProvider({ entry, outfile, minify = true, codeCache =
     logLevel: 'warning',
     plugins: [pinProtobufOptionalModules, lazyModules],
   });
-  chmodSync(bundle, 0o755);
+  writeAtomically(bundle, built.outputFiles[0].contents);
   if (codeCache) writeLoaderAndCache(out, bundle);
   return { outfile: out, bytes: readFileSync(bundle).length };
 }

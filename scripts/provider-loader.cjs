@@ -24,7 +24,9 @@ if (process.env.AUTHORITY_PRODUCE_CODE_CACHE) {
   process.stdout.write = (chunk, ...rest) => {
     const done = write(chunk, ...rest);
     if (String(chunk).includes('|grpc|')) {
-      fs.writeFileSync(cacheFile, script.createCachedData());
+      const temporary = `${cacheFile}.${process.pid}.tmp`; // whole or not at all, for starts beside a build
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, cacheFile);
       process.exit(0);
     }
     return done;

@@ -36,10 +36,17 @@ export function terraformPlatform(): string {
 export function writeMirror(): string {
   const version = providerVersion();
   const dir = packageDir(version);
-  fs.rmSync(path.join(MIRROR_DIR, PROVIDER_HOST), { recursive: true, force: true });
+  // Other versions go; this one is replaced in one rename, so a terraform init running beside
+  // the build never finds the mirror empty or the wrapper half-written.
+  const versions = path.join(MIRROR_DIR, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE);
+  for (const other of fs.existsSync(versions) ? fs.readdirSync(versions) : []) {
+    if (other !== version) fs.rmSync(path.join(versions, other), { recursive: true, force: true });
+  }
   fs.mkdirSync(dir, { recursive: true });
   const exe = path.join(dir, `terraform-provider-${PROVIDER_TYPE}_v${version}`);
-  fs.writeFileSync(exe, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(PROVIDER_BUNDLE)} "$@"\n`, { mode: 0o755 });
+  const temporary = `${exe}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(PROVIDER_BUNDLE)} "$@"\n`, { mode: 0o755 });
+  fs.renameSync(temporary, exe);
   return exe;
 }
 
