@@ -53,12 +53,8 @@ let cms: Client;
 let trytonDb: Client;
 
 /** The example's editor in Directus, through its REST API (what the Data Studio reads and writes). */
-async function asEditor(): Promise<DirectusClient> {
-  const login = await fetch(`${directus.url}/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: directus.editor.email, password: read(directus.editor.passwordFile) }),
-  }).then((r) => r.json() as Promise<{ data: { access_token: string } }>);
-  return new DirectusClient({ url: directus.url, token: login.data.access_token });
+function asEditor(): Promise<DirectusClient> {
+  return DirectusClient.login(directus.url, directus.editor.email, read(directus.editor.passwordFile));
 }
 
 /** Tries an edit as the example's operator role (a person, not the sync), rolled back; returns the refusal. */
