@@ -28,6 +28,16 @@ const seed = (table: string, rows: string) =>
   `INSERT INTO ${table} SELECT * FROM (VALUES ${rows}) AS v WHERE NOT EXISTS (SELECT 1 FROM ${table});`;
 
 /**
+ * The CMS's accounts, under its own names: `display_name` holds the name of a party in Tryton,
+ * `crm_party_id` the party's id there. Empty: with `npm run start:apps` (Tryton) the customers
+ * domain's route creates a row per party (missing rows: create), so the id comes from the table.
+ */
+const ACCOUNTS_FROM_PARTIES = `
+CREATE TABLE IF NOT EXISTS accounts (id serial PRIMARY KEY, crm_party_id integer UNIQUE, display_name text);
+${GRANTS(['accounts'])}
+GRANT USAGE ON SEQUENCE accounts_id_seq TO ${SYNC_ROLE};`;
+
+/**
  * Schema and seed data per example platform (database name = platform name). A copy keeps the
  * authority's table and column names: logical replication maps by name.
  */
@@ -43,7 +53,8 @@ CREATE TABLE IF NOT EXISTS content (id integer PRIMARY KEY, slug text NOT NULL, 
 CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text);
 ${seed('content', "(1, 'spring-launch', 'Spring is here', timestamptz '2026-03-01', 1), (2, 'webinar', 'Meet our partners', NULL::timestamptz, 2)")}
 ${seed('campaigns', "(1, 'Spring launch'), (2, 'Partner webinar')")}
-${GRANTS(['content', 'campaigns'])}`,
+${GRANTS(['content', 'campaigns'])}
+${ACCOUNTS_FROM_PARTIES}`,
   ops: `
 CREATE TABLE IF NOT EXISTS campaigns (id integer PRIMARY KEY, name text, routing_state text NOT NULL DEFAULT 'new', assignee text);
 CREATE TABLE IF NOT EXISTS content (id integer PRIMARY KEY, title text, routing_state text NOT NULL DEFAULT 'new');

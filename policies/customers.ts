@@ -1,7 +1,9 @@
 /**
  * Customers: a customer's name is authoritative in the CRM, which is Tryton (a party's name,
- * `party.party.name`, in Tryton's table `party_party`). The operations tool keeps its own copy
- * under its own names: `customers.display_name`, finding each party by `customers.crm_party_id`.
+ * `party.party.name`, in Tryton's table `party_party`). The operations tool and the CMS keep
+ * copies under their own names, each finding a party by the column that holds its id:
+ * `customers.display_name` by `customers.crm_party_id` in the ops tool, `accounts.display_name`
+ * by `accounts.crm_party_id` in the CMS (a Directus collection when start:apps runs Directus).
  * Only with `npm run start:apps`, which runs Tryton.
  */
 import { Construct } from 'constructs';
@@ -10,24 +12,25 @@ import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Duration, Missi
 export interface CustomersPlatforms {
   readonly tryton: Platform;
   readonly ops: Platform;
+  readonly cms: Platform;
 }
 
 export class CustomersDomain extends Domain {
-  constructor(scope: Construct, id: string, { tryton, ops }: CustomersPlatforms) {
+  constructor(scope: Construct, id: string, { tryton, ops, cms }: CustomersPlatforms) {
     super(scope, id, { governedBy: 'Sales operations', description: 'Who the customers are, by name.' });
 
     const customer = new Concept(this, 'Customer', { description: 'A customer: a party in the CRM.' });
-    customer.addField('name', tryton.at('party.party.name'), ops.at('customers.display_name'));
+    customer.addField('name', tryton.at('party.party.name'), ops.at('customers.display_name'), cms.at('accounts.display_name'));
     customer.keyedBy({
-      keys: [tryton.at('party.party.id'), ops.at('customers.crm_party_id')],
-      missingRows: MissingRows.CREATE, // a party made in Tryton appears in the ops tool
+      keys: [tryton.at('party.party.id'), ops.at('customers.crm_party_id'), cms.at('accounts.crm_party_id')],
+      missingRows: MissingRows.CREATE, // a party made in Tryton appears in the ops tool and the CMS
     });
 
     new AuthorityPolicy(this, 'customer-naming', {
       concept: customer,
       authority: tryton,
       origin: tryton,
-      copies: [Copy.readOnly(ops)],
+      copies: [Copy.readOnly(ops), Copy.readOnly(cms)],
       propagation: Propagation.oneWay({ maxLag: Duration.minutes(5) }),
       correction: CorrectionPath.at(tryton, { how: 'open the party and edit its name', contact: '#sales-ops' }),
     });

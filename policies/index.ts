@@ -30,5 +30,5 @@ export function defineOrganization(scope: Construct, options: OrganizationOption
   new BillingDomain(scope, 'billing', platforms);
   new SupportDomain(scope, 'support', platforms);
   // Tryton runs with `npm run start:apps` only: the plain start stays PostgreSQL only.
-  if (platforms.tryton) new CustomersDomain(scope, 'customers', { tryton: platforms.tryton, ops: platforms.ops });
+  if (platforms.tryton) new CustomersDomain(scope, 'customers', { tryton: platforms.tryton, ops: platforms.ops, cms: platforms.cms });
 }

@@ -14,8 +14,10 @@ import { DirectusClient, DirectusError } from '../provider/platforms/directus/cl
 import { findInstall } from '../tooling/directus-install';
 import { openAsEditor } from './support/data-studio';
 import { launchBrowser, saveScreenshot } from '../tooling/browser';
+import { DIRECTUS_COLLECTIONS } from '../tooling/directus-platform';
 
-const COLLECTIONS = ['campaigns', 'content'];
+/** The example's CMS tables, as start:apps shows them. */
+const COLLECTIONS = DIRECTUS_COLLECTIONS;
 let dir: string;
 let cms: LocalPostgres | undefined;
 let directus: RunningDirectus | undefined;
@@ -46,8 +48,10 @@ test('the CMS tables are Directus collections with their fields', async () => {
   const admin = directus!.adminClient();
   const collections = await admin.get<{ collection: string; meta: unknown }[]>('/collections');
   for (const c of COLLECTIONS) expect(collections.find((x) => x.collection === c)?.meta).toBeTruthy();
-  const fields = await admin.get<{ field: string }[]>('/fields/campaigns');
-  expect(fields.map((f) => f.field).sort()).toEqual(['id', 'name']);
+  const fields = async (c: string) => (await admin.get<{ field: string }[]>(`/fields/${c}`)).map((f) => f.field).sort();
+  expect(await fields('campaigns')).toEqual(['id', 'name']);
+  // The names of Tryton's parties, under the CMS's own names (the customers domain, with start:apps).
+  expect(await fields('accounts')).toEqual(['crm_party_id', 'display_name', 'id']);
 });
 
 test('the secrets are in 0600 files and never in the log', () => {

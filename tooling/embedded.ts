@@ -62,12 +62,15 @@ async function up(): Promise<void> {
       say(`\nThe CRM's parties are in Tryton (platform ${name}): JSON-RPC at ${url}/`);
       say(`  person  ${TRYTON_PERSON_LOGIN}, password in ${display(path.join(TRYTON_DIR, `${TRYTON_PERSON_LOGIN}-password`))}`);
       say('  A party category is a campaign: its name is read-only there, and its help names the CRM and how to correct it.');
-      say('  A party\'s name is Tryton\'s: rename one and the ops tool\'s customers.display_name follows.');
+      say('  A party\'s name is Tryton\'s: rename one and the ops tool\'s customers.display_name and the CMS\'s accounts.display_name follow.');
       continue;
     }
     say(`\n${name === 'cms' ? 'The CMS' : name} is Directus: ${url}/admin/content/campaigns`);
     say(`  editor  ${EDITOR_EMAIL}, password in ${display(path.join(DIRECTUS_DIR, 'editor-password'))}`);
     say('  Open a campaign: its name is read-only there, and its note names the CRM and how to correct it.');
+    if (apps.some(([, kind]) => kind === 'tryton')) {
+      say(`  Open an account (${url}/admin/content/accounts): its display name is a party's name in Tryton, read-only, its note naming Tryton.`);
+    }
   }
 }
 
