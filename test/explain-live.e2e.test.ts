@@ -6,7 +6,6 @@
  * the platform, the same in explain and in the MCP tool live_status.
  */
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
@@ -20,20 +19,20 @@ import { liveStatus } from '../map/live';
 import type { AuthorityMap } from '../map/map-types';
 import { SynthesizedStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 import { waitFor } from './support/wait';
 import { captureIo } from './map-support';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
+const { platforms, crm, ops } = useTestPlatforms({
+  release: () => {
+    if (tf) tf.run('destroy', '-auto-approve', '-input=false', '-no-color');
+  },
+});
 let stack: SynthesizedStack;
 let tf: Terraform;
 let map: AuthorityMap;
 
 beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
   // Offers: ops may override titles locally. Quotes: differing titles wait for a person (one differs already).
   await crm.query(`CREATE TABLE offers (id int PRIMARY KEY, title text); INSERT INTO offers VALUES (1, 'Spring'), (2, 'Summer');
                    CREATE TABLE quotes (id int PRIMARY KEY, title text); INSERT INTO quotes VALUES (1, 'Q1'), (2, 'Q2')`);
@@ -70,13 +69,6 @@ beforeAll(async () => {
   tf = new Terraform(stack.dir);
   tf.init();
   tf.apply();
-});
-
-afterAll(async () => {
-  if (tf) tf.run('destroy', '-auto-approve', '-input=false', '-no-color');
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
 });
 
 const stacksDir = () => path.dirname(stack.dir);

@@ -3,32 +3,21 @@
  * function body, also with check_function_bodies = off (where a name that broke out of a
  * dollar-quoted body would run as a statement of its own).
  */
-import { Client } from 'pg';
 import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { installBlankGuard } from '../provider/platforms/postgresql/blank-guard';
 import { installGuardStatements } from '../provider/platforms/postgresql/guard-sql';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
 const BREAKOUT = '$authority$;DROP TABLE IF EXISTS victim;SELECT $authority$';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  await ops.query('CREATE TABLE victim (id int); ALTER DATABASE ops SET check_function_bodies = off');
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ ops }) => {
+    await ops.query('CREATE TABLE victim (id int); ALTER DATABASE ops SET check_function_bodies = off');
+  },
 });
 
 /** Polls `read` until `done` holds or 15 s pass; returns the last value. */

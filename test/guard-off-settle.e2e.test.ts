@@ -10,23 +10,10 @@ import { Domain, FieldProtection, PlatformKind, SyncRoute } from '../constructs/
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 import { waitFor } from './support/wait';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
+const { platforms, crm, ops } = useTestPlatforms();
 
 /** A route from the CRM to ops and the guard on ops's copy, with the given divergence rule. */
 function stackWith(id: string, divergence: string): Terraform {

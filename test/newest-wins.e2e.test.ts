@@ -12,35 +12,25 @@ import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { eventually, waitFor } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
+                      INSERT INTO offers SELECT i, 'Offer ' || i, NULL FROM generate_series(1, ${MANY}) i;
+                      UPDATE offers SET title = 'Spring' WHERE id = 1;
+                      UPDATE offers SET title = 'Summer' WHERE id = 2;
+                      GRANT SELECT, INSERT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    }
+    // A value that already differs as the route starts: newest_wins cannot tell which is newer.
+    await ops.query("UPDATE offers SET title = 'Offer 3 (ops)' WHERE id = 3");
+  },
+});
 
 const HINT = 'Offer titles are owned by the CRM: rename the offer there.';
 const REASON = 'Ops renames offers for local events';
 const MANY = 120;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  for (const db of [crm, ops]) {
-    await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
-                    INSERT INTO offers SELECT i, 'Offer ' || i, NULL FROM generate_series(1, ${MANY}) i;
-                    UPDATE offers SET title = 'Spring' WHERE id = 1;
-                    UPDATE offers SET title = 'Summer' WHERE id = 2;
-                    GRANT SELECT, INSERT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-  }
-  // A value that already differs as the route starts: newest_wins cannot tell which is newer.
-  await ops.query("UPDATE offers SET title = 'Offer 3 (ops)' WHERE id = 3");
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
 
 const words = (s: string) => s.replace(/\s+/g, ' ');
 const row = async (db: Client, id: number) => (await db.query('SELECT title, note FROM offers WHERE id = $1', [id])).rows[0];

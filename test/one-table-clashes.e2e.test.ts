@@ -6,33 +6,22 @@
  * first keeps working, and giving each its own key converges. Real terraform, the real provider,
  * two real PostgreSQL servers.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  for (const db of [crm, ops]) {
-    await db.query(`CREATE TABLE deals (id int PRIMARY KEY, title text, note text);
-                    INSERT INTO deals VALUES (1, 'Renewal', 'n1');
-                    GRANT SELECT, UPDATE ON deals TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-  }
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE deals (id int PRIMARY KEY, title text, note text);
+                      INSERT INTO deals VALUES (1, 'Renewal', 'n1');
+                      GRANT SELECT, UPDATE ON deals TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    }
+  },
 });
 
 const words = (s: string) => s.replace(/\s+/g, ' ');

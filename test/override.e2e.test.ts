@@ -4,37 +4,26 @@
  * the copy) with a real logical-replication route between them. People override the copy, the
  * platform records it, the sync keeps the override, and at expiry the copy reverts with no apply.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { eventually, waitFor } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
+                      INSERT INTO offers VALUES (1, 'Spring', NULL), (2, 'Summer', NULL), (3, 'Autumn', NULL);
+                      GRANT SELECT, INSERT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    }
+  },
+});
 
 const HINT = 'Offer titles are owned by the CRM: rename the offer there. Ask #sales-ops.';
 const REASON = 'Ops renames offers for local events';
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  for (const db of [crm, ops]) {
-    await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
-                    INSERT INTO offers VALUES (1, 'Spring', NULL), (2, 'Summer', NULL), (3, 'Autumn', NULL);
-                    GRANT SELECT, INSERT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-  }
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
 
 const words = (s: string) => s.replace(/\s+/g, ' ');
 const titles = async () => (await ops.query('SELECT title FROM offers ORDER BY id')).rows.map((r) => r.title);

@@ -4,37 +4,26 @@
  * operations tool, the copy) with a real logical-replication route. Conflicting values are held
  * on the copy and queued with both sides; a person's resolution is written through the sync.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    await crm.query(`CREATE TABLE offers (id int PRIMARY KEY, title text);
+                     INSERT INTO offers VALUES (1, 'Spring'), (2, 'Summer'), (3, 'Autumn'), (4, 'Winter')`);
+    await ops.query(`CREATE TABLE offers (id int PRIMARY KEY, title text);
+                     INSERT INTO offers VALUES (1, 'Spring (ops)'), (2, 'Summer'), (3, 'Autumn'), (4, 'Winter');
+                     GRANT SELECT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
+                     CREATE ROLE viewer; GRANT SELECT ON offers TO viewer`);
+  },
+});
 
 const HINT = 'Offer titles are owned by the CRM: rename the offer there.';
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  await crm.query(`CREATE TABLE offers (id int PRIMARY KEY, title text);
-                   INSERT INTO offers VALUES (1, 'Spring'), (2, 'Summer'), (3, 'Autumn'), (4, 'Winter')`);
-  await ops.query(`CREATE TABLE offers (id int PRIMARY KEY, title text);
-                   INSERT INTO offers VALUES (1, 'Spring (ops)'), (2, 'Summer'), (3, 'Autumn'), (4, 'Winter');
-                   GRANT SELECT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
-                   CREATE ROLE viewer; GRANT SELECT ON offers TO viewer`);
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
 
 const words = (s: string) => s.replace(/\s+/g, ' ');
 const titles = async () => (await ops.query('SELECT title FROM offers ORDER BY id')).rows.map((r) => r.title);

@@ -4,27 +4,14 @@
  * cannot be shadowed by a function in a schema on the search path. And a route re-created after
  * an apply was cut short (its columns already in the pair's publication) settles what plan said.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-});
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
+const { platforms, crm, ops } = useTestPlatforms();
 
 test('the settle does not run a copy table owner\'s ALWAYS trigger with the provider\'s rights', async () => {
   const create = 'CREATE TABLE leads (id int PRIMARY KEY, title text)';

@@ -6,32 +6,21 @@
  * real PostgreSQL servers. (Found as a flaky failure: in one apply, the order of two routes'
  * starts decided whether a conflict queued by one was closed by the other's settle.)
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { rewriteStack, synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  const create = 'CREATE TABLE deals (id int PRIMARY KEY, title text, note text, label text)';
-  await crm.query(`${create}; INSERT INTO deals VALUES (1, 'Renewal', 'crm note', 'gold'), (2, 'Upsell', 'n2', 'silver')`);
-  await ops.query(`${create}; INSERT INTO deals VALUES (1, 'Renewal', 'ops note', 'gold'), (2, 'Upsell', 'n2', 'silver');
-                   GRANT SELECT, UPDATE ON deals TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    const create = 'CREATE TABLE deals (id int PRIMARY KEY, title text, note text, label text)';
+    await crm.query(`${create}; INSERT INTO deals VALUES (1, 'Renewal', 'crm note', 'gold'), (2, 'Upsell', 'n2', 'silver')`);
+    await ops.query(`${create}; INSERT INTO deals VALUES (1, 'Renewal', 'ops note', 'gold'), (2, 'Upsell', 'n2', 'silver');
+                     GRANT SELECT, UPDATE ON deals TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+  },
 });
 
 const row = async (id: number) => (await ops.query('SELECT * FROM deals WHERE id = $1', [id])).rows[0];

@@ -5,33 +5,22 @@
  * row brings the authority's value back, and the next plan shows the guard as tampered with and
  * the rows that differ; apply settles them.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  for (const db of [crm, ops]) {
-    await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
-                    INSERT INTO offers VALUES (1, 'Spring', NULL), (2, 'Summer', NULL), (3, 'Autumn', NULL);
-                    GRANT SELECT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-  }
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
+                      INSERT INTO offers VALUES (1, 'Spring', NULL), (2, 'Summer', NULL), (3, 'Autumn', NULL);
+                      GRANT SELECT, UPDATE ON offers TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    }
+  },
 });
 
 const words = (s: string) => s.replace(/\s+/g, ' ');

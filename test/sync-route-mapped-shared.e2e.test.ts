@@ -7,35 +7,24 @@
  * and the first's fields would stop flowing). Real terraform, the real provider, two real
  * PostgreSQL servers.
  */
-import { Client } from 'pg';
 import { App } from 'cdktf';
 import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, MissingRows, PlatformKind } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { rewriteStack, synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-  await crm.query(`CREATE TABLE promos (id int PRIMARY KEY, name text, budget int);
-                   INSERT INTO promos VALUES (1, 'Spring', 10), (2, 'Summer', 20)`);
-  await ops.query(`CREATE TABLE promos_view (local_id serial PRIMARY KEY, ext_id text UNIQUE, display_name text, display_budget int);
-                   INSERT INTO promos_view (ext_id, display_name, display_budget) VALUES ('1', 'Spring (old)', 1), ('2', 'Summer', 20);
-                   CREATE TABLE promo_report (ext_id text PRIMARY KEY, budget int);
-                   INSERT INTO promo_report VALUES ('1', 10), ('2', 20);
-                   GRANT SELECT, UPDATE ON promos_view, promo_report TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
+const { platforms, crm, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    await crm.query(`CREATE TABLE promos (id int PRIMARY KEY, name text, budget int);
+                     INSERT INTO promos VALUES (1, 'Spring', 10), (2, 'Summer', 20)`);
+    await ops.query(`CREATE TABLE promos_view (local_id serial PRIMARY KEY, ext_id text UNIQUE, display_name text, display_budget int);
+                     INSERT INTO promos_view (ext_id, display_name, display_budget) VALUES ('1', 'Spring (old)', 1), ('2', 'Summer', 20);
+                     CREATE TABLE promo_report (ext_id text PRIMARY KEY, budget int);
+                     INSERT INTO promo_report VALUES ('1', 10), ('2', 20);
+                     GRANT SELECT, UPDATE ON promos_view, promo_report TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+  },
 });
 
 const words = (s: string) => s.replace(/\s+/g, ' ');

@@ -15,23 +15,10 @@ import { OPERATOR_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, synthDomain } from './support/stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, connectedPlatform, startTestPlatforms, tryAs } from './support/platforms';
+import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-});
-
-afterAll(async () => {
-  await crm?.end();
-  await ops?.end();
-  await platforms?.stop();
-});
+const { platforms, crm, ops } = useTestPlatforms();
 
 interface Names { schema: string; table: string; key: string; name: string; copySchema: string; copyTable: string; copyKey: string; copyName: string }
 

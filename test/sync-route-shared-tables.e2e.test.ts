@@ -16,22 +16,9 @@ import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
 import { eventually as poll } from './support/wait';
 import { Terraform } from './support/terraform';
-import { TestPlatforms, startTestPlatforms, tryAs, connectedPlatform } from './support/platforms';
+import { useTestPlatforms, tryAs, connectedPlatform } from './support/platforms';
 
-let platforms: TestPlatforms;
-let crm: Client;
-let ops: Client;
-
-beforeAll(async () => {
-  platforms = await startTestPlatforms();
-  [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
-});
-
-afterAll(async () => {
-  await crm?.end().catch(() => undefined);
-  await ops?.end();
-  await platforms?.stop();
-});
+const { platforms, crm, ops } = useTestPlatforms();
 
 interface PolicySpec { id: string; fields: string[]; copy: (ops: Platform) => Copy; divergence?: Divergence }
 

@@ -64,3 +64,58 @@ export function connectedPlatform(name: 'crm' | 'ops', server: LocalPostgres, ki
     connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
   });
 }
+
+/** The example's servers for one test file, with a superuser client on each platform's database. */
+export interface FilePlatforms {
+  readonly platforms: TestPlatforms;
+  readonly crm: Client;
+  readonly ops: Client;
+}
+
+export interface FilePlatformsOptions {
+  /** Runs once the servers answer, before the file's tests (e.g. creates its tables). @default nothing */
+  readonly prepare?: (made: FilePlatforms) => Promise<void>;
+  /** Runs after the file's tests, before the servers stop (e.g. a destroy). @default nothing */
+  readonly release?: () => Promise<void> | void;
+}
+
+/**
+ * Starts the CRM's and the operations tool's servers before the file's tests and stops them
+ * after. The returned objects stand for what beforeAll makes, so the file names them once, at
+ * its top.
+ */
+export function useTestPlatforms({ prepare, release }: FilePlatformsOptions = {}): FilePlatforms {
+  let made: FilePlatforms | undefined;
+  beforeAll(async () => {
+    const platforms = await startTestPlatforms();
+    const [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
+    made = { platforms, crm, ops };
+    await prepare?.(made);
+  });
+  afterAll(async () => {
+    try {
+      if (made) await release?.();
+    } finally {
+      await made?.crm.end().catch(() => undefined);
+      await made?.ops.end().catch(() => undefined);
+      await made?.platforms.stop();
+    }
+  });
+  return {
+    platforms: standIn(() => made?.platforms),
+    crm: standIn(() => made?.crm),
+    ops: standIn(() => made?.ops),
+  };
+}
+
+/** An object that forwards to what `current` returns, once beforeAll has made it. */
+function standIn<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_, property) {
+      const target = current();
+      if (!target) throw new Error('the test platforms are used before beforeAll started them');
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
