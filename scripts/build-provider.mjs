@@ -12,7 +12,7 @@
  * start).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -92,10 +92,16 @@ const lazyModules = {
  * runs (a test run beside `npm run build`), and a half-written file would fail its handshake.
  */
 export function writeAtomically(file, contents) {
+  // esbuild no longer writes (write: false), so nothing else makes the folder on a fresh clone.
+  mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, contents, { mode: 0o755 });
-  chmodSync(temporary, 0o755);
-  renameSync(temporary, file);
+  try {
+    writeFileSync(temporary, contents, { mode: 0o755 });
+    chmodSync(temporary, 0o755);
+    renameSync(temporary, file);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
 
 /**

@@ -127,7 +127,8 @@ describe('server certificate', () => {
 // The plugin process
 
 const tmp = mkdtempSync(join(tmpdir(), 'protocol-test-'));
-const bundle = join(tmp, 'toy-provider.js');
+// In a folder that does not exist yet, as dist/provider/ on a fresh clone: the build makes it.
+const bundle = join(tmp, 'dist', 'provider', 'toy-provider.js');
 
 beforeAll(() => {
   execFileSync(process.execPath, [join(REPO, 'scripts/build-provider.mjs'), join(REPO, 'test/fixtures/toy-provider.ts'), bundle], {
