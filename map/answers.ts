@@ -38,7 +38,10 @@ export function resolve(map: AuthorityMap, query: string): Subject {
  * on them) and long input cut, so a pasted paragraph does not flood the answer.
  */
 export function askedWords(query: string, max = 80): string {
-  const quoted = JSON.stringify(query.length > max ? query.slice(0, max) : query);
+  // JSON.stringify escapes C0 controls only: C1 controls (U+0080-U+009F, e.g. U+009B, a CSI) and
+  // the bidirectional and line-separator formatting characters would still reach the terminal raw.
+  const quoted = JSON.stringify(query.length > max ? query.slice(0, max) : query)
+    .replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return query.length > max ? `${quoted.slice(0, -1)}…" (${query.length} characters)` : quoted;
 }
 

@@ -3,7 +3,7 @@
  * asking who owns a column gets what a person reading `explain` gets. No SDK here: the server in
  * cli/mcp-command.ts only carries these over stdio.
  */
-import { listCopies, mayIWrite, resolve, whatIfValuesDiffer, whereToCorrect, whoOwns } from './answers';
+import { askedWords, listCopies, mayIWrite, resolve, whatIfValuesDiffer, whereToCorrect, whoOwns } from './answers';
 import { liveStatus } from './live';
 import type { AuthorityMap } from './map-types';
 
@@ -65,6 +65,6 @@ export async function callMcpTool(map: AuthorityMap, name: string, args: Record<
       if (!context.stacksDir) throw new Error('This server knows no deployed stacks, so it cannot read the platforms; the other tools answer from the model.');
       return liveStatus(map, fact, context.stacksDir);
     }
-    default: throw new Error(`No tool "${name}"; tools: ${MCP_TOOLS.map((t) => t.name).join(', ')}.`);
+    default: throw new Error(`No tool ${askedWords(name)}; tools: ${MCP_TOOLS.map((t) => t.name).join(', ')}.`);
   }
 }

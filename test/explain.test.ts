@@ -7,6 +7,7 @@ import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, Ownership, Plat
 import { runCli } from '../cli/authority';
 import { askedWords, explain, knownFactsWords, mayIWrite, protectionSays, routeSays } from '../map/answers';
 import { buildMap } from '../map/build';
+import { callMcpTool } from '../map/mcp-tools';
 import { organizationMap } from '../map/organization';
 import { captureIo } from './map-support';
 
@@ -102,4 +103,16 @@ test('an unknown name is quoted safely: control characters escaped, long input c
     `known facts include ${many.facts.slice(0, 12).map((f) => f.id).join(', ')} and 28 more (npx authority map lists them all).`,
   );
   expect(knownFactsWords(map)).toBe(`known facts: ${map.facts.map((f) => f.id).join(', ')}.`);
+});
+
+test('an unknown name is quoted safely: C1 controls, bidirectional overrides and line separators escaped too', () => {
+  // U+009B is CSI for terminals that honour 8-bit controls; U+202E turns the rest of the line around.
+  const said = askedWords('campaign\u009b2J\u202e.name\u2028x');
+  expect(said).toBe('"campaign\\u009b2J\\u202e.name\\u2028x"');
+  expect(said).not.toMatch(/[\u0080-\u009f\u202e\u2028]/);
+  expect(askedWords(`\u009b${'x'.repeat(100)}`, 10)).toBe('"\\u009bxxxxxxxxx…" (101 characters)');
+});
+
+test('an MCP call to an unknown tool gets its name back quoted safely', async () => {
+  await expect(callMcpTool(map, 'who\u001b[2J\u009bowns')).rejects.toThrow('No tool "who\\u001b[2J\\u009bowns"; tools: who_owns');
 });
