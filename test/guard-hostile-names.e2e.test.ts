@@ -9,6 +9,7 @@ import { installBlankGuard } from '../provider/platforms/postgresql/blank-guard'
 import { installGuardStatements } from '../provider/platforms/postgresql/guard-sql';
 import { synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
+import { eventually } from './support/wait';
 import { useTestPlatforms, tryAs } from './support/platforms';
 import { HOSTILE_NAMES } from './support/hostile-names';
 
@@ -19,16 +20,6 @@ const { platforms, crm, ops } = useTestPlatforms({
     await ops.query('CREATE TABLE victim (id int); ALTER DATABASE ops SET check_function_bodies = off');
   },
 });
-
-/** Polls `read` until `done` holds or 15 s pass; returns the last value. */
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Runs `sql` as the provider's settle of table `wide` writes (replica role, its settle marker). */
 async function asSettle(sql: string, params: unknown[] = []): Promise<void> {

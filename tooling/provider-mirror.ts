@@ -44,7 +44,9 @@ export function writeMirror(): string {
   }
   fs.mkdirSync(dir, { recursive: true });
   const exe = path.join(dir, `terraform-provider-${PROVIDER_TYPE}_v${version}`);
-  const temporary = `${exe}.${process.pid}.tmp`;
+  // Outside the mirror: terraform reads every folder in it (and hashes the version's folder for the
+  // lock file), so a leftover from a killed build must not land there.
+  const temporary = path.join(path.dirname(MIRROR_DIR), `.mirror-wrapper.${process.pid}.tmp`);
   fs.writeFileSync(temporary, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(PROVIDER_BUNDLE)} "$@"\n`, { mode: 0o755 });
   fs.renameSync(temporary, exe);
   return exe;

@@ -86,9 +86,17 @@ export interface FilePlatformsOptions {
  */
 export function useTestPlatforms({ prepare, release }: FilePlatformsOptions = {}): FilePlatforms {
   let made: FilePlatforms | undefined;
+  // Each piece is kept as soon as it exists, so afterAll stops what a failed beforeAll started.
+  let started: TestPlatforms | undefined;
+  const clients: Client[] = [];
   beforeAll(async () => {
-    const platforms = await startTestPlatforms();
-    const [crm, ops] = await Promise.all([platforms.connect('crm'), platforms.connect('ops')]);
+    started = await startTestPlatforms();
+    const platforms = started;
+    const [crm, ops] = await Promise.all(['crm', 'ops'].map(async (name) => {
+      const client = await platforms.connect(name as 'crm' | 'ops');
+      clients.push(client);
+      return client;
+    }));
     made = { platforms, crm, ops };
     await prepare?.(made);
   });
@@ -96,9 +104,8 @@ export function useTestPlatforms({ prepare, release }: FilePlatformsOptions = {}
     try {
       if (made) await release?.();
     } finally {
-      await made?.crm.end().catch(() => undefined);
-      await made?.ops.end().catch(() => undefined);
-      await made?.platforms.stop();
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+      await started?.stop();
     }
   });
   return {

@@ -98,7 +98,7 @@ export const SETTLE_MARKER = 'authority.settle';
  */
 export const SETTLE_COLUMNS = 'authority.settle_columns';
 
-/** PL/pgSQL: whether the settle under way leaves column `col` alone (true when no column list was set). */
+/** PL/pgSQL: whether the settle under way leaves column `col` alone (false when no column list was set: then it writes them all). */
 export function settleSkips(col: string): string {
   return `NOT COALESCE(NULLIF(pg_catalog.current_setting('${SETTLE_COLUMNS}', true), '')::pg_catalog.jsonb OPERATOR(pg_catalog.?) ${col}, true)`;
 }
