@@ -38,6 +38,9 @@ const overrides = async (id: number) => (await ops.query(
   `SELECT new_value::text, authority_value::text, ended_how FROM authority_records.overrides
     WHERE record = jsonb_build_object('id', $1::int) ORDER BY id`, [id])).rows;
 const queue = async () => (await ops.query('SELECT column_name, status, closed_how FROM authority_records.review_queue ORDER BY id')).rows;
+/** The stage's conflict is still open (`when` names the step in a failure). */
+const stillOpen = async (when: string) =>
+  expect({ when, queue: await queue() }).toEqual({ when, queue: [{ column_name: 'stage', status: 'open', closed_how: null }] });
 
 /** The ERP changes a deal's note, and the change reaches the copy: a write of the row by the ERP's apply worker. */
 async function erpWrites(id: number, note: string): Promise<void> {
@@ -72,7 +75,7 @@ test("one authority's apply worker writing its own column leaves the other autho
   tf.init();
   try {
     tf.apply();
-    expect(await queue()).toEqual([{ column_name: 'stage', status: 'open', closed_how: null }]);
+    await stillOpen('after apply');
 
     // 1. A person overrides deal 1's title; the ERP's change of the note leaves the override and the CRM's recorded value.
     expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE deals SET title = 'Renewal (ops)' WHERE id = 1")).toBeUndefined();
@@ -80,7 +83,7 @@ test("one authority's apply worker writing its own column leaves the other autho
     expect(await row(1)).toEqual({ title: 'Renewal (ops)', note: 'erp 1', stage: 'lost (ops)' });
     expect(await overrides(1)).toEqual([{ new_value: '"Renewal (ops)"', authority_value: '"Renewal"', ended_how: null }]);
     // The stage's open conflict is not "agreed" by a write that brought no stage from the CRM.
-    expect(await queue()).toEqual([{ column_name: 'stage', status: 'open', closed_how: null }]);
+    await stillOpen('after the ERP wrote deal 1');
 
     // 2. The CRM's own changes of the title are still noted, also one to the override's value.
     await crm.query("UPDATE deals SET title = 'Renewal (ops)' WHERE id = 1");
@@ -104,7 +107,7 @@ test("one authority's apply worker writing its own column leaves the other autho
     expect(await overrides(2)).toEqual([{
       new_value: '"Upsell (ops)"', authority_value: '"Upsell 2027"', ended_how: 'superseded: a newer value came from the authority',
     }]);
-    expect(await queue()).toEqual([{ column_name: 'stage', status: 'open', closed_how: null }]);
+    await stillOpen('after newest_wins');
     expect(tf.plan().code).toBe(0);
   } finally {
     tf.destroy();

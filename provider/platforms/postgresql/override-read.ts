@@ -8,6 +8,7 @@ import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
 import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, RecordsFunction, expiryTriggerName, overrideTriggerName } from './override-sql';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
+import { syncPairName } from './route-names';
 
 /** An override's triggers and log, as read back. */
 export interface OverrideReadBack {
@@ -21,7 +22,7 @@ export interface OverrideReadBack {
   /** When it expires (ISO timestamp, as the platform stores it); undefined: never. */
   readonly expiresAt?: string;
   readonly columns: string[];
-  /** Both triggers fire ALWAYS and call intact functions. */
+  /** Both triggers fire ALWAYS and call intact functions; the row trigger names the subscription from the authority. */
   readonly intact: boolean;
   /** The values overridden now (active overrides). */
   readonly values: OverriddenValue[];
@@ -65,7 +66,12 @@ export async function readOverrideOwners(query: Run, loc: FieldLocation): Promis
   });
 }
 
-export async function readOverride(query: Run, loc: FieldLocation, key: string): Promise<OverrideReadBack | null> {
+/**
+ * The override under `key` on the table of platform `copy`. A row trigger whose feed is not the
+ * subscription from its authority to `copy` (a trigger made before the feed was an argument, or
+ * edited) is not intact: apply replaces it.
+ */
+export async function readOverride(query: Run, loc: FieldLocation, key: string, copy: string): Promise<OverrideReadBack | null> {
   const triggers = await query<{ tgname: string; tgenabled: string; tgargs: Buffer; fn: string }>(
     `SELECT t.tgname, t.tgenabled, t.tgargs, n.nspname || '.' || p.proname AS fn
        FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -77,7 +83,8 @@ export async function readOverride(query: Run, loc: FieldLocation, key: string):
   const args = triggerArgs(row.tgargs);
   const functionsIntact = await recordsFunctionsIntact(query, OVERRIDE_FUNCTIONS);
   const intact = functionsIntact && row.tgenabled === 'A' && row.fn === `${OVERRIDE_SCHEMA}.override_row` &&
-    statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry`;
+    statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry` &&
+    args[7] === syncPairName({ authority: args[1] ?? '', copy });
   return {
     trigger: row.tgname,
     syncPrincipal: args[0] ?? '',
