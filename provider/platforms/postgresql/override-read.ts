@@ -8,7 +8,7 @@ import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
 import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, RecordsFunction, expiryTriggerName, overrideTriggerName } from './override-sql';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
-import { syncPairName } from './route-names';
+import { looksLikeSyncPairName, syncPairName } from './route-names';
 
 /** An override's triggers and log, as read back. */
 export interface OverrideReadBack {
@@ -46,6 +46,11 @@ export async function recordsFunctionsIntact(query: Run, functions: readonly Rec
     p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
 }
 
+/** The columns in a row trigger's arguments: after the feed, or from its place in a trigger made before it was an argument. */
+function overrideColumns(args: string[]): string[] {
+  return args.slice(looksLikeSyncPairName(args[OVERRIDE_FIXED_ARGS - 1]) ? OVERRIDE_FIXED_ARGS : OVERRIDE_FIXED_ARGS - 1);
+}
+
 /** Whether the table has the override's row trigger (for a switch from override to read-only and back). */
 export async function hasOverride(query: Run, loc: FieldLocation, key: string): Promise<boolean> {
   const found = await query(
@@ -62,7 +67,7 @@ export async function readOverrideOwners(query: Run, loc: FieldLocation): Promis
       WHERE t.tgrelid = pg_catalog.to_regclass($1) AND n.nspname = $2 AND p.proname = 'override_row'`, [tableRef(loc), OVERRIDE_SCHEMA]);
   return found.rows.map((r) => {
     const args = triggerArgs(r.tgargs);
-    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: args.slice(OVERRIDE_FIXED_ARGS) };
+    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: overrideColumns(args) };
   });
 }
 
@@ -94,7 +99,7 @@ export async function readOverride(query: Run, loc: FieldLocation, key: string, 
     key: args[4] ?? key,
     reason: args[5] ?? '',
     expiresAt: args[6] ? new Date(args[6]).toISOString() : undefined,
-    columns: args.slice(OVERRIDE_FIXED_ARGS),
+    columns: overrideColumns(args),
     intact,
     values: await overriddenValues(query, loc, key, args[6] || undefined),
   };

@@ -6,17 +6,15 @@
  * What lives where:
  * - schema `authority_records` on the copy's database (not `authority`: a login of that name would
  *   create its unqualified tables there, "$user" leads the default search_path) holds the log,
- *   `authority_records.overrides`: one row per
- *   override of one column of one record (who: session_user and current_user, when, the old and
- *   new value, the declared reason and expiry, the authority's latest value), readable by
- *   everyone. At most one row per cell is active (ended_at IS NULL). The log outlives the
- *   protections: it is the record of who changed what, so destroy leaves it.
+ *   `authority_records.overrides`: one row per override of one column of one record (who:
+ *   session_user and current_user, when, the old and new value, the declared reason and expiry,
+ *   the authority's latest value), readable by everyone. At most one row per cell is active
+ *   (ended_at IS NULL). The log outlives the protections (the record of who changed what).
  * - A BEFORE INSERT OR UPDATE row trigger per protection (ENABLE ALWAYS, so also for the apply
  *   worker) calling authority.override_row() with the protection in its arguments:
- *   - the sync's write (the sync principal, the apply worker of the subscription that feeds the
- *     columns from their authority, the provider's settle of these columns) of an overridden cell keeps the copy's
- *     value and records the incoming one as the authority's; past the expiry it lets the incoming
- *     value in and ends the override;
+ *   - the sync's write (the sync principal, the apply worker of the subscription from the columns'
+ *     authority, the provider's settle of these columns) of an overridden cell keeps the copy's
+ *     value and records the incoming one as the authority's; past the expiry it lets it in and ends the override;
  *   - anyone else's change of a governed column is an override, recorded; past the expiry it is
  *     refused with the correction path; a write of the row past the expiry puts the authority's
  *     value back in its overridden cells.
@@ -26,8 +24,7 @@
  * row or apply, an expired value stays as it is (plan shows it as drift, apply reverts it).
  *
  * The clock is the copy's server clock, statement_timestamp(): an override with expiry E is
- * allowed while statement_timestamp() < E. A date expiry (YYYY-MM-DD) ends at the end of that day
- * in UTC.
+ * allowed while statement_timestamp() < E. A date expiry (YYYY-MM-DD) ends at the end of that day, UTC.
  *
  * Writing the log takes SECURITY DEFINER functions (people may not write the log themselves);
  * they refuse to run outside a trigger. All bodies are constants with qualified names and the
@@ -116,10 +113,8 @@ export function recordsFunctions(tag: string): (name: string, params: string, re
 }
 
 /**
- * PL/pgSQL (a row trigger's statements, with `fn_owner oid` and `settling bool` declared): who is
- * writing, as the guard knows the sync. `settling`: the provider's settle of this table (a replica
- * session marked for it, by a superuser or the owner of the trigger's function); false, never NULL,
- * in a replica session without the marker (an apply worker: `NOT settling` must be true there).
+ * PL/pgSQL (with `fn_owner oid`, `settling bool` declared): `settling`, the provider's settle of this table (a replica
+ * session marked for it, by a superuser or the function's owner); false, never NULL, in an apply worker.
  */
 export const SYNC_WRITER = `
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
@@ -130,13 +125,11 @@ export const SYNC_WRITER = `
                              AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner)), false);`;
 
 /**
- * The expression (with `feed text`, `newj jsonb` and `fn_owner oid` declared): this backend is the
- * apply worker of subscription `feed`, the one that brings the trigger's columns from their
- * authority (route-names.ts: one per authority and copy), owned by a superuser or the function's
- * owner. Another authority's worker writes the row for its own columns only: the values of these
- * columns in its write are the copy's. A trigger made before the feed was an argument has a
- * column of the row in its place (a subscription's name is no column): any of the provider's
- * subscriptions then, as before, until apply replaces the trigger (read-back reports it altered).
+ * The expression (with `feed text`, `newj jsonb`, `fn_owner oid` declared): this backend is the apply worker of
+ * subscription `feed`, which brings the trigger's columns from their authority (syncPairName), owned by a
+ * superuser or the function's owner. Another authority's worker writes only its own columns of the row: these
+ * columns' values in its write are the copy's. A trigger made before the feed was an argument has a column in
+ * its place (no subscription's name): any of the provider's workers then, until apply replaces it (drift).
  */
 export const SYNC_APPLY_WORKER = `EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
                  JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
