@@ -10,10 +10,12 @@ import {
 import { holdTriggerName } from '../provider/platforms/postgresql/review-queue-sql';
 import { overrideTriggerName } from '../provider/platforms/postgresql/override-sql';
 import { PINNED_SEARCH_PATH, SETTLE_COLUMNS } from '../provider/platforms/postgresql/guard-sql';
+import { syncPairName } from '../provider/platforms/postgresql/route-names';
 import { divergenceAtStart } from '../provider/resources/sync-route-messages';
 import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 
 const plain = { namespace: 'public', container: 'offers' };
+const FEED = syncPairName({ authority: 'crm', copy: 'ops' });
 const fn = (name: string) => NEWEST_FUNCTIONS.find((f) => f.name === name)!;
 
 test('the trigger fires after the review hold and before the override trigger (PostgreSQL fires them in name order)', () => {
@@ -35,14 +37,14 @@ test.each([
   expect(newestTriggerName(authority, loc, key)).toBe(name);
 });
 
-test('install: the functions, then the trigger BEFORE INSERT OR UPDATE, firing always (also for the apply worker), with the authority and columns as arguments', () => {
-  const sql = installNewestStatements('crm', plain, '', ['title', 'note']);
+test('install: the functions, then the trigger BEFORE INSERT OR UPDATE, firing always (also for the apply worker), with the authority, its subscription and the columns as arguments', () => {
+  const sql = installNewestStatements('crm', FEED, plain, '', ['title', 'note']);
   const trigger = escapeIdentifier(newestTriggerName('crm', plain, ''));
   expect(sql[0]).toContain("pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))");
   expect(sql).toEqual(expect.arrayContaining(NEWEST_FUNCTIONS.map((f) => f.sql)));
   expect(sql.slice(-3)).toEqual([
     `DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.newest_row('crm', 'title', 'note')`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.newest_row('crm', '${FEED}', 'title', 'note')`,
     `ALTER TABLE "public"."offers" ENABLE ALWAYS TRIGGER ${trigger}`,
   ]);
   expect(removeNewestStatements('crm', plain, '')).toEqual([`DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`]);
@@ -52,12 +54,16 @@ describe.each(HOSTILE_NAMES)('a name with $label', ({ name }) => {
   test.each([
     ['column', ['crm', plain, [name, 'plain']]],
     ['authority', [name, plain, ['title']]],
+    ['subscription', ['crm', plain, ['title']]],
     ['schema', ['crm', { namespace: name, container: 'offers' }, ['title']]],
     ['table', ['crm', { namespace: 'public', container: name }, ['title']]],
   ] as const)('as the %s: quoted wherever it goes; the function bodies stay the constant ones', (what, [authority, loc, columns]) => {
-    const sql = installNewestStatements(authority, loc, '', columns);
+    const feed = what === 'subscription' ? name : FEED;
+    const sql = installNewestStatements(authority, feed, loc, '', columns);
     const create = sql.find((s) => s.startsWith('CREATE TRIGGER'))!;
-    if (what === 'column' || what === 'authority') expect(create).toContain(`newest_row(${[authority, ...columns].map((v) => escapeLiteral(v)).join(', ')})`);
+    if (what === 'column' || what === 'authority' || what === 'subscription') {
+      expect(create).toContain(`newest_row(${[authority, feed, ...columns].map((v) => escapeLiteral(v)).join(', ')})`);
+    }
     else expect(create).toContain(` ON ${escapeIdentifier(loc.namespace)}.${escapeIdentifier(loc.container)} FOR EACH ROW`);
     for (const f of NEWEST_FUNCTIONS) expect(sql).toContain(f.sql);
   });
@@ -65,8 +71,8 @@ describe.each(HOSTILE_NAMES)('a name with $label', ({ name }) => {
 
 describe.each(IMPOSSIBLE_NAMES)('a name PostgreSQL cannot hold ($label)', ({ name }) => {
   test('is refused, naming what it is', () => {
-    expect(() => installNewestStatements('crm', plain, '', [name])).toThrow(/The column/);
-    expect(() => installNewestStatements('crm', { namespace: 'public', container: name }, '', ['title'])).toThrow(/The table/);
+    expect(() => installNewestStatements('crm', FEED, plain, '', [name])).toThrow(/The column/);
+    expect(() => installNewestStatements('crm', FEED, { namespace: 'public', container: name }, '', ['title'])).toThrow(/The table/);
   });
 });
 
@@ -81,7 +87,10 @@ test('the functions: the log is written by a SECURITY DEFINER function only from
 
 test('the row trigger: only the sync ends an override, only with a value other than the recorded one, and never in a settle of other columns', () => {
   const body = fn('newest_row').body;
-  expect(body).toContain('pg_stat_subscription'); // the provider's apply workers
+  expect(body).toContain('pg_stat_subscription'); // the apply worker
+  // ... of the route's own subscription: another authority's worker writing its columns of the row brings none of these.
+  expect(body).toContain('feed pg_catalog.text := TG_ARGV[1];');
+  expect(body).toContain('sub.subname OPERATOR(pg_catalog.=) feed');
   expect(body).toContain("current_setting('session_replication_role')"); // its settle
   expect(body).toContain(`current_setting('${SETTLE_COLUMNS}', true)`);
   expect(body).toMatch(/CONTINUE WHEN settling AND NOT COALESCE/);

@@ -11,7 +11,7 @@ import {
 import { SideError, failure } from '../provider/platforms/postgresql/route-sides';
 import { dropSubscriptionStatements, publicationStatements } from '../provider/platforms/postgresql/pair-steps';
 import { settleSettings } from '../provider/platforms/postgresql/settle';
-import { loopRefusals } from '../provider/platforms/postgresql/route-names';
+import { looksLikeSyncPairName, loopRefusals, syncPairName } from '../provider/platforms/postgresql/route-names';
 import { pairWords, routeClash } from '../provider/platforms/postgresql/route-registry';
 import { UnreachablePlatformError } from '../provider/platforms/postgresql/connection';
 import { HOSTILE_NAMES } from './support/hostile-names';
@@ -140,6 +140,15 @@ describe('what a failed step says', () => {
     const d = failure({ ...base, side: 'copy', error: new Error('could not connect to the publisher: password=s3cret'), scrub: (s) => s.replace('s3cret', '***') });
     expect(d.detail).not.toContain('s3cret');
   });
+});
+
+test('a pair name (the feed a trigger argument names) is told from a column in a trigger made before the feed was an argument', () => {
+  for (const [authority, copy] of [['crm', 'ops'], ['crm-eu', 'ops'], ['Sales CRM', 'ops'], ['a'.repeat(40), 'b'.repeat(40)]]) {
+    expect(looksLikeSyncPairName(syncPairName({ authority, copy }))).toBe(true);
+  }
+  for (const column of ['title', 'authority_value', 'authority_crm_to_ops', 'Authority_crm_to_ops_abcdef', undefined]) {
+    expect(looksLikeSyncPairName(column)).toBe(false);
+  }
 });
 
 test('a reverse route without two_way is refused on every version; a declared split is allowed from 16', () => {

@@ -118,7 +118,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   }
 
   public readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    return protectionUnder((sql, params) => this.query(sql, params), location, key);
+    return protectionUnder((sql, params) => this.query(sql, params), location, key, this.name);
   }
 
   /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
@@ -133,7 +133,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
    */
   public async applyProtection(p: FieldProtection, admit?: (found: ProtectionReadBack | null) => Diagnostic | undefined): Promise<void> {
     // A local override replaces the guard (people may edit); a guard replaces an override (its values go back first).
-    const statements = p.override ? overrideStatements(p) : [...installGuardStatements(p.location, {
+    const statements = p.override ? overrideStatements(p, this.name) : [...installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     }), sealGuardStatement(p.location, p.key)];
     await this.withConnection(async (db) => {
@@ -142,7 +142,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         await db.query(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
         const run: Run = (sql, params) => db.query(sql, params);
         // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
-        const refusal = (admit && admit(await protectionUnder(run, p.location, p.key))) ?? await installRefusal(run, p, this.where());
+        const refusal = (admit && admit(await protectionUnder(run, p.location, p.key, this.name))) ?? await installRefusal(run, p, this.where());
         if (refusal) throw new DiagnosticError(refusal);
         if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
         for (const sql of statements) await db.query(sql);
@@ -185,11 +185,11 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
 }
 
-/** The protection under `key` on the table: its guard, or its local override. */
-async function protectionUnder(query: Run, location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
+/** The protection under `key` on the table of platform `copy`: its guard, or its local override. */
+async function protectionUnder(query: Run, location: FieldLocation, key: string, copy: string): Promise<ProtectionReadBack | null> {
   const name = guardTriggerName(key);
   const found = (await readGuards(query, location)).find((g) => g.trigger === name);
-  return found ? readBackOf(location, key, found) : readOverrideProtection(query, location, key);
+  return found ? readBackOf(location, key, found) : readOverrideProtection(query, location, key, copy);
 }
 
 /** A guard as read back, in the platform-neutral shape. */

@@ -11,9 +11,10 @@
  *
  * How: a BEFORE INSERT OR UPDATE row trigger per route, `authority_newest_<hash>` (ENABLE ALWAYS:
  * it must see the apply worker's writes), calling authority_records.newest_row(authority,
- * columns...). It fires before the override trigger (trigger names fire in name order:
+ * feed, columns...). It fires before the override trigger (trigger names fire in name order:
  * `authority_hold_` < `authority_newest_` < `authority_override_`). For a write by the sync (the
- * provider's subscriptions' apply workers, or its settle of these columns) it ends the active
+ * apply worker of the route's subscription, `feed`, or the provider's settle of these columns; another
+ * authority's worker writing its own columns of the row brings none of these) it ends the active
  * override of each cell for which the sync brings a value other than the authority's value the
  * log recorded (`ended_how` 'superseded: ...', `authority_value` the new one); the override
  * trigger then finds no override and lets the value in. A value equal to the recorded one is the
@@ -50,9 +51,10 @@ BEGIN${onlyInTrigger('the override log')}
 END
 `);
 
-/** The row trigger on the copy (see the file comment). Arguments: the authority, then the route's columns. */
+/** The row trigger on the copy (see the file comment). Arguments: the authority, the route's subscription, then the route's columns. */
 const NEWEST_ROW = fn('newest_row', '', 'trigger', false, `
 DECLARE
+  feed pg_catalog.text := TG_ARGV[1];
   newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
   rec pg_catalog.jsonb;
   col pg_catalog.text;
@@ -73,10 +75,11 @@ BEGIN
                                    AND o.record OPERATOR(pg_catalog.=) rec AND o.ended_at IS NULL) THEN
     RETURN NEW; -- no override of this row (overrides need a primary key)
   END IF;
--- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.${SYNC_WRITER}
+-- The sync: the apply worker of the route's subscription, or the provider's settle.${SYNC_WRITER}
   IF NOT settling AND NOT ${SYNC_APPLY_WORKER} THEN
-    RETURN NEW; -- a person's write: the override trigger records it, and it is the newest
+    RETURN NEW; -- a person's write (the override trigger records it, and it is the newest), or another route's
   END IF;
+  -- From the feed on: it is no column of the row (skipped); in a trigger made before it was an argument, the first column is there.
   FOR i IN 1 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
     CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) col;
@@ -98,7 +101,7 @@ END
 export const NEWEST_FUNCTIONS = [SUPERSEDE, NEWEST_ROW];
 
 /** Installs (or repairs) a route's newest-wins trigger and its functions, in one transaction; serialized by the override log's lock. */
-export function installNewestStatements(authority: string, loc: FieldLocation, routeKey: string, columns: readonly string[]): string[] {
+export function installNewestStatements(authority: string, feed: string, loc: FieldLocation, routeKey: string, columns: readonly string[]): string[] {
   const table = tableRef(loc);
   const trigger = ident(newestTriggerName(authority, loc, routeKey), 'trigger name');
   columns.forEach((c) => ident(c, 'column'));
@@ -109,7 +112,7 @@ export function installNewestStatements(authority: string, loc: FieldLocation, r
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     ...NEWEST_FUNCTIONS.map((f) => f.sql),
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.newest_row(${[authority, ...columns].map((v) => lit(v)).join(', ')})`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.newest_row(${[authority, feed, ...columns].map((v) => lit(v)).join(', ')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];
 }

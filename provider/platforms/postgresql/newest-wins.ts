@@ -11,18 +11,20 @@ import { tableRef } from './guard-sql';
 import { recordsFunctionsIntact, triggerArgs } from './override-read';
 import { OVERRIDE_SCHEMA } from './override-sql';
 import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
+import { syncPairName } from './route-names';
 import { RouteSides } from './route-sides';
 
-/** A newest_wins route on the copy: which authority, table, key and columns. */
+/** A newest_wins route on the copy: which authority (and its subscription, the feed), table, key and columns. */
 export interface NewestRoute {
   readonly authority: string;
+  readonly feed: string;
   readonly location: FieldLocation;
   readonly routeKey: string;
   readonly columns: readonly string[];
 }
 
 const newestOf = (r: SyncRouteIdentity, columns: readonly string[]): NewestRoute =>
-  ({ authority: r.authority, location: r.location, routeKey: r.key ?? '', columns });
+  ({ authority: r.authority, feed: syncPairName(r), location: r.location, routeKey: r.key ?? '', columns });
 
 /** Whether the route's trigger is in place as the provider installs it, calling intact functions. */
 export async function newestIntact(query: Run, r: NewestRoute): Promise<boolean> {
@@ -33,18 +35,18 @@ export async function newestIntact(query: Run, r: NewestRoute): Promise<boolean>
   const t = found.rows[0];
   // tgtype 23: ROW | BEFORE | INSERT | UPDATE.
   if (!t || t.tgenabled !== 'A' || t.tgtype !== 23 || t.fn !== `${OVERRIDE_SCHEMA}.newest_row`) return false;
-  if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, ...r.columns])) return false;
+  if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, r.feed, ...r.columns])) return false;
   return recordsFunctionsIntact(query, NEWEST_FUNCTIONS);
 }
 
 /** Installs or repairs the route's trigger, when not intact (trigger DDL locks the copy's table). */
 export async function keepNewest(db: Client, r: NewestRoute): Promise<void> {
   if (await newestIntact(runOn(db), r)) return;
-  await inTransaction(db, installNewestStatements(r.authority, r.location, r.routeKey, r.columns));
+  await inTransaction(db, installNewestStatements(r.authority, r.feed, r.location, r.routeKey, r.columns));
 }
 
 /** Removes the route's trigger when there is one (no lock on the copy's table otherwise). */
-export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns'>): Promise<void> {
+export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns' | 'feed'>): Promise<void> {
   const found = await db.query('SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2',
     [tableRef(r.location), newestTriggerName(r.authority, r.location, r.routeKey)]).catch(() => ({ rowCount: 0 }));
   if (!found.rowCount) return;

@@ -9,16 +9,20 @@ import { Run } from './catalog';
 import { removeGuardStatements } from './guard-sql';
 import { hasOverride, readOverride } from './override-read';
 import { installOverrideStatements, overrideLogStatements, removeOverrideStatements } from './override-sql';
+import { syncPairName } from './route-names';
 
-/** The statements that install or repair an override protection (the log, the functions, the triggers), replacing a guard of the key. */
-export function overrideStatements(p: FieldProtection): string[] {
+/**
+ * The statements that install or repair an override protection on platform `copy` (the log, the
+ * functions, the triggers), replacing a guard of the key.
+ */
+export function overrideStatements(p: FieldProtection, copy: string): string[] {
   if (!p.override) throw new Error('internal: not a local override');
   return [
     ...overrideLogStatements(),
     ...removeGuardStatements(p.location, p.key, true),
     ...installOverrideStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key,
-      reason: p.override.reason, expiresAt: p.override.expiresAt, columns: p.fields,
+      reason: p.override.reason, expiresAt: p.override.expiresAt, feed: syncPairName({ authority: p.authority, copy }), columns: p.fields,
     }),
   ];
 }
@@ -34,8 +38,8 @@ export async function removeOverrideIfAny(query: Run, loc: FieldLocation, key: s
  * or when an expired override still holds its value (no write, sync or apply reverted it yet):
  * apply then repairs and reverts.
  */
-export async function readOverrideProtection(query: Run, loc: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-  const found = await readOverride(query, loc, key);
+export async function readOverrideProtection(query: Run, loc: FieldLocation, key: string, copy: string): Promise<ProtectionReadBack | null> {
+  const found = await readOverride(query, loc, key, copy);
   if (!found) return null;
   return {
     location: loc, key: found.key, authority: found.authority, fields: found.columns, syncPrincipal: found.syncPrincipal,

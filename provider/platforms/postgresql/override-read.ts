@@ -8,6 +8,7 @@ import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
 import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, RecordsFunction, expiryTriggerName, overrideTriggerName } from './override-sql';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
+import { looksLikeSyncPairName, syncPairName } from './route-names';
 
 /** An override's triggers and log, as read back. */
 export interface OverrideReadBack {
@@ -21,7 +22,7 @@ export interface OverrideReadBack {
   /** When it expires (ISO timestamp, as the platform stores it); undefined: never. */
   readonly expiresAt?: string;
   readonly columns: string[];
-  /** Both triggers fire ALWAYS and call intact functions. */
+  /** Both triggers fire ALWAYS and call intact functions; the row trigger names the subscription from the authority. */
   readonly intact: boolean;
   /** The values overridden now (active overrides). */
   readonly values: OverriddenValue[];
@@ -45,6 +46,11 @@ export async function recordsFunctionsIntact(query: Run, functions: readonly Rec
     p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
 }
 
+/** The columns in a row trigger's arguments: after the feed, or from its place in a trigger made before it was an argument. */
+function overrideColumns(args: string[]): string[] {
+  return args.slice(looksLikeSyncPairName(args[OVERRIDE_FIXED_ARGS - 1]) ? OVERRIDE_FIXED_ARGS : OVERRIDE_FIXED_ARGS - 1);
+}
+
 /** Whether the table has the override's row trigger (for a switch from override to read-only and back). */
 export async function hasOverride(query: Run, loc: FieldLocation, key: string): Promise<boolean> {
   const found = await query(
@@ -61,11 +67,16 @@ export async function readOverrideOwners(query: Run, loc: FieldLocation): Promis
       WHERE t.tgrelid = pg_catalog.to_regclass($1) AND n.nspname = $2 AND p.proname = 'override_row'`, [tableRef(loc), OVERRIDE_SCHEMA]);
   return found.rows.map((r) => {
     const args = triggerArgs(r.tgargs);
-    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: args.slice(OVERRIDE_FIXED_ARGS) };
+    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: overrideColumns(args) };
   });
 }
 
-export async function readOverride(query: Run, loc: FieldLocation, key: string): Promise<OverrideReadBack | null> {
+/**
+ * The override under `key` on the table of platform `copy`. A row trigger whose feed is not the
+ * subscription from its authority to `copy` (a trigger made before the feed was an argument, or
+ * edited) is not intact: apply replaces it.
+ */
+export async function readOverride(query: Run, loc: FieldLocation, key: string, copy: string): Promise<OverrideReadBack | null> {
   const triggers = await query<{ tgname: string; tgenabled: string; tgargs: Buffer; fn: string }>(
     `SELECT t.tgname, t.tgenabled, t.tgargs, n.nspname || '.' || p.proname AS fn
        FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -77,7 +88,8 @@ export async function readOverride(query: Run, loc: FieldLocation, key: string):
   const args = triggerArgs(row.tgargs);
   const functionsIntact = await recordsFunctionsIntact(query, OVERRIDE_FUNCTIONS);
   const intact = functionsIntact && row.tgenabled === 'A' && row.fn === `${OVERRIDE_SCHEMA}.override_row` &&
-    statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry`;
+    statement?.tgenabled === 'A' && statement.fn === `${OVERRIDE_SCHEMA}.override_expiry` &&
+    args[7] === syncPairName({ authority: args[1] ?? '', copy });
   return {
     trigger: row.tgname,
     syncPrincipal: args[0] ?? '',
@@ -87,7 +99,7 @@ export async function readOverride(query: Run, loc: FieldLocation, key: string):
     key: args[4] ?? key,
     reason: args[5] ?? '',
     expiresAt: args[6] ? new Date(args[6]).toISOString() : undefined,
-    columns: args.slice(OVERRIDE_FIXED_ARGS),
+    columns: overrideColumns(args),
     intact,
     values: await overriddenValues(query, loc, key, args[6] || undefined),
   };

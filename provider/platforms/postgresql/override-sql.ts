@@ -6,17 +6,15 @@
  * What lives where:
  * - schema `authority_records` on the copy's database (not `authority`: a login of that name would
  *   create its unqualified tables there, "$user" leads the default search_path) holds the log,
- *   `authority_records.overrides`: one row per
- *   override of one column of one record (who: session_user and current_user, when, the old and
- *   new value, the declared reason and expiry, the authority's latest value), readable by
- *   everyone. At most one row per cell is active (ended_at IS NULL). The log outlives the
- *   protections: it is the record of who changed what, so destroy leaves it.
+ *   `authority_records.overrides`: one row per override of one column of one record (who:
+ *   session_user and current_user, when, the old and new value, the declared reason and expiry,
+ *   the authority's latest value), readable by everyone. At most one row per cell is active
+ *   (ended_at IS NULL). The log outlives the protections (the record of who changed what).
  * - A BEFORE INSERT OR UPDATE row trigger per protection (ENABLE ALWAYS, so also for the apply
  *   worker) calling authority.override_row() with the protection in its arguments:
- *   - the sync's write (the sync principal, the provider's subscriptions' apply workers, the
- *     provider's settle: the same test as the guard's) of an overridden cell keeps the copy's
- *     value and records the incoming one as the authority's; past the expiry it lets the incoming
- *     value in and ends the override;
+ *   - the sync's write (the sync principal, the apply worker of the subscription from the columns'
+ *     authority, the provider's settle of these columns) of an overridden cell keeps the copy's
+ *     value and records the incoming one as the authority's; past the expiry it lets it in and ends the override;
  *   - anyone else's change of a governed column is an override, recorded; past the expiry it is
  *     refused with the correction path; a write of the row past the expiry puts the authority's
  *     value back in its overridden cells.
@@ -26,8 +24,7 @@
  * row or apply, an expired value stays as it is (plan shows it as drift, apply reverts it).
  *
  * The clock is the copy's server clock, statement_timestamp(): an override with expiry E is
- * allowed while statement_timestamp() < E. A date expiry (YYYY-MM-DD) ends at the end of that day
- * in UTC.
+ * allowed while statement_timestamp() < E. A date expiry (YYYY-MM-DD) ends at the end of that day, UTC.
  *
  * Writing the log takes SECURITY DEFINER functions (people may not write the log themselves);
  * they refuse to run outside a trigger. All bodies are constants with qualified names and the
@@ -45,8 +42,8 @@ export const OVERRIDE_LOG = `${OVERRIDE_SCHEMA}.overrides`;
 export const OVERRIDE_RELATIONS = ['overrides', 'review_queue'];
 /** Set (transaction-local) to the table's oid while overridden values are reverted: ":all" when the override itself goes. */
 export const REVERT_MARKER = 'authority.override_revert';
-/** Trigger arguments before the column names: sync principal, authority, correction hint, fact, key, reason, expires. */
-export const OVERRIDE_FIXED_ARGS = 7;
+/** Trigger arguments before the column names: sync principal, authority, correction hint, fact, key, reason, expires, feed. */
+export const OVERRIDE_FIXED_ARGS = 8;
 
 const ROW_PREFIX = 'authority_override_';
 const STATEMENT_PREFIX = 'authority_expiry_';
@@ -116,22 +113,29 @@ export function recordsFunctions(tag: string): (name: string, params: string, re
 }
 
 /**
- * PL/pgSQL (a row trigger's statements, with `fn_owner oid` and `settling bool` declared): who is
- * writing, as the guard knows the sync. `settling`: the provider's settle of this table (a replica
- * session marked for it, by a superuser or the owner of the trigger's function). The expression
- * SYNC_APPLY_WORKER: the provider's subscriptions' apply worker (its pid in pg_stat_subscription).
+ * PL/pgSQL (with `fn_owner oid`, `settling bool` declared): `settling`, the provider's settle of this table (a replica
+ * session marked for it, by a superuser or the function's owner); false, never NULL, in an apply worker.
  */
 export const SYNC_WRITER = `
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
    WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  settling := pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
+  settling := COALESCE(pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
               AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
               AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner));`;
+                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner)), false);`;
+
+/**
+ * The expression (with `feed text`, `newj jsonb`, `fn_owner oid` declared): this backend is the apply worker of
+ * subscription `feed`, which brings the trigger's columns from their authority (syncPairName), owned by a
+ * superuser or the function's owner. Another authority's worker writes only its own columns of the row: these
+ * columns' values in its write are the copy's. A trigger made before the feed was an argument has a column in
+ * its place (no subscription's name): any of the provider's workers then, until apply replaces it (drift).
+ */
 export const SYNC_APPLY_WORKER = `EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
                  JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
                  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
                 WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+                  AND (sub.subname OPERATOR(pg_catalog.=) feed OR newj OPERATOR(pg_catalog.?) feed)
                   AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner))`;
 
 /** PL/pgSQL refusing a call from outside a trigger: `what` is written only by its triggers. */
@@ -253,6 +257,7 @@ DECLARE
   key pg_catalog.text := TG_ARGV[4];
   why pg_catalog.text := TG_ARGV[5];
   expires pg_catalog.timestamptz := NULLIF(TG_ARGV[6], '')::pg_catalog.timestamptz;
+  feed pg_catalog.text := TG_ARGV[7];
   expired pg_catalog.bool;
   by_sync pg_catalog.bool := false;
   settling pg_catalog.bool := false;
@@ -280,7 +285,8 @@ BEGIN
 ${SYNC_WRITER}
     by_sync := settling OR ${SYNC_APPLY_WORKER};
   END IF;
-  FOR i IN ${OVERRIDE_FIXED_ARGS} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
+  -- From the feed on: it is no column of the row (skipped); in a trigger made before it was an argument, the first column is there.
+  FOR i IN 7 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
     CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) col;
     SELECT * INTO active FROM ${OVERRIDE_LOG} o
@@ -354,6 +360,8 @@ export interface OverrideArgs {
   readonly reason: string;
   /** When the override ends (ISO timestamp); none: it does not expire. */
   readonly expiresAt?: string;
+  /** The subscription that brings the columns from the authority (syncPairName of authority and copy). */
+  readonly feed: string;
   readonly columns: readonly string[];
 }
 
@@ -362,7 +370,7 @@ export function installOverrideStatements(loc: FieldLocation, a: OverrideArgs): 
   const table = tableRef(loc);
   const row = ident(overrideTriggerName(a.key), 'trigger name');
   const statement = ident(expiryTriggerName(a.key), 'trigger name');
-  const args = [a.syncPrincipal, a.authority, a.correctionHint, a.fact ?? '', a.key, a.reason, a.expiresAt ?? ''].map((v) => lit(v));
+  const args = [a.syncPrincipal, a.authority, a.correctionHint, a.fact ?? '', a.key, a.reason, a.expiresAt ?? '', a.feed].map((v) => lit(v));
   const cols = a.columns.map((c) => lit(c, 'column'));
   a.columns.forEach((c) => ident(c, 'column'));
   return [

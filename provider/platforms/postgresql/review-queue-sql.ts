@@ -18,8 +18,11 @@
  *   copy's clock; the authority's writer is not known on the copy), the value the sync last wrote
  *   (`synced_value`). At most one row per cell is not closed.
  * - A BEFORE UPDATE row trigger per route (ENABLE ALWAYS: it must see the apply worker's writes)
- *   calling authority_records.hold_row(authority, columns...). It fires before the override
+ *   calling authority_records.hold_row(authority, feed, columns...). It fires before the override
  *   trigger (`authority_hold_` sorts before `authority_override_`) and leaves overridden cells to it.
+ *   The sync, to it, is the apply worker of the route's subscription (`feed`) and the provider's
+ *   settle of its columns: another authority's worker writing its own columns of the row brings
+ *   no value of these, so it neither closes nor opens anything.
  * - People resolve with `UPDATE authority_records.review_queue SET resolution = 'authority' | 'copy'
  *   WHERE id = ...` (the only column they may update; they need UPDATE on the copy's table):
  *   'authority' waits for the sync to write the authority's value (the next change of the row
@@ -109,10 +112,11 @@ BEGIN${ONLY_IN_TRIGGER}
 END
 `);
 
-/** The row trigger on the copy (see the file comment). Arguments: the authority, then the route's columns. */
+/** The row trigger on the copy (see the file comment). Arguments: the authority, the route's subscription, then the route's columns. */
 const HOLD_ROW = fn('hold_row', '', 'trigger', false, `
 DECLARE
   auth pg_catalog.text := TG_ARGV[0];
+  feed pg_catalog.text := TG_ARGV[1];
   newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
   oldj pg_catalog.jsonb := pg_catalog.to_jsonb(OLD);
   rec pg_catalog.jsonb;
@@ -134,8 +138,9 @@ BEGIN
   IF rec IS NULL THEN
     RETURN NEW; -- no primary key: plan refuses manual_review there
   END IF;
--- The sync, as the guard knows it: the provider's subscriptions' apply workers and its settle.${SYNC_WRITER}
+-- The sync: the apply worker of the route's subscription, or the provider's settle.${SYNC_WRITER}
   by_sync := settling OR ${SYNC_APPLY_WORKER};
+  -- From the feed on: it is no column of the row (skipped); in a trigger made before it was an argument, the first column is there.
   FOR i IN 1 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
     CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) col;
@@ -281,13 +286,13 @@ export function reviewQueueStatements(): string[] {
 }
 
 /** Installs (or repairs) a route's hold trigger: fires always, before the override trigger. */
-export function installHoldStatements(authority: string, loc: FieldLocation, routeKey: string, columns: readonly string[]): string[] {
+export function installHoldStatements(authority: string, feed: string, loc: FieldLocation, routeKey: string, columns: readonly string[]): string[] {
   const table = tableRef(loc);
   const trigger = ident(holdTriggerName(authority, loc, routeKey), 'trigger name');
   columns.forEach((c) => ident(c, 'column'));
   return [
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.hold_row(${[authority, ...columns].map((v) => lit(v)).join(', ')})`,
+    `CREATE TRIGGER ${trigger} BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.hold_row(${[authority, feed, ...columns].map((v) => lit(v)).join(', ')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];
 }

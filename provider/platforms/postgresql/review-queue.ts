@@ -17,9 +17,10 @@ import {
 } from './review-queue-sql';
 import { setLocalRole, settleSettings } from './settle';
 
-/** A route held for review: which authority, table, key and columns. */
+/** A route held for review: which authority (and its subscription, the feed), table, key and columns. */
 export interface HeldRoute {
   readonly authority: string;
+  readonly feed: string;
   readonly location: FieldLocation;
   readonly routeKey: string;
   readonly columns: readonly string[];
@@ -33,26 +34,27 @@ export async function holdIntact(query: Run, r: HeldRoute): Promise<boolean> {
       WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2`, [tableRef(r.location), holdTriggerName(r.authority, r.location, r.routeKey)]);
   const t = found.rows[0];
   if (!t || t.tgenabled !== 'A' || t.fn !== `${OVERRIDE_SCHEMA}.hold_row`) return false;
-  if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, ...r.columns])) return false;
+  if (JSON.stringify(triggerArgs(t.tgargs)) !== JSON.stringify([r.authority, r.feed, ...r.columns])) return false;
   return recordsFunctionsIntact(query, REVIEW_FUNCTIONS);
 }
 
 /** Installs or repairs the queue and the route's hold trigger, when not intact (trigger DDL locks the copy's table). */
 export async function keepForReview(db: Client, r: HeldRoute): Promise<void> {
   if (await holdIntact(runOn(db), r)) return;
-  await inTransaction(db, [...reviewQueueStatements(), ...installHoldStatements(r.authority, r.location, r.routeKey, r.columns)]);
+  await inTransaction(db, [...reviewQueueStatements(), ...installHoldStatements(r.authority, r.feed, r.location, r.routeKey, r.columns)]);
 }
 
 /**
  * Removes the route's hold trigger (a route no longer manual_review, or removed): the items of the
  * columns it held close, the queue stays (the record of who changed what).
  */
-export async function stopHolding(db: Client, r: Omit<HeldRoute, 'columns'>): Promise<void> {
+export async function stopHolding(db: Client, r: Omit<HeldRoute, 'columns' | 'feed'>): Promise<void> {
   const found = await db.query<{ tgargs: Buffer }>(
     'SELECT t.tgargs FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2',
     [tableRef(r.location), holdTriggerName(r.authority, r.location, r.routeKey)]).catch(() => ({ rows: [] as { tgargs: Buffer }[] }));
   const held = found.rows[0];
   if (!held) return;
+  // After the authority: the feed (no column: no item names it) and the columns, or the columns of a trigger made before the feed.
   const columns = triggerArgs(held.tgargs).slice(1);
   await inTransaction(db, removeHoldStatements(r.authority, r.location, r.routeKey, columns, true));
 }

@@ -6,10 +6,12 @@
 import { ReviewQueueState, SyncRoute, SyncRouteIdentity } from '../adapter';
 import { runOn } from './catalog';
 import { applyResolutions, holdIntact, keepForReview, queueDifferences, readReviewQueue, stopHolding } from './review-queue';
+import { syncPairName } from './route-names';
 import { RouteSides, marked } from './route-sides';
 import { orderByArrival, releaseNewest } from './newest-wins';
 
-const held = (r: SyncRouteIdentity, columns: readonly string[]) => ({ authority: r.authority, location: r.location, routeKey: r.key ?? '', columns });
+const held = (r: SyncRouteIdentity, columns: readonly string[]) =>
+  ({ authority: r.authority, feed: syncPairName(r), location: r.location, routeKey: r.key ?? '', columns });
 
 /**
  * Before the route publishes: a manual_review route's hold trigger is in place, and when it starts

@@ -22,6 +22,11 @@ export function syncPairName(r: { readonly authority: string; readonly copy: str
   return `${NAME_PREFIX}pair_${hash.slice(0, 16)}`;
 }
 
+/** Whether `name` has the form syncPairName gives (trigger arguments before a feed was one held a column there). */
+export function looksLikeSyncPairName(name: string | undefined): boolean {
+  return /^authority_(pair_[0-9a-f]{16}|[a-z0-9_]+_to_[a-z0-9_]+_[0-9a-f]{6})$/.test(name ?? '');
+}
+
 /**
  * Which routes are refused at plan (and again at apply, under a lock) because values would flow
  * both ways on one table:
