@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { ConnectionOptions } from 'node:tls';
 import { Client, QueryResult, QueryResultRow } from 'pg';
 import { PlatformUnreachableError } from '../errors';
+import { SessionPool, SessionPoolOptions } from './session-pool';
 import { trackSession } from './sessions';
 
 
@@ -53,11 +54,16 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
 /** One PostgreSQL platform as the provider reaches it. */
 export class PostgresConnection {
   private client?: Promise<Client>;
+  /** The steps' sessions, reused (a login per step made a route change cost ~10 logins). */
+  private readonly sessions: SessionPool;
 
   constructor(
     public readonly name: string,
     protected readonly settings: PostgresConnectionSettings,
-  ) {}
+    pool: SessionPoolOptions = {},
+  ) {
+    this.sessions = new SessionPool(() => this.open(), this.sessionSettings(), pool);
+  }
 
   /** Runs one read or statement on the adapter's connection. */
   public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -65,16 +71,12 @@ export class PostgresConnection {
   }
 
   /**
-   * Runs `work` on a connection of its own, ended afterwards: for steps that must not share a
-   * session with other resources' transactions (some replication commands refuse a transaction block).
+   * Runs `work` on a session of its own, no other step's meanwhile: for steps that must not share a
+   * session with other resources' transactions (some replication commands refuse a transaction
+   * block). The session is reused afterwards, cleaned (session-pool.ts), or closed if `work` failed.
    */
-  public async withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
-    const db = await this.open();
-    try {
-      return await work(db);
-    } finally {
-      await db.end().catch(() => undefined);
-    }
+  public withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
+    return this.sessions.use(work);
   }
 
   public adviceFor(e: unknown): string | undefined {
@@ -118,7 +120,10 @@ export class PostgresConnection {
   public async close(): Promise<void> {
     const pending = this.client;
     this.client = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.end().catch(() => undefined);
+    await Promise.all([
+      this.sessions.close(),
+      pending && pending.then((c) => c.end(), () => undefined).catch(() => undefined),
+    ]);
   }
 
   /**
@@ -128,6 +133,18 @@ export class PostgresConnection {
    */
   protected async transaction(statements: string[]): Promise<void> {
     await this.withConnection((db) => inTransaction(db, statements));
+  }
+
+  /**
+   * What every session of the provider's runs first (and again when it is reused).
+   * lock_timeout: a step that would wait longer on another session's lock fails with the wait named
+   * (lockWaitAdvice); set after connecting, as poolers such as PgBouncer refuse unknown startup
+   * parameters. search_path: nothing of a user's may shadow what the provider calls (to_jsonb,
+   * operators ...); a role with CREATE on a schema in the default search path would otherwise run
+   * code with the provider's rights. Every user object is named with its schema.
+   */
+  private sessionSettings(): string[] {
+    return [`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`, 'SET search_path = pg_catalog, pg_temp'];
   }
 
   /** The server answered "prefer" with no TLS. */
@@ -152,13 +169,7 @@ export class PostgresConnection {
       client.on('error', () => undefined);
       await client.connect();
       trackSession(client); // a provider whose terraform is gone cancels what it still runs
-      // A step that would wait longer on another session's lock fails with the wait named
-      // (lockWaitAdvice). Set after connecting: poolers such as PgBouncer refuse unknown startup parameters.
-      await client.query(`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`);
-      // Nothing of a user's may shadow what the provider calls (to_jsonb, operators ...): a role with
-      // CREATE on a schema in the default search path would otherwise run code with the provider's
-      // rights. Every user object is named with its schema.
-      await client.query('SET search_path = pg_catalog, pg_temp');
+      await client.query(this.sessionSettings().join('; '));
       return client;
     };
     try {
