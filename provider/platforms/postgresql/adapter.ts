@@ -26,8 +26,7 @@ import { sealGuardStatement } from './guard-seal';
 import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
 import { hasOverride } from './override-read';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
-import { runOn } from './catalog';
-import { columnsShowHint, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
+import { columnsShowHint, dropFactsViewIfEmpty, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -136,23 +135,15 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     const statements = p.override ? overrideStatements(p) : [...installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     }), sealGuardStatement(p.location, p.key)];
-    await this.withConnection(async (db) => {
-      await db.query('BEGIN');
-      try {
-        await db.query(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
-        const run: Run = (sql, params) => db.query(sql, params);
-        // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
-        const refusal = (admit && admit(await protectionUnder(run, p.location, p.key))) ?? await installRefusal(run, p, this.where());
-        if (refusal) throw new DiagnosticError(refusal);
-        if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
-        for (const sql of statements) await db.query(sql);
-        await recordProtection(runOn(db), p, 'copy');
-        await db.query('COMMIT');
-      } catch (e) {
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      await run(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
+      // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
+      const refusal = (admit && admit(await protectionUnder(run, p.location, p.key))) ?? await installRefusal(run, p, this.where());
+      if (refusal) throw new DiagnosticError(refusal);
+      if (!p.override) await removeOverrideIfAny(run, p.location, p.key);
+      for (const sql of statements) await run(sql);
+      await recordProtection(run, p, 'copy');
+    }));
   }
 
   /** How messages name this platform, e.g. `on platform "ops" (database ops at host:5432)`. */
@@ -162,10 +153,15 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
-      for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
-      await forgetProtection(run, location, key);
-    }));
+    await this.withConnection(async (db) => {
+      let last = false;
+      await inTransactionDoing(db, async (run) => {
+        for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
+        last = (await forgetProtection(run, location, key)).mayBeLast;
+      });
+      // After the commit, so that the removals of the last protections at once see each other's (facts-view.ts).
+      if (last) await inTransactionDoing(db, dropFactsViewIfEmpty);
+    });
   }
 
   /** The platform is the fact's authority: no guard, its columns listed in authority_catalog.facts as the authority's. */
