@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { Client } from 'pg';
-import { PostgresConnection } from '../provider/platforms/postgresql/connection';
+import { PostgresConnection, SHARED_SESSIONS } from '../provider/platforms/postgresql/connection';
 import { TestPlatforms, startTestPlatforms } from './support/platforms';
 import { waitFor } from './support/wait';
 
@@ -152,5 +152,22 @@ test('logins stay bounded: 50 steps ten at a time, and at most 10 sessions wait 
   await waitFor('the burst\'s extra sessions to end', async () => {
     const r = await observer.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)', [[...burst, ...seen]]);
     return r.rows[0].n <= 10;
+  }, 10_000);
+});
+
+test('single reads share a few sessions, side by side: at most SHARED_SESSIONS, more than one when reads overlap', async () => {
+  const ops = opsConnection();
+  const pids = await Promise.all(Array.from({ length: 12 }, async () =>
+    (await ops.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.2)')).rows[0].pid));
+  const distinct = new Set(pids);
+  expect(distinct.size).toBeGreaterThan(1);
+  expect(distinct.size).toBeLessThanOrEqual(SHARED_SESSIONS);
+  // One read at a time needs only one.
+  const one = await ops.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  expect(distinct.has(one.rows[0].pid)).toBe(true);
+  await ops.close();
+  await waitFor('the shared sessions to end', async () => {
+    const r = await observer.query('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [[...distinct]]);
+    return r.rowCount === 0;
   }, 10_000);
 });

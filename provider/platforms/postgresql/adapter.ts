@@ -38,15 +38,14 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
-    const db = await this.connect();
     const where = this.where();
-    const table = await db.query<{ oid: number; kind: string }>(
+    const table = await this.query<{ oid: number; kind: string }>(
       `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2`,
       [p.location.namespace, p.location.container],
     );
     if (table.rowCount === 0) {
-      const known = await db.query<{ relname: string }>(
+      const known = await this.query<{ relname: string }>(
         `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
         [p.location.namespace],
@@ -69,7 +68,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       }];
     }
     const diags: Diagnostic[] = [];
-    const cols = await db.query<{ attname: string }>(
+    const cols = await this.query<{ attname: string }>(
       'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
       [table.rows[0].oid],
     );
@@ -84,7 +83,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         });
       }
     });
-    const role = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
+    const role = await this.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
     if (role.rowCount === 0) {
       diags.push({
         severity: 'error',
@@ -93,7 +92,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         attribute: ['sync_principal'],
       });
     } else if (diags.length === 0) {
-      const writable = await db.query<{ col: string }>(
+      const writable = await this.query<{ col: string }>(
         `SELECT col FROM unnest($2::text[]) AS col
           WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
         [p.syncPrincipal, p.fields, table.rows[0].oid],

@@ -52,8 +52,14 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
 }
 
 /** One PostgreSQL platform as the provider reaches it. */
+/** How many sessions a platform's single reads share (see PostgresConnection.query). */
+export const SHARED_SESSIONS = 4;
+
+/** A session single reads share, and how many of them wait on it now. */
+interface Shared { readonly client: Promise<Client>; inFlight: number }
+
 export class PostgresConnection {
-  private client?: Promise<Client>;
+  private shared: Shared[] = [];
   /** The steps' sessions, reused (a login per step made a route change cost ~10 logins). */
   private readonly sessions: SessionPool;
 
@@ -65,9 +71,19 @@ export class PostgresConnection {
     this.sessions = new SessionPool(() => this.open(), this.sessionSettings(), pool);
   }
 
-  /** Runs one read or statement on the adapter's connection. */
+  /**
+   * Runs one read or statement on one of the platform's shared sessions: the least busy, or a new
+   * one while there are fewer than SHARED_SESSIONS (a session runs one statement at a time, and
+   * terraform reads ten resources at once: on one session their reads waited on each other).
+   */
   public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    return (await this.connect()).query<R>(sql, params);
+    const shared = this.leastBusy();
+    shared.inFlight++;
+    try {
+      return await (await shared.client).query<R>(sql, params);
+    } finally {
+      shared.inFlight--;
+    }
   }
 
   /**
@@ -118,11 +134,11 @@ export class PostgresConnection {
   }
 
   public async close(): Promise<void> {
-    const pending = this.client;
-    this.client = undefined;
+    const shared = this.shared;
+    this.shared = [];
     await Promise.all([
       this.sessions.close(),
-      pending && pending.then((c) => c.end(), () => undefined).catch(() => undefined),
+      ...shared.map((s) => s.client.then((c) => c.end(), () => undefined).catch(() => undefined)),
     ]);
   }
 
@@ -201,18 +217,27 @@ export class PostgresConnection {
     return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }
 
-  protected connect(): Promise<Client> {
-    if (!this.client) {
-      this.client = this.open().then((client) => {
-        // The next call reconnects.
-        client.on('error', () => { this.client = undefined; });
+  private leastBusy(): Shared {
+    const idle = this.shared.reduce<Shared | undefined>((best, s) => (!best || s.inFlight < best.inFlight ? s : best), undefined);
+    if (idle && (idle.inFlight === 0 || this.shared.length >= SHARED_SESSIONS)) return idle;
+    const shared: Shared = {
+      inFlight: 0,
+      client: this.open().then((client) => {
+        // A dropped session is replaced by the next read.
+        client.on('error', () => this.forget(shared));
+        client.once('end', () => this.forget(shared));
         return client;
       }, (e: Error) => {
-        this.client = undefined;
+        this.forget(shared);
         throw e;
-      });
-    }
-    return this.client;
+      }),
+    };
+    this.shared.push(shared);
+    return shared;
+  }
+
+  private forget(shared: Shared): void {
+    this.shared = this.shared.filter((s) => s !== shared);
   }
 }
 
