@@ -98,12 +98,15 @@ test('a step that failed never lends its session again: it is closed', async () 
   expect(locks.rows).toEqual([]);
 });
 
-test('a session the server ended while idle is not handed out', async () => {
+test('a session the server ended while idle leaves the pool and is not handed out', async () => {
   const ops = opsConnection();
   const pid = await ops.withConnection(pidOf);
+  expect(ops.idleSessions()).toBe(1);
   await waitFor('the session to be idle', async () => (await idleOnServer([pid])) === 1, 10_000);
   await observer.query('SELECT pg_terminate_backend($1)', [pid]);
   await waitFor('the session to end', async () => (await sessionState(pid)) === undefined, 10_000);
+  // The provider learns it from the closed connection, and drops it.
+  await waitFor('the pool to drop it', () => ops.idleSessions() === 0, 10_000);
   const next = await ops.withConnection(async (db) => {
     await db.query('SELECT 1');
     return pidOf(db);

@@ -95,6 +95,11 @@ export class PostgresConnection {
     return this.sessions.use(work);
   }
 
+  /** How many of the steps' sessions wait unused now (session-pool.ts). */
+  public idleSessions(): number {
+    return this.sessions.idleCount();
+  }
+
   public adviceFor(e: unknown): string | undefined {
     return lockWaitAdvice(e, this.waitSeconds());
   }

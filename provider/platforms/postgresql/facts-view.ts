@@ -99,36 +99,48 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
     [p.location.namespace, p.location.container, p.key]);
   const before = new Map(found.rows.map((r) => [r.column_name, r]));
   const comment = role === 'copy' ? columnCommentText(p) : null;
-  for (const r of found.rows) {
-    if (p.fields.includes(r.column_name) && !(r.role === 'copy' && role === 'authority')) continue;
-    // A column this protection no longer comments: its own comment comes back.
-    if (r.role === 'copy') await run(commentOnColumnSql(p.location, r.column_name, r.previous_comment));
-    await run(`DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND column_name = $3 AND protection = $4`,
-      [p.location.namespace, p.location.container, r.column_name, p.key]);
-    before.delete(r.column_name);
+  const loc = p.location;
+  // Columns this protection no longer comments: their own comments come back, their rows go.
+  const gone = found.rows.filter((r) => !p.fields.includes(r.column_name) || (r.role === 'copy' && role === 'authority'));
+  await runAll(run, gone.filter((r) => r.role === 'copy').map((r) => commentOnColumnSql(loc, r.column_name, r.previous_comment)));
+  if (gone.length) {
+    await run(`DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3 AND column_name = ANY ($4::text[])`,
+      [loc.namespace, loc.container, p.key, gone.map((r) => r.column_name)]);
+    for (const r of gone) before.delete(r.column_name);
   }
-  for (const column of p.fields) {
-    // A column's comment is recorded while a copy's comment is on it; the authority's own is never touched.
-    const recorded = before.get(column)?.role === 'copy' ? before.get(column) : undefined;
-    let previous = recorded?.previous_comment ?? null;
-    if (comment !== null && !recorded) {
-      const now = await run<{ comment: string | null }>(
-        `SELECT col_description(format('%I.%I', $1::text, $2::text)::regclass, a.attnum) AS comment
-           FROM pg_attribute a WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attname = $3`,
-        [p.location.namespace, p.location.container, column]);
-      // Our own text found without a record (the registry was dropped by hand): the column had none we know of.
-      previous = now.rows[0]?.comment === comment ? null : now.rows[0]?.comment ?? null;
-    }
-    await run(
-      `INSERT INTO ${FACTS_REGISTRY} (schema_name, table_name, column_name, protection, fact, role, authority, people_may, correction, previous_comment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (schema_name, table_name, column_name, protection) DO UPDATE SET fact = EXCLUDED.fact, role = EXCLUDED.role,
-         authority = EXCLUDED.authority, people_may = EXCLUDED.people_may, correction = EXCLUDED.correction,
-         previous_comment = EXCLUDED.previous_comment`,
-      [p.location.namespace, p.location.container, column, p.key, p.fact ?? `${p.location.container}.${column}`, role, p.authority,
-        PEOPLE_MAY[role], p.correctionHint, previous]);
-    if (comment !== null) await run(commentOnColumnSql(p.location, column, comment));
+  // A column's comment is recorded while a copy's comment is on it; the authority's own is never touched.
+  const recorded = (column: string) => (before.get(column)?.role === 'copy' ? before.get(column) : undefined);
+  const unrecorded = comment === null ? [] : p.fields.filter((c) => !recorded(c));
+  const now = new Map<string, string | null>();
+  if (unrecorded.length) {
+    const read = await run<{ column_name: string; comment: string | null }>(
+      `SELECT a.attname::text AS column_name, col_description(a.attrelid, a.attnum) AS comment
+         FROM pg_attribute a WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attname = ANY ($3::text[])`,
+      [loc.namespace, loc.container, unrecorded]);
+    for (const r of read.rows) now.set(r.column_name, r.comment);
   }
+  const previous = p.fields.map((column) => {
+    const found = recorded(column);
+    if (found || comment === null) return found?.previous_comment ?? null;
+    // Our own text found without a record (the registry was dropped by hand): the column had none we know of.
+    const own = now.get(column) ?? null;
+    return own === comment ? null : own;
+  });
+  await run(
+    `INSERT INTO ${FACTS_REGISTRY} (schema_name, table_name, column_name, protection, fact, role, authority, people_may, correction, previous_comment)
+     SELECT $1, $2, c.column_name, $3, c.fact, $4, $5, $6, $7, c.previous_comment
+       FROM unnest($8::text[], $9::text[], $10::text[]) AS c(column_name, fact, previous_comment)
+     ON CONFLICT (schema_name, table_name, column_name, protection) DO UPDATE SET fact = EXCLUDED.fact, role = EXCLUDED.role,
+       authority = EXCLUDED.authority, people_may = EXCLUDED.people_may, correction = EXCLUDED.correction,
+       previous_comment = EXCLUDED.previous_comment`,
+    [loc.namespace, loc.container, p.key, role, p.authority, PEOPLE_MAY[role], p.correctionHint,
+      p.fields, p.fields.map((column) => p.fact ?? `${loc.container}.${column}`), previous]);
+  if (comment !== null) await runAll(run, p.fields.map((column) => commentOnColumnSql(loc, column, comment)));
+}
+
+/** Runs statements that take no parameters (COMMENT takes none) as one round trip. */
+async function runAll(run: Run, statements: string[]): Promise<void> {
+  if (statements.length) await run(statements.join(';\n'));
 }
 
 /**
@@ -153,9 +165,8 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
     const columns = await run<{ attname: string }>(
       'SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped', [table.rows[0].t]);
     const present = new Set(columns.rows.map((c) => c.attname));
-    for (const r of rows.rows) {
-      if (r.role === 'copy' && present.has(r.column_name)) await run(commentOnColumnSql(loc, r.column_name, r.previous_comment));
-    }
+    await runAll(run, rows.rows.filter((r) => r.role === 'copy' && present.has(r.column_name))
+      .map((r) => commentOnColumnSql(loc, r.column_name, r.previous_comment)));
   }
   // Rows other removals are deleting are locked: skipped, as they may be gone when those commit.
   const left = await run(`SELECT FROM ${FACTS_REGISTRY} FOR KEY SHARE SKIP LOCKED LIMIT 1`);
