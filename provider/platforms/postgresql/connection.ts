@@ -1,6 +1,7 @@
 /**
- * A PostgreSQL platform's connections: settings, TLS as libpq does it, the shared session and
- * sessions of their own, the connection string a copy's subscription uses. The guard (adapter.ts)
+ * A PostgreSQL platform's connections: settings, TLS as libpq does it, the sessions single reads
+ * share and the steps' sessions of their own (reused: session-pool.ts), the connection string a
+ * copy's subscription uses. The guard (adapter.ts)
  * and the sync router (router.ts) both build on it; it knows neither.
  */
 import * as fs from 'node:fs';
