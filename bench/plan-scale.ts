@@ -9,7 +9,7 @@
  *
  *   npm run bench:plan [-- <policies> ...]      (default 100 300 1000)
  *
- * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output and the servers' logs there;
+ * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output, terraform's log (TF_LOG=INFO) and the servers' logs there;
  * with BENCH_STATEMENTS=1 too, the servers log every statement with its duration (where the time goes).
  */
 import * as fs from 'node:fs';
@@ -100,7 +100,9 @@ async function measure(root: string, policies: number): Promise<Row> {
     linkMirror(dir);
     writeLockFile(dir);
     const resources = policies * 3; // two protections and one route per policy
-    const env = {};
+    // With BENCH_LOG, terraform's own log too: when each command, provider and resource call started and ended.
+    if (logs) fs.mkdirSync(logs, { recursive: true });
+    const env = logs ? { TF_LOG: 'INFO', TF_LOG_PATH: path.join(logs, `terraform-${policies}.log`) } : {};
     const dataDir = dataStack(root, resources);
     const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir);
     const ours = cycle(dir, env);

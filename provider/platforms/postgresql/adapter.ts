@@ -26,8 +26,7 @@ import { sealGuardStatement } from './guard-seal';
 import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
 import { hasOverride } from './override-read';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
-import { runOn } from './catalog';
-import { columnsShowHint, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
+import { columnsShowHint, dropFactsViewIfEmpty, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -39,15 +38,14 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   }
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
-    const db = await this.connect();
     const where = this.where();
-    const table = await db.query<{ oid: number; kind: string }>(
+    const table = await this.query<{ oid: number; kind: string }>(
       `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2`,
       [p.location.namespace, p.location.container],
     );
     if (table.rowCount === 0) {
-      const known = await db.query<{ relname: string }>(
+      const known = await this.query<{ relname: string }>(
         `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
         [p.location.namespace],
@@ -70,7 +68,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       }];
     }
     const diags: Diagnostic[] = [];
-    const cols = await db.query<{ attname: string }>(
+    const cols = await this.query<{ attname: string }>(
       'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
       [table.rows[0].oid],
     );
@@ -85,7 +83,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         });
       }
     });
-    const role = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
+    const role = await this.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
     if (role.rowCount === 0) {
       diags.push({
         severity: 'error',
@@ -94,7 +92,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         attribute: ['sync_principal'],
       });
     } else if (diags.length === 0) {
-      const writable = await db.query<{ col: string }>(
+      const writable = await this.query<{ col: string }>(
         `SELECT col FROM unnest($2::text[]) AS col
           WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
         [p.syncPrincipal, p.fields, table.rows[0].oid],
@@ -136,23 +134,15 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     const statements = p.override ? overrideStatements(p, this.name) : [...installGuardStatements(p.location, {
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     }), sealGuardStatement(p.location, p.key)];
-    await this.withConnection(async (db) => {
-      await db.query('BEGIN');
-      try {
-        await db.query(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
-        const run: Run = (sql, params) => db.query(sql, params);
-        // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
-        const refusal = (admit && admit(await protectionUnder(run, p.location, p.key, this.name))) ?? await installRefusal(run, p, this.where());
-        if (refusal) throw new DiagnosticError(refusal);
-        if (!p.override) await removeOverrideIfAny((sql, params) => db.query(sql, params), p.location, p.key);
-        for (const sql of statements) await db.query(sql);
-        await recordProtection(runOn(db), p, 'copy');
-        await db.query('COMMIT');
-      } catch (e) {
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
+      await run(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
+      // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
+      const refusal = (admit && admit(await protectionUnder(run, p.location, p.key, this.name))) ?? await installRefusal(run, p, this.where());
+      if (refusal) throw new DiagnosticError(refusal);
+      if (!p.override) await removeOverrideIfAny(run, p.location, p.key);
+      for (const sql of statements) await run(sql);
+      await recordProtection(run, p, 'copy');
+    }));
   }
 
   /** How messages name this platform, e.g. `on platform "ops" (database ops at host:5432)`. */
@@ -162,10 +152,15 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
     const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
-    await this.withConnection((db) => inTransactionDoing(db, async (run) => {
-      for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
-      await forgetProtection(run, location, key);
-    }));
+    await this.withConnection(async (db) => {
+      let last = false;
+      await inTransactionDoing(db, async (run) => {
+        for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
+        last = (await forgetProtection(run, location, key)).mayBeLast;
+      });
+      // After the commit, so that the removals of the last protections at once see each other's (facts-view.ts).
+      if (last) await inTransactionDoing(db, dropFactsViewIfEmpty);
+    });
   }
 
   /** The platform is the fact's authority: no guard, its columns listed in authority_catalog.facts as the authority's. */

@@ -1,12 +1,14 @@
 /**
- * A PostgreSQL platform's connections: settings, TLS as libpq does it, the shared session and
- * sessions of their own, the connection string a copy's subscription uses. The guard (adapter.ts)
+ * A PostgreSQL platform's connections: settings, TLS as libpq does it, the sessions single reads
+ * share and the steps' sessions of their own (reused: session-pool.ts), the connection string a
+ * copy's subscription uses. The guard (adapter.ts)
  * and the sync router (router.ts) both build on it; it knows neither.
  */
 import * as fs from 'node:fs';
 import { ConnectionOptions } from 'node:tls';
 import { Client, QueryResult, QueryResultRow } from 'pg';
 import { PlatformUnreachableError } from '../errors';
+import { SessionPool, SessionPoolOptions } from './session-pool';
 import { trackSession } from './sessions';
 
 
@@ -51,30 +53,52 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
 }
 
 /** One PostgreSQL platform as the provider reaches it. */
+/** How many sessions a platform's single reads share (see PostgresConnection.query). */
+export const SHARED_SESSIONS = 4;
+
+/** A session single reads share, and how many of them wait on it now. */
+interface Shared { readonly client: Promise<Client>; inFlight: number }
+
 export class PostgresConnection {
-  private client?: Promise<Client>;
+  private shared: Shared[] = [];
+  /** The steps' sessions, reused (a login per step made a route change cost ~10 logins). */
+  private readonly sessions: SessionPool;
 
   constructor(
     public readonly name: string,
     protected readonly settings: PostgresConnectionSettings,
-  ) {}
-
-  /** Runs one read or statement on the adapter's connection. */
-  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-    return (await this.connect()).query<R>(sql, params);
+    pool: SessionPoolOptions = {},
+  ) {
+    this.sessions = new SessionPool(() => this.open(), this.sessionSettings(), pool);
   }
 
   /**
-   * Runs `work` on a connection of its own, ended afterwards: for steps that must not share a
-   * session with other resources' transactions (some replication commands refuse a transaction block).
+   * Runs one read or statement on one of the platform's shared sessions: the least busy, or a new
+   * one while there are fewer than SHARED_SESSIONS (a session runs one statement at a time, and
+   * terraform reads ten resources at once: on one session their reads waited on each other).
    */
-  public async withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
-    const db = await this.open();
+  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const shared = this.leastBusy();
+    shared.inFlight++;
     try {
-      return await work(db);
+      return await (await shared.client).query<R>(sql, params);
     } finally {
-      await db.end().catch(() => undefined);
+      shared.inFlight--;
     }
+  }
+
+  /**
+   * Runs `work` on a session of its own, no other step's meanwhile: for steps that must not share a
+   * session with other resources' transactions (some replication commands refuse a transaction
+   * block). The session is reused afterwards, cleaned (session-pool.ts), or closed if `work` failed.
+   */
+  public withConnection<T>(work: (db: Client) => Promise<T>): Promise<T> {
+    return this.sessions.use(work);
+  }
+
+  /** How many of the steps' sessions wait unused now (session-pool.ts). */
+  public idleSessions(): number {
+    return this.sessions.idleCount();
   }
 
   public adviceFor(e: unknown): string | undefined {
@@ -116,9 +140,12 @@ export class PostgresConnection {
   }
 
   public async close(): Promise<void> {
-    const pending = this.client;
-    this.client = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.end().catch(() => undefined);
+    const shared = this.shared;
+    this.shared = [];
+    await Promise.all([
+      this.sessions.close(),
+      ...shared.map((s) => s.client.then((c) => c.end(), () => undefined).catch(() => undefined)),
+    ]);
   }
 
   /**
@@ -128,6 +155,18 @@ export class PostgresConnection {
    */
   protected async transaction(statements: string[]): Promise<void> {
     await this.withConnection((db) => inTransaction(db, statements));
+  }
+
+  /**
+   * What every session of the provider's runs first (and again when it is reused).
+   * lock_timeout: a step that would wait longer on another session's lock fails with the wait named
+   * (lockWaitAdvice); set after connecting, as poolers such as PgBouncer refuse unknown startup
+   * parameters. search_path: nothing of a user's may shadow what the provider calls (to_jsonb,
+   * operators ...); a role with CREATE on a schema in the default search path would otherwise run
+   * code with the provider's rights. Every user object is named with its schema.
+   */
+  private sessionSettings(): string[] {
+    return [`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`, 'SET search_path = pg_catalog, pg_temp'];
   }
 
   /** The server answered "prefer" with no TLS. */
@@ -152,13 +191,7 @@ export class PostgresConnection {
       client.on('error', () => undefined);
       await client.connect();
       trackSession(client); // a provider whose terraform is gone cancels what it still runs
-      // A step that would wait longer on another session's lock fails with the wait named
-      // (lockWaitAdvice). Set after connecting: poolers such as PgBouncer refuse unknown startup parameters.
-      await client.query(`SET lock_timeout = ${Math.round(this.waitSeconds() * 1000)}`);
-      // Nothing of a user's may shadow what the provider calls (to_jsonb, operators ...): a role with
-      // CREATE on a schema in the default search path would otherwise run code with the provider's
-      // rights. Every user object is named with its schema.
-      await client.query('SET search_path = pg_catalog, pg_temp');
+      await client.query(this.sessionSettings().join('; '));
       return client;
     };
     try {
@@ -190,18 +223,27 @@ export class PostgresConnection {
     return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }
 
-  protected connect(): Promise<Client> {
-    if (!this.client) {
-      this.client = this.open().then((client) => {
-        // The next call reconnects.
-        client.on('error', () => { this.client = undefined; });
+  private leastBusy(): Shared {
+    const idle = this.shared.reduce<Shared | undefined>((best, s) => (!best || s.inFlight < best.inFlight ? s : best), undefined);
+    if (idle && (idle.inFlight === 0 || this.shared.length >= SHARED_SESSIONS)) return idle;
+    const shared: Shared = {
+      inFlight: 0,
+      client: this.open().then((client) => {
+        // A dropped session is replaced by the next read.
+        client.on('error', () => this.forget(shared));
+        client.once('end', () => this.forget(shared));
         return client;
       }, (e: Error) => {
-        this.client = undefined;
+        this.forget(shared);
         throw e;
-      });
-    }
-    return this.client;
+      }),
+    };
+    this.shared.push(shared);
+    return shared;
+  }
+
+  private forget(shared: Shared): void {
+    this.shared = this.shared.filter((s) => s !== shared);
   }
 }
 

@@ -48,8 +48,13 @@ interface TriggerRow {
   has_when: boolean;
   /** pg_get_triggerdef: how PostgreSQL states the trigger, its WHEN condition included. */
   def: string;
-  /** The table's columns now. */
+  /** The table's columns now, in order, and each as the server quotes it (quote_ident also quotes keywords). */
   table_columns: string[];
+  quoted_columns: string[];
+  /** The trigger's, schema's and table's names as the server quotes them in pg_get_triggerdef. */
+  quoted_trigger: string;
+  quoted_schema: string;
+  quoted_table: string;
   /** The trigger row's version (xmin) and its comment, which holds the seal (guard-seal.ts). */
   xmin: string;
   comment: string | null;
@@ -71,7 +76,9 @@ async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, b
                           UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
                         SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
             p.prosrc, pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
-            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped) AS table_columns,
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS table_columns,
+            ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS quoted_columns,
+            quote_ident(t.tgname) AS quoted_trigger, quote_ident(n.nspname) AS quoted_schema, quote_ident(c.relname) AS quoted_table,
             t.xmin::text AS xmin, obj_description(t.oid, 'pg_trigger') AS comment
        FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid
@@ -105,7 +112,7 @@ const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
  */
 export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardReadBack[]> {
   const rows = await guardTriggers(query, loc, startsWith(GUARD_PREFIX), GUARD_BODY);
-  return Promise.all(rows.map(async (row) => {
+  return rows.map((row) => {
     const args = argsOf(row.tgargs);
     const [syncPrincipal = '', authority = '', correctionHint = '', fact = '', key = ''] = args;
     const columns = args.slice(GUARD_FIXED_ARGS);
@@ -120,19 +127,16 @@ export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardR
       row.proname === guardFunctionName(loc, recordedKey) &&
       row.columns.length === 0 &&
       columns.length > 0 && columns.every((c) => row.table_columns.includes(c)) &&
-      row.def.startsWith(guardDefPrefix(await quoted(query, row.tgname, loc, columns))) &&
+      row.def.startsWith(guardDefPrefix(quoted(row, columns))) &&
       sealHolds(row.comment, row.xmin);
     return { trigger: row.tgname, key: recordedKey, authority, fact: fact || undefined, columns, syncPrincipal, correctionHint, enforced };
-  }));
+  });
 }
 
-/** The names as the server quotes them in pg_get_triggerdef (quote_ident also quotes keywords). */
-async function quoted(query: Run, trigger: string, loc: FieldLocation, columns: string[]): Promise<QuotedGuardNames> {
-  const found = await query<QuotedGuardNames>(
-    `SELECT quote_ident($1) AS trigger, quote_ident($2) AS schema, quote_ident($3) AS table,
-            ARRAY(SELECT quote_ident(c) FROM unnest($4::text[]) WITH ORDINALITY AS u(c, o) ORDER BY o) AS columns`,
-    [trigger, loc.namespace, loc.container, columns]);
-  return found.rows[0];
+/** The guard's names as pg_get_triggerdef quotes them, read with the trigger (no query per guard); its columns are the table's. */
+function quoted(row: TriggerRow, columns: string[]): QuotedGuardNames {
+  const byName = new Map(row.table_columns.map((c, i) => [c, row.quoted_columns[i]]));
+  return { trigger: row.quoted_trigger, schema: row.quoted_schema, table: row.quoted_table, columns: columns.map((c) => byName.get(c)!) };
 }
 
 /** Whether the blank guard named `name` is on the table and intact: it fires for replicated writes only. */
