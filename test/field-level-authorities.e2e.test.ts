@@ -6,14 +6,13 @@
  * copy's values of those columns for values the CRM sent. Real terraform, the real provider, real
  * PostgreSQL (the ERP is a second database on the CRM's server).
  */
-import { App } from 'cdktf';
 import { Client } from 'pg';
-import { Domain, FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
+import { FieldProtection, Platform, PlatformConnection, PlatformKind, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { rewriteStack, synthDomain } from './support/stack';
+import { rewriteStack } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually, waitFor } from './support/wait';
-import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const CREATE = 'CREATE TABLE deals (id int PRIMARY KEY, title text, note text, stage text)';
 const ROWS = "(1, 'Renewal', 'n1', 'won'), (2, 'Upsell', 'n2', 'open')";
@@ -49,10 +48,7 @@ async function erpWrites(id: number, note: string): Promise<void> {
 }
 
 test("one authority's apply worker writing its own column leaves the other authority's override, newest_wins and review state alone", async () => {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'deals', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { stack, tf } = domainStack(platforms, 'deals', (domain) => {
     const c = platforms.crm.connection;
     domain.usePlatform(new Platform({
       name: 'erp', kind: PlatformKind.ERP, title: 'the ERP',
@@ -69,10 +65,7 @@ test("one authority's apply worker writing its own column leaves the other autho
     column('deal-titles', 'title', 'crm', { overrideReason: 'ops renames deals for events' });
     column('deal-stages', 'stage', 'crm', {}, 'manual_review');
     column('deal-notes', 'note', 'erp', {});
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   try {
     tf.apply();
     await stillOpen('after apply');

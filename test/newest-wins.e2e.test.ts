@@ -6,13 +6,13 @@
  * the most recent wins.
  */
 import { Client } from 'pg';
-import { App } from 'cdktf';
-import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
+import { FieldProtection, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { SynthesizedStack, rewriteStack } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually, waitFor } from './support/wait';
 import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
@@ -41,10 +41,7 @@ const newestTriggers = async () => (await ops.query(
   "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'public.offers'::regclass AND tgname LIKE 'authority\\_newest\\_%'")).rows;
 
 function newestStack(): { stack: SynthesizedStack; tf: Terraform } {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'offers', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { stack, tf } = domainStack(platforms, 'offers', (domain) => {
     const guard = new FieldProtection(domain, 'offer-titles', {
       platform: 'ops', table: 'offers', columns: ['title', 'note'], authority: 'crm', fact: 'offer.title', syncPrincipal: SYNC_ROLE,
       correctionHint: HINT, overrideReason: REASON,
@@ -52,10 +49,7 @@ function newestStack(): { stack: SynthesizedStack; tf: Terraform } {
     new SyncRoute(domain, 'offer-titles-route', {
       authority: 'crm', copy: 'ops', table: 'offers', columns: ['title', 'note'], divergence: 'newest_wins', dependsOn: [guard],
     });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   return { stack, tf };
 }
 

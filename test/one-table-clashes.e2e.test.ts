@@ -6,13 +6,12 @@
  * first keeps working, and giving each its own key converges. Real terraform, the real provider,
  * two real PostgreSQL servers.
  */
-import { App } from 'cdktf';
-import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
+import { FieldProtection, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { synthDomain } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
@@ -31,10 +30,7 @@ interface Column { col: string; key?: string; routeKey?: string; routeColumns?: 
 
 /** The columns' protections and routes (`only` one of the two, or both with each route after its protection). */
 function stackOf(columns: Column[], only?: 'protections' | 'routes'): Terraform {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'deals', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { tf } = domainStack(platforms, 'deals', (domain) => {
     for (const c of columns) {
       const guard = only === 'routes' ? undefined : new FieldProtection(domain, `${c.col}-guard`, {
         platform: 'ops', table: 'deals', columns: [c.col], authority: 'crm', key: c.key, fact: `deal.${c.col}`, syncPrincipal: SYNC_ROLE,
@@ -45,10 +41,7 @@ function stackOf(columns: Column[], only?: 'protections' | 'routes'): Terraform 
         authority: 'crm', copy: 'ops', table: 'deals', key: c.routeKey, columns: c.routeColumns ?? [c.col], dependsOn: guard && [guard],
       });
     }
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   return tf;
 }
 

@@ -4,13 +4,13 @@
  * the copy) with a real logical-replication route between them. People override the copy, the
  * platform records it, the sync keeps the override, and at expiry the copy reverts with no apply.
  */
-import { App } from 'cdktf';
-import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
+import { FieldProtection, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { SynthesizedStack, rewriteStack } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually, waitFor } from './support/wait';
 import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
@@ -32,19 +32,13 @@ const log = async () => (await ops.query(
           changed_at IS NOT NULL AS dated, ended_how FROM authority_records.overrides ORDER BY id`)).rows;
 
 function overrideStack(expires: string): { stack: SynthesizedStack; tf: Terraform } {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'offers', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { stack, tf } = domainStack(platforms, 'offers', (domain) => {
     const guard = new FieldProtection(domain, 'offer-titles', {
       platform: 'ops', table: 'offers', columns: ['title'], authority: 'crm', fact: 'offer.title', syncPrincipal: SYNC_ROLE,
       correctionHint: HINT, overrideReason: REASON, overrideExpires: expires, requiredStrength: 'enforced',
     });
     new SyncRoute(domain, 'offer-titles-route', { authority: 'crm', copy: 'ops', table: 'offers', columns: ['title'], dependsOn: [guard] });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   return { stack, tf };
 }
 
@@ -140,17 +134,11 @@ test('an override survives later authority changes until it expires; then the co
 
 test('a local override on a table without a primary key is refused at plan, naming the attribute', async () => {
   await ops.query(`CREATE TABLE notes (id int, body text); GRANT SELECT, UPDATE ON notes TO ${OPERATOR_ROLE}`);
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'notes', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { tf } = domainStack(platforms, 'notes', (domain) => {
     new FieldProtection(domain, 'note-bodies', {
       platform: 'ops', table: 'notes', columns: ['body'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: HINT, overrideReason: REASON,
     });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   const plan = tf.plan();
   expect(plan.code).toBe(1);
   expect(words(plan.output)).toContain('public.notes on platform "ops"');

@@ -4,13 +4,12 @@
  * operations tool, the copy) with a real logical-replication route. Conflicting values are held
  * on the copy and queued with both sides; a person's resolution is written through the sync.
  */
-import { App } from 'cdktf';
-import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
+import { FieldProtection, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { synthDomain } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually } from './support/wait';
 import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
@@ -38,20 +37,14 @@ function expectNoChanges(tf: Terraform): string {
 }
 
 test('manual_review: conflicting values are held and queued with both sides and who changed them; a resolution is written through the sync; none are lost', async () => {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'offers', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { tf } = domainStack(platforms, 'offers', (domain) => {
     const guard = new FieldProtection(domain, 'offer-titles', {
       platform: 'ops', table: 'offers', columns: ['title'], authority: 'crm', fact: 'offer.title', syncPrincipal: SYNC_ROLE, correctionHint: HINT,
     });
     new SyncRoute(domain, 'offer-titles-route', {
       authority: 'crm', copy: 'ops', table: 'offers', columns: ['title'], divergence: 'manual_review', dependsOn: [guard],
     });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   try {
     // 1. A value that differs as the route starts is queued, not overwritten.
     expect(words(tf.plan().output)).toContain('public.offers: 1 row on ops differs from crm in title and stays as it is');

@@ -5,13 +5,11 @@
  * row brings the authority's value back, and the next plan shows the guard as tampered with and
  * the rows that differ; apply settles them.
  */
-import { App } from 'cdktf';
-import { Domain, FieldProtection, SyncRoute, PlatformKind } from '../constructs/src';
+import { FieldProtection, SyncRoute } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
-import { synthDomain } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually } from './support/wait';
-import { Terraform } from './support/terraform';
-import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms';
+import { useTestPlatforms, tryAs } from './support/platforms';
 
 const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
@@ -27,18 +25,12 @@ const words = (s: string) => s.replace(/\s+/g, ' ');
 const titles = async () => (await ops.query('SELECT title FROM offers ORDER BY id')).rows.map((r) => r.title);
 
 test('authority_wins in steady state: a guard switched off and on again around an edit; the next sync of the row and the next apply bring the authority\'s value back', async () => {
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'offers', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { tf } = domainStack(platforms, 'offers', (domain) => {
     const guard = new FieldProtection(domain, 'offer-titles', {
       platform: 'ops', table: 'offers', columns: ['title'], authority: 'crm', syncPrincipal: SYNC_ROLE, correctionHint: 'Rename offers in the CRM.',
     });
     new SyncRoute(domain, 'offer-titles-route', { authority: 'crm', copy: 'ops', table: 'offers', columns: ['title'], dependsOn: [guard] });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   try {
     tf.apply();
     expect(tf.plan().code).toBe(0);

@@ -14,6 +14,7 @@ import {
 } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
 import { SynthesizedStack, rewriteStack, synthDomain } from './support/stack';
+import { domainStack } from './support/domain-stack';
 import { eventually as poll } from './support/wait';
 import { Terraform } from './support/terraform';
 import { useTestPlatforms, tryAs, connectedPlatform } from './support/platforms';
@@ -170,16 +171,10 @@ test('policies from two stacks on one table (two in one, a third in the other): 
 
 test('a route in each direction on one table without two_way is refused: at apply when both are new, at plan once one exists', async () => {
   for (const db of [crm, ops]) await db.query('CREATE TABLE labels (id int PRIMARY KEY, label text, tag text)');
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'both-ways', { governedBy: 'Test team' });
-    domain.usePlatform(connectedPlatform('crm', platforms.crm, PlatformKind.CRM));
-    domain.usePlatform(connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL));
+  const { stack, tf } = domainStack(platforms, 'both-ways', (domain) => {
     new SyncRoute(domain, 'there', { authority: 'crm', copy: 'ops', table: 'labels', columns: ['label'] });
     new SyncRoute(domain, 'back', { authority: 'ops', copy: 'crm', table: 'labels', columns: ['tag'] });
-    return domain;
   });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   try {
     expect(tf.plan().code).toBe(2); // neither exists yet
     const applied = tf.run('apply', '-auto-approve', '-input=false', '-no-color');

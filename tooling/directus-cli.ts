@@ -12,11 +12,10 @@ import { startDirectus, stopDirectus } from '../embedded/directus';
 import { installApps } from './directus-install';
 import { ensureChromium } from './browser';
 import * as fs from 'node:fs';
-import { EMBEDDED_APPS, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR } from './paths';
+import { EMBEDDED_APPS, EMBEDDED_CONNECTIONS, EMBEDDED_DIR } from './paths';
 import { EDITOR_POLICY } from '../embedded/directus-setup';
 import { DIRECTUS_COLLECTIONS, DIRECTUS_DIR, DIRECTUS_PLATFORM } from './directus-platform';
-
-const say = (l: string) => process.stdout.write(l + '\n');
+import { display, runCommand, say } from './command-line';
 
 async function install(): Promise<void> {
   const apps = await installApps({ say });
@@ -55,18 +54,4 @@ async function down(): Promise<void> {
   say((await stopDirectus(DIRECTUS_DIR)) ? 'authority: stopped Directus.' : 'authority: Directus was not running.');
 }
 
-function display(p: string): string {
-  const rel = path.relative(PROJECT_DIR, p);
-  return rel.startsWith('..') ? p : rel;
-}
-
-const command = process.argv[2];
-const actions: Record<string, () => Promise<void>> = { install, up, down };
-if (!actions[command]) {
-  process.stderr.write(`usage: directus ${Object.keys(actions).join(' | ')}\n`);
-  process.exit(2);
-}
-actions[command]().catch((e: Error) => {
-  process.stderr.write(`authority: ${e.message}\n`);
-  process.exit(1);
-});
+runCommand('directus', { install, up, down });

@@ -19,6 +19,7 @@ import { DIRECTUS_DIR } from './directus-platform';
 import { stopTryton } from '../embedded/tryton';
 import { TRYTON_PERSON_LOGIN } from '../embedded/tryton-setup';
 import { TRYTON_DATABASE, TRYTON_DIR, TRYTON_HOST_PLATFORM, TRYTON_PLATFORM } from './tryton-platform';
+import { display, runCommand, say } from './command-line';
 
 const CDKTF = path.join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf');
 
@@ -163,12 +164,6 @@ async function down(): Promise<void> {
   say(`Stopped ${apps.length > 0 ? `${apps.join(', ')} and ` : ''}${dirs.length} local PostgreSQL server(s) and removed their data, the local state and cdktf.out.`);
 }
 
-/** A path as short as it can be said: relative to the project when inside it. */
-function display(p: string): string {
-  const rel = path.relative(PROJECT_DIR, p);
-  return rel.startsWith('..') ? p : rel;
-}
-
 /** Tries an edit as the example's operator role, rolled back; returns the refusal. */
 async function personEdit(db: Client, table: string, column: string): Promise<string> {
   await db.query('BEGIN');
@@ -181,10 +176,6 @@ async function personEdit(db: Client, table: string, column: string): Promise<st
   } finally {
     await db.query('ROLLBACK');
   }
-}
-
-function say(text: string): void {
-  process.stdout.write(text + '\n');
 }
 
 /**
@@ -213,13 +204,4 @@ function clean(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
 }
 
-const command = process.argv[2];
-const actions: Record<string, () => Promise<void>> = { up, down };
-if (!actions[command]) {
-  process.stderr.write('usage: embedded up | down\n');
-  process.exit(2);
-}
-actions[command]().catch((e: Error) => {
-  process.stderr.write(`authority: ${e.message}\n`);
-  process.exit(1);
-});
+runCommand('embedded', { up, down });

@@ -17,10 +17,9 @@ import { startTryton, stopTryton } from '../embedded/tryton';
 import { TRYTON_PERSON_LOGIN, opsCustomersSql, setUpTryton } from '../embedded/tryton-setup';
 import { TrytonClient } from '../provider/platforms/tryton/client';
 import { ensureTryton } from './tryton-install';
-import { EMBEDDED_APPS, EMBEDDED_DIR, PROJECT_DIR } from './paths';
+import { EMBEDDED_APPS, EMBEDDED_DIR } from './paths';
 import { TRYTON_DATABASE, TRYTON_DIR, TRYTON_HOST_PLATFORM, TRYTON_PLATFORM } from './tryton-platform';
-
-const say = (l: string) => process.stdout.write(l + '\n');
+import { display, runCommand, say } from './command-line';
 
 async function install(): Promise<void> {
   ensureTryton(say);
@@ -93,18 +92,4 @@ function read(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-function display(p: string): string {
-  const rel = path.relative(PROJECT_DIR, p);
-  return rel.startsWith('..') ? p : rel;
-}
-
-const command = process.argv[2];
-const actions: Record<string, () => Promise<void>> = { install, up, down };
-if (!actions[command]) {
-  process.stderr.write(`usage: tryton ${Object.keys(actions).join(' | ')}\n`);
-  process.exit(2);
-}
-actions[command]().catch((e: Error) => {
-  process.stderr.write(`authority: ${e.message}\n`);
-  process.exit(1);
-});
+runCommand('tryton', { install, up, down });
