@@ -52,13 +52,13 @@ export function lockWaitAdvice(e: unknown, seconds: number): string | undefined 
     'let it finish or end it (pg_terminate_backend), or raise wait_timeout, and apply again.';
 }
 
-/** One PostgreSQL platform as the provider reaches it. */
 /** How many sessions a platform's single reads share (see PostgresConnection.query). */
 export const SHARED_SESSIONS = 4;
 
 /** A session single reads share, and how many of them wait on it now. */
 interface Shared { readonly client: Promise<Client>; inFlight: number }
 
+/** One PostgreSQL platform as the provider reaches it. */
 export class PostgresConnection {
   private shared: Shared[] = [];
   /** The steps' sessions, reused (a login per step made a route change cost ~10 logins). */

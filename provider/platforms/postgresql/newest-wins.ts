@@ -4,27 +4,18 @@
  * newest_wins, removed when the route leaves newest_wins or goes, and read back for drift.
  */
 import { Client } from 'pg';
-import { FieldLocation, SyncRoute, SyncRouteIdentity } from '../adapter';
+import { SyncRoute, SyncRouteIdentity } from '../adapter';
 import { Run, runOn } from './catalog';
 import { inTransaction } from './connection';
 import { tableRef } from './guard-sql';
 import { recordsFunctionsIntact, triggerArgs } from './override-read';
 import { OVERRIDE_SCHEMA } from './override-sql';
 import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
-import { syncPairName } from './route-names';
+import { RouteOnCopy, routeOnCopy } from './route-names';
 import { RouteSides } from './route-sides';
 
-/** A newest_wins route on the copy: which authority (and its subscription, the feed), table, key and columns. */
-export interface NewestRoute {
-  readonly authority: string;
-  readonly feed: string;
-  readonly location: FieldLocation;
-  readonly routeKey: string;
-  readonly columns: readonly string[];
-}
-
-const newestOf = (r: SyncRouteIdentity, columns: readonly string[]): NewestRoute =>
-  ({ authority: r.authority, feed: syncPairName(r), location: r.location, routeKey: r.key ?? '', columns });
+/** A newest_wins route on the copy. */
+export type NewestRoute = RouteOnCopy;
 
 /** Whether the route's trigger is in place as the provider installs it, calling intact functions. */
 export async function newestIntact(query: Run, r: NewestRoute): Promise<boolean> {
@@ -59,7 +50,7 @@ export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns' | 'f
  * plan refuses newest_wins): no trigger.
  */
 export async function orderByArrival(sides: RouteSides, route: SyncRoute): Promise<void> {
-  const r = newestOf(route, route.fields);
+  const r = routeOnCopy(route, route.fields);
   if (route.divergence !== 'newest_wins' || route.mapping) {
     await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, r)));
     return;
@@ -69,10 +60,10 @@ export async function orderByArrival(sides: RouteSides, route: SyncRoute): Promi
 
 /** The route goes: its trigger too (the overrides stand; the log stays). */
 export async function releaseNewest(sides: RouteSides, r: SyncRouteIdentity): Promise<void> {
-  await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, newestOf(r, []))));
+  await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, routeOnCopy(r, []))));
 }
 
 /** Read-back: whether the route's trigger is intact. */
 export function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
-  return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), newestOf(r, columns)));
+  return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns)));
 }

@@ -286,7 +286,7 @@ ${SYNC_WRITER}
     by_sync := settling OR ${SYNC_APPLY_WORKER};
   END IF;
   -- From the feed on: it is no column of the row (skipped); in a trigger made before it was an argument, the first column is there.
-  FOR i IN 7 .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
+  FOR i IN ${OVERRIDE_FIXED_ARGS - 1} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
     col := TG_ARGV[i];
     CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) col;
     SELECT * INTO active FROM ${OVERRIDE_LOG} o

@@ -15,16 +15,11 @@ import { batchQuery, compareSql } from './reconcile';
 import {
   REVIEW_FUNCTIONS, REVIEW_QUEUE, holdTriggerName, installHoldStatements, removeHoldStatements, reviewQueueStatements,
 } from './review-queue-sql';
+import { RouteOnCopy } from './route-names';
 import { setLocalRole, settleSettings } from './settle';
 
-/** A route held for review: which authority (and its subscription, the feed), table, key and columns. */
-export interface HeldRoute {
-  readonly authority: string;
-  readonly feed: string;
-  readonly location: FieldLocation;
-  readonly routeKey: string;
-  readonly columns: readonly string[];
-}
+/** A route held for review. */
+export type HeldRoute = RouteOnCopy;
 
 /** Whether the route's hold trigger is in place as the provider installs it (and the queue's functions intact). */
 export async function holdIntact(query: Run, r: HeldRoute): Promise<boolean> {

@@ -6,12 +6,9 @@
 import { ReviewQueueState, SyncRoute, SyncRouteIdentity } from '../adapter';
 import { runOn } from './catalog';
 import { applyResolutions, holdIntact, keepForReview, queueDifferences, readReviewQueue, stopHolding } from './review-queue';
-import { syncPairName } from './route-names';
+import { routeOnCopy } from './route-names';
 import { RouteSides, marked } from './route-sides';
 import { orderByArrival, releaseNewest } from './newest-wins';
-
-const held = (r: SyncRouteIdentity, columns: readonly string[]) =>
-  ({ authority: r.authority, feed: syncPairName(r), location: r.location, routeKey: r.key ?? '', columns });
 
 /**
  * Before the route publishes: a manual_review route's hold trigger is in place, and when it starts
@@ -22,10 +19,10 @@ export async function holdForReview(sides: RouteSides, route: SyncRoute, key: st
   // newest_wins: its trigger, in place before anything flows (newest-wins.ts).
   await orderByArrival(sides, route);
   if (route.divergence !== 'manual_review') {
-    await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, held(route, route.fields))));
+    await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, routeOnCopy(route, route.fields))));
     return 0;
   }
-  const r = held(route, route.fields);
+  const r = routeOnCopy(route, route.fields);
   await sides.on('copy', 'hold values for review', () => sides.copy.withConnection((db) => keepForReview(db, r)));
   if (!route.resettle) return 0;
   return sides.on('copy', 'queue the values that differ for review', () => sides.authority.withConnection((authorityDb) =>
@@ -35,19 +32,19 @@ export async function holdForReview(sides: RouteSides, route: SyncRoute, key: st
 /** After the route is in place: the authority's values people chose in the queue are written, as the sync writes. */
 export async function writeResolutions(sides: RouteSides, route: SyncRoute): Promise<number> {
   if (route.divergence !== 'manual_review') return 0;
-  return sides.on('copy', 'write the resolved values', () => sides.copy.withConnection((db) => applyResolutions(db, held(route, route.fields))));
+  return sides.on('copy', 'write the resolved values', () => sides.copy.withConnection((db) => applyResolutions(db, routeOnCopy(route, route.fields))));
 }
 
 /** The route goes: its hold trigger too (the queue stays). */
 export async function releaseReview(sides: RouteSides, r: SyncRouteIdentity): Promise<void> {
   await releaseNewest(sides, r);
-  await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, held(r, []))));
+  await sides.on('copy', 'stop holding values for review', () => sides.copy.withConnection((db) => stopHolding(db, routeOnCopy(r, []))));
 }
 
 /** Read-back: whether the route's hold trigger is intact, and its queue. */
 export async function readHold(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<{ held: boolean; queue?: ReviewQueueState }> {
   return sides.on('copy', 'read its review queue', () => sides.copy.withConnection(async (db) => ({
-    held: await holdIntact(runOn(db), held(r, columns)),
-    queue: await readReviewQueue(runOn(db), held(r, columns)),
+    held: await holdIntact(runOn(db), routeOnCopy(r, columns)),
+    queue: await readReviewQueue(runOn(db), routeOnCopy(r, columns)),
   })));
 }

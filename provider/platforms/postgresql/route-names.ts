@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Diagnostic } from '../../framework';
+import type { FieldLocation, SyncRouteIdentity } from '../adapter';
 import { ORIGIN_NONE_SINCE } from './catalog';
 import { MAX_IDENTIFIER_BYTES } from './guard-sql';
 
@@ -20,6 +21,20 @@ export function syncPairName(r: { readonly authority: string; readonly copy: str
   const readable = `${NAME_PREFIX}${r.authority}_to_${r.copy}`.replace(/-/g, '_');
   if (/^[a-z0-9_]+$/.test(readable) && readable.length + 7 <= MAX_IDENTIFIER_BYTES) return `${readable}_${hash.slice(0, 6)}`;
   return `${NAME_PREFIX}pair_${hash.slice(0, 16)}`;
+}
+
+/** A route as its triggers on the copy know it: the authority, its subscription (the feed), the table, the route's key and columns. */
+export interface RouteOnCopy {
+  readonly authority: string;
+  readonly feed: string;
+  readonly location: FieldLocation;
+  readonly routeKey: string;
+  readonly columns: readonly string[];
+}
+
+/** The route `r` as its triggers on the copy (review hold, newest wins) are given it. */
+export function routeOnCopy(r: SyncRouteIdentity, columns: readonly string[]): RouteOnCopy {
+  return { authority: r.authority, feed: syncPairName(r), location: r.location, routeKey: r.key ?? '', columns };
 }
 
 /** Whether `name` has the form syncPairName gives (trigger arguments before a feed was one held a column there). */
