@@ -4,12 +4,11 @@
  * the last removals, running together, still take the view, the registry and the schema with them.
  * The provider's PostgreSQL adapter against a real server.
  */
-import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { SYNC_ROLE } from '../embedded/example-platforms';
 import { FieldProtection } from '../provider/platforms/adapter';
 import { PostgresAdapter } from '../provider/platforms/postgresql/adapter';
-import { TestPlatforms, startTestPlatforms } from './support/platforms';
+import { TestPlatforms, providerSettings, startTestPlatforms } from './support/platforms';
 
 const TABLES = 12;
 let platforms: TestPlatforms;
@@ -35,10 +34,7 @@ afterAll(async () => {
 
 /** Separate adapters: as separate provider processes (two terraform runs) would. */
 function opsAdapter(): PostgresAdapter {
-  const c = platforms.ops.connection;
-  const adapter = new PostgresAdapter('ops', {
-    host: c.host, port: c.port, database: 'ops', username: c.username, password: fs.readFileSync(c.passwordFile, 'utf8').trim(),
-  });
+  const adapter = new PostgresAdapter('ops', providerSettings('ops', platforms.ops));
   adapters.push(adapter);
   return adapter;
 }

@@ -3,10 +3,9 @@
  * each: a reused session is as clean as a new one, a step that failed never lends its session
  * again, idle sessions close, and the number of logins stays bounded. Real PostgreSQL.
  */
-import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { PostgresConnection, SHARED_SESSIONS } from '../provider/platforms/postgresql/connection';
-import { TestPlatforms, startTestPlatforms } from './support/platforms';
+import { TestPlatforms, providerSettings, startTestPlatforms } from './support/platforms';
 import { waitFor } from './support/wait';
 
 let platforms: TestPlatforms;
@@ -27,11 +26,7 @@ afterAll(async () => {
 
 /** The ops platform as the provider reaches it, with its own session pool. */
 function opsConnection(pool: { maxIdle?: number; idleMs?: number } = {}): PostgresConnection {
-  const c = platforms.ops.connection;
-  const connection = new PostgresConnection('ops', {
-    host: c.host, port: c.port, database: 'ops', username: c.username, password: fs.readFileSync(c.passwordFile, 'utf8').trim(),
-    waitTimeoutSeconds: 7,
-  }, pool);
+  const connection = new PostgresConnection('ops', { ...providerSettings('ops', platforms.ops), waitTimeoutSeconds: 7 }, pool);
   open.push(connection);
   return connection;
 }

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { LocalPostgres } from '../../embedded/local-postgres';
 import { prepareExamplePlatform } from '../../embedded/example-platforms';
 import { Platform, PlatformConnection, PlatformKind } from '../../constructs/src';
+import type { PostgresConnectionSettings } from '../../provider/platforms/postgresql/connection';
 
 export interface TestPlatforms {
   readonly dir: string;
@@ -63,6 +64,12 @@ export function connectedPlatform(name: 'crm' | 'ops', server: LocalPostgres, ki
     name, kind, title: `the ${name.toUpperCase()}`,
     connection: PlatformConnection.postgresql({ host: c.host, port: c.port, database: name, username: c.username, passwordFile: c.passwordFile }),
   });
+}
+
+/** How the provider reaches a test server's database of the same name, as its superuser (for adapters made in a test). */
+export function providerSettings(name: 'crm' | 'ops', server: LocalPostgres): PostgresConnectionSettings {
+  const c = server.connection;
+  return { host: c.host, port: c.port, database: name, username: c.username, password: fs.readFileSync(c.passwordFile, 'utf8').trim() };
 }
 
 /** The example's servers for one test file, with a superuser client on each platform's database. */
