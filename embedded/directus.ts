@@ -138,6 +138,10 @@ export function directusEnv(options: Pick<DirectusOptions, 'postgres' | 'databas
     ADMIN_PASSWORD: secret(files.adminPassword),
     ADMIN_TOKEN: secret(files.adminToken),
     TELEMETRY: 'false',
+    // Directus sheds load with 503 "Under pressure" when its event loop lags 500 ms, which a busy
+    // two-core machine (terraform, the provider, the servers) reaches during an apply: a local
+    // server for one team's example has nobody to shed.
+    PRESSURE_LIMITER_ENABLED: 'false',
     LOG_LEVEL: 'warn',
     LOG_STYLE: 'raw',
     // Files and extensions stay in the folder, not in the cache or the caller's cwd.

@@ -24,6 +24,7 @@ export class CustomersDomain extends Domain {
     customer.keyedBy({
       keys: [tryton.at('party.party.id'), ops.at('customers.crm_party_id'), cms.at('accounts.crm_party_id')],
       missingRows: MissingRows.CREATE, // a party made in Tryton appears in the ops tool and the CMS
+      protectKeys: true, // crm_party_id is the sync's: nobody re-points a row at another party
     });
 
     new AuthorityPolicy(this, 'customer-naming', {

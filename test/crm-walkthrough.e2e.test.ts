@@ -120,7 +120,7 @@ test('start:apps runs Directus and Tryton, says where to log in, and applies the
   expect(trytonUp.output).toContain('person       sales, password in');
   // Tryton's name recorded, its table guarded under Tryton; copies in the ops tool, in Directus
   // and in the table under Directus; a route into each copy's database.
-  expect(started.output).toMatch(/customers +7 added, 0 changed, 0 destroyed\./);
+  expect(started.output).toMatch(/customers +10 added, 0 changed, 0 destroyed\./);
   expect(started.output).toContain('authority_field_protection.customer-naming_cms-accounts');
   expect(started.output).toContain('authority_field_protection.customer-naming_cms-db-accounts');
   expect(started.output).toMatch(/cms +accounts\.display_name +owned by tryton/);
@@ -184,6 +184,10 @@ test('in Directus the editor finds an account\'s name read-only, its note naming
   const refused = await editor.patch(`/items/accounts/${account.id}`, { display_name: 'Edited in the CMS' }).then(() => 'accepted', (e: DirectusError) => e.status);
   expect(refused).toBe(403);
   expect(await editor.get<{ display_name: string }>(`/items/accounts/${account.id}`, { fields: 'display_name' })).toEqual({ display_name: 'Acme Corporation' });
+  // Nor may the editor re-point the account at another party (protectKeys).
+  const repointed = await editor.patch(`/items/accounts/${account.id}`, { crm_party_id: 999999 }).then(() => 'accepted', (e: DirectusError) => e.status);
+  expect(repointed).toBe(403);
+  expect((await editor.get<{ meta: { note: string } }>('/fields/accounts/crm_party_id')).meta.note).toContain('says which record of the CRM (Tryton)');
   // What the editor sees in the Data Studio, in a real browser.
   const browser = await launchBrowser(findInstall()!);
   try {
@@ -203,6 +207,9 @@ test('SQL by a person on either copy of a party\'s name is refused by the guard,
   expect(inOps).toMatch(/read-only copy.*owned by the CRM \(Tryton\) \(tryton\)/);
   const inCms = await operatorEdit(cms, "UPDATE accounts SET display_name = 'Edited under Directus'");
   expect(inCms).toMatch(/read-only copy.*owned by the CRM \(Tryton\) \(tryton\)/);
+  // The key that says which party a row copies is the sync's too.
+  const repointed = await operatorEdit(ops, 'UPDATE customers SET crm_party_id = crm_party_id + 1000');
+  expect(repointed).toMatch(/customers\.crm_party_id is a read-only copy here.*says which record of the CRM \(Tryton\)/);
 });
 
 test('a campaign renamed in the CRM reaches its category in Tryton', async () => {

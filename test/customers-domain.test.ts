@@ -30,13 +30,16 @@ test('each copy of a party\'s name is protected in its own names: the ops tool\'
   const protections = Object.values<any>(json.resource.authority_field_protection)
     .map((p) => `${p.platform} ${p.table}(${p.columns}) <- ${p.authority}`).sort();
   expect(protections).toEqual([
+    'cms accounts(crm_party_id) <- tryton',
     'cms accounts(display_name) <- tryton',
+    'cms-db accounts(crm_party_id) <- tryton',
     'cms-db accounts(display_name) <- tryton',
+    'ops customers(crm_party_id) <- tryton',
     'ops customers(display_name) <- tryton',
     'tryton party.party(name) <- tryton',
     'tryton-db party_party(name) <- tryton-db',
   ]);
-  const note = Object.values<any>(json.resource.authority_field_protection).find((p) => p.platform === 'cms').correction_hint;
+  const note = Object.values<any>(json.resource.authority_field_protection).find((p) => p.platform === 'cms' && p.columns[0] === 'display_name').correction_hint;
   expect(note).toContain('Tryton');
   expect(note).toContain('open the party and edit its name');
 });

@@ -31,7 +31,8 @@ function campaignsDomain(n: Names, missingRows: MissingRows, id = 'campaigns', d
     const opsPlatform = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
     const campaign = new Concept(domain, 'Campaign');
     campaign.addField('name', crmPlatform.at(`${n.schema}.${n.table}.${n.name}`), opsPlatform.at(`${n.copySchema}.${n.copyTable}.${n.copyName}`));
-    campaign.keyedBy({ keys: [crmPlatform.at(`${n.schema}.${n.table}.${n.key}`), opsPlatform.at(`${n.copySchema}.${n.copyTable}.${n.copyKey}`)], missingRows });
+    campaign.keyedBy({ keys: [crmPlatform.at(`${n.schema}.${n.table}.${n.key}`), opsPlatform.at(`${n.copySchema}.${n.copyTable}.${n.copyKey}`)], missingRows,
+      protectKeys: missingRows === MissingRows.CREATE }); // the rows the route makes are the sync's, their key too
     new AuthorityPolicy(domain, 'campaign-naming', {
       concept: campaign, authority: crmPlatform, origin: crmPlatform, copies: [Copy.readOnly(opsPlatform)], divergence,
       correction: CorrectionPath.at(crmPlatform, { how: 'open the campaign and edit its name', contact: '#marketing-ops' }),
@@ -140,6 +141,11 @@ test('missing rows created with the mapped key: settled at start, inserted and d
   tf.apply();
   expect(await copyRows(n)).toEqual({ 1: 'Spring', 2: 'Summer', 3: 'Autumn', 99: 'Ours only' });
   expect(tf.plan().code).toBe(0);
+  // The rows are the sync's, so is their key: nobody re-points a row at another of the CRM's records.
+  const repointed = await tryAs(ops, OPERATOR_ROLE, "UPDATE offers_view SET ext_id = '77' WHERE ext_id = '1'");
+  expect(repointed?.message).toContain('offers_view.ext_id is a read-only copy here');
+  expect(repointed?.message).toContain('ext_id says which record of the CRM (crm) this row copies');
+  expect(await copyRows(n)).toEqual({ 1: 'Spring', 2: 'Summer', 3: 'Autumn', 99: 'Ours only' });
   await crm.query("INSERT INTO offers VALUES (5, 'Flash', 50)");
   expect(await eventually(() => copyRows(n), (r) => r[5] === 'Flash')).toMatchObject({ 5: 'Flash' });
   await crm.query('DELETE FROM offers WHERE id = 5');

@@ -4,15 +4,15 @@
  * of keyedBy's props.
  */
 import { App } from 'cdktf';
-import { AuthorityPolicy, Concept, Copy, CorrectionPath, Domain, MissingRows } from '../constructs/src';
+import { AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, MissingRows } from '../constructs/src';
 import { Platforms, synth } from './rules/harness';
 
-function renamed(app: App, p: Platforms, missingRows?: MissingRows, extra?: (c: Concept) => void) {
+function renamed(app: App, p: Platforms, missingRows?: MissingRows, extra?: (c: Concept) => void, protectKeys?: boolean) {
   const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
   const campaign = new Concept(domain, 'Campaign');
   campaign.addField('name', p.crm.at('campaigns.name'), p.ops.at('campaigns_view.display_name'));
   campaign.addField('budget', p.crm.at('campaigns.budget'), p.ops.at('campaigns_view.budget_eur'));
-  campaign.keyedBy({ keys: [p.crm.at('campaigns.id'), p.ops.at('campaigns_view.ext_id')], missingRows });
+  campaign.keyedBy({ keys: [p.crm.at('campaigns.id'), p.ops.at('campaigns_view.ext_id')], missingRows, protectKeys });
   extra?.(campaign);
   new AuthorityPolicy(domain, 'campaign-naming', {
     concept: campaign, authority: p.crm, origin: p.crm, copies: [Copy.readOnly(p.ops)],
@@ -31,7 +31,55 @@ test('a mapped route: published from the authority\'s table, delivered into the 
   })]);
   // The copy's protection guards the copy's own names.
   const protections = Object.values<any>(Object.values<any>(result.stacks)[0].resource.authority_field_protection);
-  expect(protections.find((x) => x.platform === 'ops')).toMatchObject({ table: 'campaigns_view', columns: ['display_name', 'budget_eur'] });
+  expect(protections.find((x) => x.platform === 'ops' && x.columns.includes('display_name'))).toMatchObject({ table: 'campaigns_view', columns: ['display_name', 'budget_eur'] });
+});
+
+const protectionsOf = (stacks: Record<string, any>) => Object.values<any>(stacks).flatMap((s) => Object.values<any>(s.resource?.authority_field_protection ?? {}));
+
+test('protectKeys: the copy\'s key column is the sync\'s, guarded by a protection of its own saying what it is', () => {
+  const result = synth((app, p) => renamed(app, p, MissingRows.CREATE, undefined, true), {}, { connected: true });
+  const key = protectionsOf(result.stacks).filter((x) => x.platform === 'ops' && x.columns.includes('ext_id'));
+  expect(key).toEqual([expect.objectContaining({ table: 'campaigns_view', columns: ['ext_id'], authority: 'crm', fact: 'campaign.name, campaign.budget' })]);
+  expect(key[0].correction_hint).toBe('ext_id says which record of the CRM (crm) this row copies (its id); the sync sets it when it makes the row and ' +
+    'campaign.name, campaign.budget follow it. Changing it here would copy another record into this row. If the row belongs to another record, correct it in the CRM.');
+  const fields = protectionsOf(result.stacks).find((x) => x.platform === 'ops' && x.columns.includes('display_name'));
+  expect(key[0].key).not.toBe(fields.key);
+});
+
+test.each([
+  ['by default, rows created', MissingRows.CREATE, undefined, false],
+  ['protectKeys: false', MissingRows.CREATE, false, false],
+  ['protectKeys: true with reported rows', MissingRows.REPORT, true, true],
+])('key column guarded or not: %s', (_what, missingRows, protectKeys, guarded) => {
+  const result = synth((app, p) => {
+    const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
+    const campaign = new Concept(domain, 'Campaign');
+    campaign.addField('name', p.crm.at('campaigns.name'), p.ops.at('campaigns_view.display_name'));
+    campaign.keyedBy({ keys: [p.crm.at('campaigns.id'), p.ops.at('campaigns_view.ext_id')], missingRows, protectKeys });
+    new AuthorityPolicy(domain, 'campaign-naming', {
+      concept: campaign, authority: p.crm, origin: p.crm, copies: [Copy.readOnly(p.ops)],
+      correction: CorrectionPath.at(p.crm, { how: 'edit the campaign', contact: '#marketing-ops' }),
+    });
+  }, {}, { connected: true });
+  expect(result.error).toBeUndefined();
+  expect(protectionsOf(result.stacks).some((x) => x.columns.includes('ext_id'))).toBe(guarded);
+});
+
+test('a copy that allows local overrides, or keeps the key under the authority\'s name, gets no key protection', () => {
+  const result = synth((app, p) => {
+    const domain = new Domain(app, 'campaigns', { governedBy: 'Marketing operations' });
+    const campaign = new Concept(domain, 'Campaign');
+    campaign.addField('name', p.crm.at('campaigns.name'), p.ops.at('campaigns_view.display_name'), p.cms.at('campaigns.name'));
+    campaign.keyedBy({ keys: [p.crm.at('campaigns.id'), p.ops.at('campaigns_view.ext_id'), p.cms.at('campaigns.id')], missingRows: MissingRows.CREATE, protectKeys: true });
+    new AuthorityPolicy(domain, 'campaign-naming', {
+      concept: campaign, authority: p.crm, origin: p.crm,
+      copies: [Copy.localOverride(p.ops, { reason: 'regional names', expires: '2099-01-01' }), Copy.readOnly(p.cms)],
+      divergence: Divergence.AUTHORITY_WINS,
+      correction: CorrectionPath.at(p.crm, { how: 'edit the campaign', contact: '#marketing-ops' }),
+    });
+  }, {}, { connected: true });
+  expect(result.error).toBeUndefined();
+  expect(protectionsOf(result.stacks).filter((x) => x.columns.includes('ext_id') || (x.platform === 'cms' && x.columns.includes('id')))).toEqual([]);
 });
 
 test('missing rows are reported unless the model says to create them', () => {
@@ -90,6 +138,7 @@ test('keyedBy checks its props at runtime', () => {
   expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.crm.at('b.id')] }))).toContain('keys has two locations on platform "crm"');
   expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.ops.at('b.id')], missingRows: 'always' }))).toContain('missingRows must be one of MissingRows\'s values; got the string "always". Use MissingRows.REPORT, MissingRows.CREATE.');
   expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.ops.at('b.id')] }), true)).toContain('keyedBy is declared twice');
+  expect(bad((p: Platforms) => ({ keys: [p.crm.at('a.id'), p.ops.at('b.id')], protectKeys: 'yes' }))).toContain('d/Campaign: keyedBy: protectKeys must be true or false; got the string "yes".');
 });
 
 test('a transfer of a mapped route keeps its address: the provider replaces it, the old direction removed first', () => {

@@ -9,6 +9,7 @@ import { Domain } from './domain';
 import { AUTHORITY_POLICY, isMarked, mark } from './markers';
 import { Duration } from './duration';
 import { guardKey as keyOfPath, ProtectionSpec } from './guard-key';
+import { keyColumnProtection } from './key-protection';
 import { FieldProtection } from './l1/field-protection';
 import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
@@ -206,8 +207,9 @@ export class AuthorityPolicy extends Construct {
       }
       for (const g of groups.values()) {
         const split = g.owner === this.authority ? [] : ['from', g.owner.name];
-        specs.push({
-          id: [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...split].join('-'),
+        const id = [holder.platform.name, ...(g.schema === 'public' ? [] : [g.schema]), g.table, ...split].join('-');
+        const spec: ProtectionSpec = {
+          id,
           owned: g.owner === holder.locatedOn,
           config: {
             platform: holder.platform.name,
@@ -222,7 +224,10 @@ export class AuthorityPolicy extends Construct {
             ...(holder.override ? { overrideReason: holder.override.reason, overrideExpires: holder.override.expires || undefined } : {}),
             ...(this.requiredStrength !== ProtectionStrength.MANUAL && holder.locatedOn !== g.owner ? { requiredStrength: this.requiredStrength } : {}),
           },
-        });
+        };
+        specs.push(spec);
+        const key = spec.owned || holder.override ? undefined : keyColumnProtection(this.concept.recordKey, holder.platform, holder.locatedOn, g);
+        if (key) specs.push({ id: `${id}-key`, owned: false, config: { ...spec.config, ...key, key: this.guardKey([...split, 'key']) } });
       }
     }
     return specs;

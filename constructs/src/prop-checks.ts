@@ -42,6 +42,12 @@ export function checkString(where: string, prop: string, value: unknown, options
   if (!options.blankAllowed && value.trim() === '') throw new PropError(where, prop, 'a non-blank string', value);
 }
 
+/** true or false. */
+export function checkBoolean(where: string, prop: string, value: unknown, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'boolean') throw new PropError(where, prop, 'true or false', value);
+}
+
 /** An instance of one of the library's classes, made the way `how` says. */
 export function checkInstance<T>(
   where: string, prop: string, value: unknown, isIt: (x: unknown) => x is T, what: string, how: string, optional = false,

@@ -1,6 +1,6 @@
 import { Contract } from './contract';
 import { FieldLocation, Platform } from './platform';
-import { PropError, checkInstance, checkList, checkObject, checkOneOf } from './prop-checks';
+import { PropError, checkBoolean, checkInstance, checkList, checkObject, checkOneOf } from './prop-checks';
 
 /** What a sync route does with a record the copy has no row for (the copy keeps its records under other names). */
 export enum MissingRows {
@@ -23,6 +23,16 @@ export interface RecordKeyProps {
    * @default MissingRows.REPORT
    */
   readonly missingRows?: MissingRows;
+  /**
+   * Whether the copies' key columns are the sync's: guarded on each read-only copy like the
+   * fields, so nobody re-points a row at another record. Turn it on where the copies' key columns
+   * hold the authority's key (external-id columns such as `crm_party_id`), typically with
+   * MissingRows.CREATE. Off by default because a copy's key may be its own record id (Tryton's
+   * `party.party.id` as a copy), which people and the platform itself set whenever they make a
+   * row, and which a guard would then refuse.
+   * @default false
+   */
+  readonly protectKeys?: boolean;
 }
 
 /**
@@ -34,6 +44,8 @@ export interface RecordKeyProps {
 export class RecordKey {
   public readonly keys: FieldLocation[];
   public readonly missingRows: MissingRows;
+  /** Whether the copies' key columns are guarded (protectKeys, or its default). */
+  public readonly protectsKeys: boolean;
 
   constructor(where: string, props: RecordKeyProps) {
     checkObject(where, 'props', props, false);
@@ -52,6 +64,8 @@ export class RecordKey {
     checkOneOf(where, 'missingRows', props.missingRows, 'MissingRows', MissingRows as unknown as Record<string, string>, true);
     this.keys = [...props.keys];
     this.missingRows = props.missingRows ?? (Contract.DEFAULT_MISSING_ROWS as MissingRows);
+    checkBoolean(where, 'protectKeys', props.protectKeys, true);
+    this.protectsKeys = props.protectKeys ?? false;
   }
 
   /** The key column on `platform`, if declared (on a storage database: the key declared on its application). */
