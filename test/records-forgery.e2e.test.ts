@@ -164,7 +164,7 @@ test('a row whose reading would run the person\'s code with the provider\'s righ
   expect(await failure(person.query("UPDATE offers SET title = 'Winter (ops)' WHERE id = 1"))).toBeUndefined();
 });
 
-test('records functions of the earlier design (SECURITY DEFINER helpers anyone may call) read back as drift; installing again repairs them', async () => {
+test('records functions of the earlier design (SECURITY DEFINER helpers anyone may call), or grants on the records, read back as drift; installing again repairs them', async () => {
   const intact = async () => [
     await recordsFunctionsIntact(runOn(provider), OVERRIDE_FUNCTIONS),
     await recordsFunctionsIntact(runOn(provider), REVIEW_FUNCTIONS),
@@ -176,10 +176,17 @@ test('records functions of the earlier design (SECURITY DEFINER helpers anyone m
     ALTER FUNCTION authority_records.hold_row() SECURITY INVOKER;
     GRANT EXECUTE ON FUNCTION authority_records.supersede_override(bigint, jsonb) TO clerks`);
   expect(await intact()).toEqual([false, false, false]);
+  await install([...overrideStatements(protection, 'ops'), ...reviewQueueStatements(), ...installNewestStatements('crm', FEED, loc, '', ['title'])]);
+  expect(await intact()).toEqual([true, true, true]);
+
+  // A grant that lets someone write the records, or put a trigger on them, is drift as well.
+  await provider.query('GRANT INSERT, TRIGGER ON authority_records.overrides TO clerks; ALTER FUNCTION authority_records.hold_row() SECURITY INVOKER');
+  expect(await intact()).toEqual([false, false, false]);
   expect((await readOverrideProtection(runOn(provider), loc, protection.key, 'ops'))?.enforced).toBe(false);
 
   await installAll();
   expect(await intact()).toEqual([true, true, true]);
+  expect((await provider.query("SELECT has_table_privilege('clerks', 'authority_records.overrides', 'INSERT, TRIGGER') AS may")).rows[0].may).toBe(false);
   expect((await readOverrideProtection(runOn(provider), loc, protection.key, 'ops'))?.enforced).toBe(true);
   expect(await fromOwnTrigger("PERFORM authority_records.supersede_override(id, '\"Forged\"') FROM authority_records.overrides"))
     .toBe('permission denied for function supersede_override');

@@ -36,7 +36,7 @@ import { FieldLocation } from '../adapter';
 import { MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
-  recordsGrantsStatement,
+  recordsGrantsStatement, recordsTablesStatement,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -99,6 +99,7 @@ export function overrideLogStatements(): string[] {
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     `REVOKE ALL ON ${OVERRIDE_LOG} FROM PUBLIC`,
     `GRANT SELECT ON ${OVERRIDE_LOG} TO PUBLIC`,
+    recordsTablesStatement(['overrides']),
     ...OVERRIDE_FUNCTIONS.map((f) => f.sql),
     recordsGrantsStatement(OVERRIDE_FUNCTIONS),
   ];

@@ -100,6 +100,33 @@ END `;
   return `DO ${dollarQuoted('grants', body)}`;
 }
 
+/** The privileges on the records schema's `relations` that someone other than its owner holds and should not: any but PUBLIC's SELECT. */
+export function foreignTablePrivileges(relations: readonly string[]): string {
+  return `SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS t, a.grantee, a.privilege_type
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+     CROSS JOIN LATERAL pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
+     WHERE n.nspname OPERATOR(pg_catalog.=) ${lit(OVERRIDE_SCHEMA)} AND c.relname OPERATOR(pg_catalog.=) ANY (${lit(`{${relations.join(',')}}`)}::pg_catalog.text[])
+       AND a.grantee OPERATOR(pg_catalog.<>) c.relowner AND NOT (a.grantee OPERATOR(pg_catalog.=) 0 AND a.privilege_type OPERATOR(pg_catalog.=) 'SELECT')`;
+}
+
+/**
+ * The statement (after the tables' GRANTs) that leaves writing the records' `relations` to their
+ * owner: it revokes what default privileges gave others (TRIGGER too, whose trigger would run
+ * with the owner's rights as the records are written). People resolve review items through a
+ * column privilege, which this leaves.
+ */
+export function recordsTablesStatement(relations: readonly string[]): string {
+  const body = ` DECLARE
+  g record;
+BEGIN
+  FOR g IN ${foreignTablePrivileges(relations)} LOOP
+    EXECUTE pg_catalog.format('REVOKE %s ON %s FROM %s', g.privilege_type, g.t,
+      CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);
+  END LOOP;
+END `;
+  return `DO ${dollarQuoted('tables', body)}`;
+}
+
 /**
  * The expression (in a recording trigger): the role the write acts as, which SECURITY DEFINER does
  * not change: the role of SET ROLE (only one the session's user may take), else the session's user.

@@ -43,7 +43,7 @@ import { SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, tableRef } from 
 import { OVERRIDE_LOG, OVERRIDE_RELATIONS, writeAuthorityValue } from './override-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
-  recordsGrantsStatement,
+  recordsGrantsStatement, recordsTablesStatement,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -287,6 +287,7 @@ export function reviewQueueStatements(): string[] {
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     `REVOKE ALL ON ${REVIEW_QUEUE} FROM PUBLIC`,
     `GRANT SELECT, UPDATE (resolution) ON ${REVIEW_QUEUE} TO PUBLIC`,
+    recordsTablesStatement(['review_queue']),
     ...REVIEW_FUNCTIONS.map((f) => f.sql),
     recordsGrantsStatement(REVIEW_FUNCTIONS),
     `DROP TRIGGER IF EXISTS review_resolve ON ${REVIEW_QUEUE}`,
