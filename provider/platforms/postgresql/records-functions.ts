@@ -8,6 +8,10 @@
  *   is SECURITY DEFINER, owned by the provider's user, and nobody else may EXECUTE it. CREATE
  *   TRIGGER takes EXECUTE on the function; firing a trigger checks nothing: everyone's writes of
  *   the copy's tables fire it, but nobody else can attach it to a table of their own (a TEMP one).
+ *   Only superusers, members of the owner's role and (cloning it to a new partition) the owner of a
+ *   partitioned copy table the provider governs get it onto another table: each is trusted already.
+ *   So every firing is of a trigger the provider made, with its arguments, on a table it governs:
+ *   what the trigger records it derives from that table's row and the log, never from its caller.
  * - The functions that write the records for them (note_override, hold_local, supersede_override,
  *   ...: "helpers") are SECURITY INVOKER and nobody but their owner may EXECUTE them: called from a
  *   recording trigger they run as the owner, who owns the records; called from anywhere else they are
@@ -26,8 +30,11 @@
  * column types bring (a cast to json, a domain's constraint); with the owner's rights, it refuses the
  * write if that code is neither a superuser's nor the owner's (ROW_CODE_TRUSTED), as the provider
  * otherwise writes a table as its owner so that the owner's code never runs with its rights.
+ * The records' tables are written by their owner alone (recordsTablesStatement): a TRIGGER grant
+ * on them would run its holder's trigger with the owner's rights as the records are written.
  * Read-back (recordsFunctionsIntact) compares body, SECURITY DEFINER, search path, owner and who
- * may EXECUTE: functions of an earlier design are drift, and apply replaces them (recordsGrantsStatement).
+ * may EXECUTE, and the tables' grants: an install of the earlier design is drift, and apply
+ * replaces its functions and their privileges (recordsGrantsStatement).
  */
 import { PINNED_SEARCH_PATH, SETTLE_MARKER, dollarQuoted, lit } from './guard-sql';
 
