@@ -76,12 +76,18 @@ describe.each(IMPOSSIBLE_NAMES)('a name PostgreSQL cannot hold ($label)', ({ nam
   });
 });
 
-test('the functions: the log is written by a SECURITY DEFINER function only from a trigger; every body has the pinned search path', () => {
+test('the functions: the log is written only by the SECURITY DEFINER row trigger, through a helper only its owner may run; every body has the pinned search path', () => {
   const supersede = fn('supersede_override');
-  expect(supersede.sql).toContain('SECURITY DEFINER');
+  expect(supersede.kind).toBe('helper');
+  expect(supersede.sql).toContain('SECURITY INVOKER');
   expect(supersede.body).toContain('pg_trigger_depth()');
   expect(supersede.body).toContain(`ended_how = '${SUPERSEDED}'`);
-  expect(fn('newest_row').sql).toContain('SECURITY INVOKER');
+  expect(fn('newest_row').kind).toBe('recording trigger');
+  expect(fn('newest_row').sql).toContain('SECURITY DEFINER');
+  // Its owner alone executes either: only the provider attaches the trigger, only the trigger calls the helper.
+  const grants = installNewestStatements('crm', FEED, plain, '', ['title']).find((s) => s.includes('REVOKE ALL ON FUNCTION'))!;
+  expect(grants).toContain("'{supersede_override,newest_row}'");
+  expect(grants).toContain("'{}'::pg_catalog.text[]");
   for (const f of NEWEST_FUNCTIONS) expect(f.sql).toContain(`SET search_path = ${PINNED_SEARCH_PATH}`);
 });
 

@@ -21,13 +21,17 @@
  * authority writing the row for another column: the override stands. A person's write is left to
  * the override trigger, which records it as an override, as always: it is then the newest.
  *
- * The function that writes the log is SECURITY DEFINER and refuses to run outside a trigger, as
- * the override log's own; bodies are constants with qualified names and the pinned search path.
+ * Only the provider's triggers write the log (records-functions.ts says how, and why it holds): the
+ * row trigger is SECURITY DEFINER and nobody else may attach it; supersede_override is its owner's
+ * alone. Bodies are constants with qualified names and the pinned search path.
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
 import { ident, lit, settleSkips, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions } from './override-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS } from './override-sql';
+import {
+  OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions, recordsGrantsStatement,
+} from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
 const NEWEST_PREFIX = 'authority_newest_';
@@ -43,7 +47,7 @@ export function newestTriggerName(authority: string, loc: FieldLocation, routeKe
 const fn = recordsFunctions('$authority_newest$');
 
 /** Ends an active override: the sync brought a newer value, which the log keeps as the authority's. */
-const SUPERSEDE = fn('supersede_override', 'override_id bigint, value jsonb', 'void', true, `
+const SUPERSEDE = fn('supersede_override', 'override_id bigint, value jsonb', 'void', 'helper', `
 BEGIN${onlyInTrigger('the override log')}
   UPDATE ${OVERRIDE_LOG} SET authority_value = value, authority_changed_at = pg_catalog.clock_timestamp(),
          ended_at = pg_catalog.clock_timestamp(), ended_by = session_user, ended_how = '${SUPERSEDED}'
@@ -52,21 +56,22 @@ END
 `);
 
 /** The row trigger on the copy (see the file comment). Arguments: the authority, the route's subscription, then the route's columns. */
-const NEWEST_ROW = fn('newest_row', '', 'trigger', false, `
+const NEWEST_ROW = fn('newest_row', '', 'trigger', 'recording trigger', `
 DECLARE
   feed pg_catalog.text := TG_ARGV[1];
-  newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
+  newj pg_catalog.jsonb;
   rec pg_catalog.jsonb;
   col pg_catalog.text;
   incoming pg_catalog.jsonb;
   settling pg_catalog.bool;
   fn_owner pg_catalog.oid;
   active record;
-  i pg_catalog.int4;
+  i pg_catalog.int4;${ROW_CODE_DECLARATIONS}
 BEGIN
   IF pg_catalog.to_regclass('${OVERRIDE_LOG}') IS NULL THEN
     RETURN NEW; -- nothing was ever overridden on this database
-  END IF;
+  END IF;${ROW_CODE_TRUSTED}
+  newj := pg_catalog.to_jsonb(NEW);
   SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
       ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
@@ -111,6 +116,7 @@ export function installNewestStatements(authority: string, feed: string, loc: Fi
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     ...NEWEST_FUNCTIONS.map((f) => f.sql),
+    recordsGrantsStatement(NEWEST_FUNCTIONS),
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.newest_row(${[authority, feed, ...columns].map((v) => lit(v)).join(', ')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,

@@ -2,11 +2,12 @@
  * A local override on a PostgreSQL copy as the catalogs and the override log say it is: reads
  * only. The override is intact when its row trigger and its statement trigger fire ALWAYS and
  * call the provider's functions in schema `authority_records`, whose bodies are the constant ones, owned
- * by the provider's user, with the pinned search path.
+ * by the provider's user, with the pinned search path, executable as records-functions.ts says.
  */
 import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
-import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_SCHEMA, RecordsFunction, expiryTriggerName, overrideTriggerName } from './override-sql';
+import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, expiryTriggerName, overrideTriggerName } from './override-sql';
+import { RecordsFunction, foreignTablePrivileges, isDefiner, isPublic } from './records-functions';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
 import { looksLikeSyncPairName, syncPairName } from './route-names';
 
@@ -34,16 +35,26 @@ export function triggerArgs(raw: Buffer): string[] {
   return parts.slice(0, -1);
 }
 
+/** Who may do what with function p (no ACL yet: the default, PUBLIC may EXECUTE). */
+const ACL = "pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a";
+
 /**
  * Whether each of `functions` is in the records schema as the provider made it: the constant body,
- * owned by the provider's user, SECURITY DEFINER exactly where declared, with the pinned search path.
+ * owned by the provider's user, SECURITY DEFINER exactly where its kind says, with the pinned search
+ * path, executable by its owner alone or (the ones with the caller's rights) by PUBLIC; and the
+ * records' tables written by their owner alone (nobody else holds more than PUBLIC's SELECT). A
+ * function of an earlier design (SECURITY DEFINER helpers anyone could call) is drift: apply replaces it.
  */
 export async function recordsFunctionsIntact(query: Run, functions: readonly RecordsFunction[]): Promise<boolean> {
-  const found = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean }>(
-    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own
+  const found = await query<{ proname: string; prosrc: string; prosecdef: boolean; proconfig: string[] | null; own: boolean; owner_only: boolean; public_runs: boolean }>(
+    `SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig, pg_catalog.pg_get_userbyid(p.proowner) = current_user AS own,
+            NOT EXISTS (SELECT FROM ${ACL} WHERE a.grantee <> p.proowner) AS owner_only,
+            EXISTS (SELECT FROM ${ACL} WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public_runs
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`, [OVERRIDE_SCHEMA]);
-  return functions.every((f) => found.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
-    p.prosecdef === f.sql.includes('SECURITY DEFINER') && JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
+  const tables = await query(foreignTablePrivileges(OVERRIDE_RELATIONS));
+  return tables.rowCount === 0 && functions.every((f) => found.rows.some((p) => p.proname === f.name && p.prosrc === f.body && p.own &&
+    p.prosecdef === isDefiner(f.kind) && (isPublic(f.kind) ? p.public_runs : p.owner_only) &&
+    JSON.stringify(p.proconfig) === JSON.stringify([`search_path=${PINNED_SEARCH_PATH}`])));
 }
 
 /** The columns in a row trigger's arguments: after the feed, or from its place in a trigger made before it was an argument. */

@@ -7,7 +7,7 @@
  * - schema `authority_records` on the copy's database (not `authority`: a login of that name would
  *   create its unqualified tables there, "$user" leads the default search_path) holds the log,
  *   `authority_records.overrides`: one row per override of one column of one record (who:
- *   session_user and current_user, when, the old and new value, the declared reason and expiry,
+ *   session_user and the role it acted as, when, the old and new value, the declared reason and expiry,
  *   the authority's latest value), readable by everyone. At most one row per cell is active
  *   (ended_at IS NULL). The log outlives the protections (the record of who changed what).
  * - A BEFORE INSERT OR UPDATE row trigger per protection (ENABLE ALWAYS, so also for the apply
@@ -26,17 +26,23 @@
  * The clock is the copy's server clock, statement_timestamp(): an override with expiry E is
  * allowed while statement_timestamp() < E. A date expiry (YYYY-MM-DD) ends at the end of that day, UTC.
  *
- * Writing the log takes SECURITY DEFINER functions (people may not write the log themselves);
- * they refuse to run outside a trigger. All bodies are constants with qualified names and the
- * pinned search path, as the guard's (guard-sql.ts).
+ * Only the provider's triggers write the log (records-functions.ts says how, and why it holds): the
+ * row trigger is SECURITY DEFINER and nobody else may attach it; the functions it writes through
+ * are its owner's alone. All bodies are constants with qualified names and the pinned search path,
+ * as the guard's (guard-sql.ts).
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { MAX_IDENTIFIER_BYTES, PINNED_SEARCH_PATH, SETTLE_MARKER, ident, lit, settleSkips, tableRef } from './guard-sql';
+import { MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
+import {
+  ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
+  recordsGrantsStatement, recordsTablesStatement,
+} from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
-/** The schema on the copy that holds the override log and its functions. */
-export const OVERRIDE_SCHEMA = 'authority_records';
+// The records schema's function machinery lives in records-functions.ts; named here too, where its users import it from.
+export { OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions } from './records-functions';
+export type { RecordsFunction, RecordsFunctionKind } from './records-functions';
 export const OVERRIDE_LOG = `${OVERRIDE_SCHEMA}.overrides`;
 /** The tables the provider and its functions write in OVERRIDE_SCHEMA (the log, the review queue): only trusted owners. */
 export const OVERRIDE_RELATIONS = ['overrides', 'review_queue'];
@@ -93,57 +99,10 @@ export function overrideLogStatements(): string[] {
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     `REVOKE ALL ON ${OVERRIDE_LOG} FROM PUBLIC`,
     `GRANT SELECT ON ${OVERRIDE_LOG} TO PUBLIC`,
+    recordsTablesStatement(['overrides']),
     ...OVERRIDE_FUNCTIONS.map((f) => f.sql),
+    recordsGrantsStatement(OVERRIDE_FUNCTIONS),
   ];
-}
-
-/** A function of the records schema: its name, its CREATE statement (body quoted with `tag`) and its body (read-back compares it). */
-export interface RecordsFunction { readonly name: string; readonly sql: string; readonly body: string }
-
-/** The maker of the records schema's functions whose bodies are quoted with `tag` (the override log's, the review queue's). */
-export function recordsFunctions(tag: string): (name: string, params: string, returns: string, definer: boolean, body: string) => RecordsFunction {
-  return (name, params, returns, definer, body) => {
-    if (body.includes(tag)) throw new Error(`internal: the body of ${name} contains its dollar-quote tag`);
-    return {
-      name, body,
-      sql: `CREATE OR REPLACE FUNCTION ${OVERRIDE_SCHEMA}.${name}(${params}) RETURNS ${returns} LANGUAGE plpgsql ` +
-        `${definer ? 'SECURITY DEFINER' : 'SECURITY INVOKER'} SET search_path = ${PINNED_SEARCH_PATH} AS ${tag}${body}${tag}`,
-    };
-  };
-}
-
-/**
- * PL/pgSQL (with `fn_owner oid`, `settling bool` declared): `settling`, the provider's settle of this table (a replica
- * session marked for it, by a superuser or the function's owner); false, never NULL, in an apply worker.
- */
-export const SYNC_WRITER = `
-  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
-   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  settling := COALESCE(pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-              AND TG_RELID::pg_catalog.text OPERATOR(pg_catalog.=) pg_catalog.current_setting('${SETTLE_MARKER}', true)
-              AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
-                             AND (r.rolsuper OR r.oid OPERATOR(pg_catalog.=) fn_owner)), false);`;
-
-/**
- * The expression (with `feed text`, `newj jsonb`, `fn_owner oid` declared): this backend is the apply worker of
- * subscription `feed`, which brings the trigger's columns from their authority (syncPairName), owned by a
- * superuser or the function's owner. Another authority's worker writes only its own columns of the row: these
- * columns' values in its write are the copy's. A trigger made before the feed was an argument has a column in
- * its place (no subscription's name): any of the provider's workers then, until apply replaces it (drift).
- */
-export const SYNC_APPLY_WORKER = `EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
-                 JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
-                 JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
-                WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
-                  AND (sub.subname OPERATOR(pg_catalog.=) feed OR newj OPERATOR(pg_catalog.?) feed)
-                  AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner))`;
-
-/** PL/pgSQL refusing a call from outside a trigger: `what` is written only by its triggers. */
-export function onlyInTrigger(what: string): string {
-  return `
-  IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1 THEN
-    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: ${what} is written only by its triggers';
-  END IF;`;
 }
 
 /**
@@ -168,7 +127,7 @@ const ONLY_IN_TRIGGER = onlyInTrigger('the override log');
 
 /** Records a person's override of one cell, ending the cell's earlier one (whose authority value it keeps). */
 const NOTE_OVERRIDE = fn('note_override',
-  'rel oid, key text, rec jsonb, col text, old_value jsonb, new_value jsonb, why text, expires timestamptz, acting text', 'void', true, `
+  'rel oid, key text, rec jsonb, col text, old_value jsonb, new_value jsonb, why text, expires timestamptz, acting text', 'void', 'helper', `
 DECLARE
   earlier ${OVERRIDE_LOG}%ROWTYPE;
 BEGIN${ONLY_IN_TRIGGER}
@@ -189,7 +148,7 @@ END
 `);
 
 /** Records the authority's latest value of an overridden cell, as the sync brought it. */
-const NOTE_AUTHORITY = fn('note_authority_value', 'override_id bigint, value jsonb', 'void', true, `
+const NOTE_AUTHORITY = fn('note_authority_value', 'override_id bigint, value jsonb', 'void', 'helper', `
 BEGIN${ONLY_IN_TRIGGER}
   UPDATE ${OVERRIDE_LOG} SET authority_value = value, authority_changed_at = pg_catalog.clock_timestamp()
    WHERE id OPERATOR(pg_catalog.=) override_id AND ended_at IS NULL;
@@ -197,7 +156,7 @@ END
 `);
 
 /** Ends an override: its cell holds the authority's value again. */
-const END_OVERRIDE = fn('end_override', 'override_id bigint, how text', 'void', true, `
+const END_OVERRIDE = fn('end_override', 'override_id bigint, how text', 'void', 'helper', `
 BEGIN${ONLY_IN_TRIGGER}
   UPDATE ${OVERRIDE_LOG} SET ended_at = pg_catalog.clock_timestamp(), ended_by = session_user, ended_how = how
    WHERE id OPERATOR(pg_catalog.=) override_id AND ended_at IS NULL;
@@ -209,9 +168,10 @@ END
  * protection's expiry now, whatever it was when a value was overridden) has passed, or in every
  * one, with `everything`: the override left the policy. Runs with the invoker's rights: a
  * writer who may not update a cell leaves it for the next write, sync or apply. The row trigger
- * ends each override as its value goes back (the marker tells it why).
+ * ends each override as its value goes back (the marker tells it why; it takes `everything`'s
+ * marker from the provider's session only: anyone may call this function and set the marker).
  */
-const REVERT = fn('revert_overrides', 'rel oid, key text, everything boolean, expires timestamptz', 'integer', false, `
+const REVERT = fn('revert_overrides', 'rel oid, key text, everything boolean, expires timestamptz', 'integer', 'caller rights', `
 DECLARE
   o record;
   reverted pg_catalog.int4 := 0;
@@ -236,7 +196,7 @@ END
 `);
 
 /** The statement trigger: once the expiry has passed, the next write of the table reverts its expired overrides. */
-const EXPIRY = fn('override_expiry', '', 'trigger', false, `
+const EXPIRY = fn('override_expiry', '', 'trigger', 'trigger', `
 DECLARE
   expires pg_catalog.timestamptz := NULLIF(TG_ARGV[1], '')::pg_catalog.timestamptz;
 BEGIN
@@ -250,7 +210,7 @@ END
 `);
 
 /** The row trigger (see the file comment). */
-const ROW = fn('override_row', '', 'trigger', false, `
+const ROW = fn('override_row', '', 'trigger', 'recording trigger', `
 DECLARE
   sync_principal pg_catalog.text := TG_ARGV[0];
   correction pg_catalog.text := TG_ARGV[2];
@@ -262,15 +222,23 @@ DECLARE
   by_sync pg_catalog.bool := false;
   settling pg_catalog.bool := false;
   marker pg_catalog.text := COALESCE(pg_catalog.current_setting('${REVERT_MARKER}', true), '');
+  acting pg_catalog.text := ${ACTING_ROLE};
   fn_owner pg_catalog.oid;
-  newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
+  newj pg_catalog.jsonb;
   oldj pg_catalog.jsonb := '{}';
   rec pg_catalog.jsonb;
   kept pg_catalog.jsonb := '{}';
   col pg_catalog.text;
   active ${OVERRIDE_LOG}%ROWTYPE;
-  i pg_catalog.int4;
-BEGIN
+  i pg_catalog.int4;${ROW_CODE_DECLARATIONS}
+BEGIN${ROW_CODE_TRUSTED}
+  newj := pg_catalog.to_jsonb(NEW);
+  -- The revert of an override that left the policy: only the provider's session (its user owns this function) or a superuser's.
+  IF marker OPERATOR(pg_catalog.=) (TG_RELID::pg_catalog.text OPERATOR(pg_catalog.||) ':all')
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) session_user
+                        AND (r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) current_user)) THEN
+    marker := '';
+  END IF;
   expired := expires IS NOT NULL AND pg_catalog.statement_timestamp() OPERATOR(pg_catalog.>=) expires;
   IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
     oldj := pg_catalog.to_jsonb(OLD);
@@ -279,7 +247,7 @@ BEGIN
     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
       ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
    WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
-  IF current_user::pg_catalog.text OPERATOR(pg_catalog.=) sync_principal THEN
+  IF acting OPERATOR(pg_catalog.=) sync_principal THEN
     by_sync := true;
   ELSE
 ${SYNC_WRITER}
@@ -336,7 +304,7 @@ ${SYNC_WRITER}
     END IF;
     PERFORM ${OVERRIDE_SCHEMA}.note_override(TG_RELID, key, rec, col,
       CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN oldj OPERATOR(pg_catalog.->) col END,
-      newj OPERATOR(pg_catalog.->) col, why, expires, current_user::pg_catalog.text);
+      newj OPERATOR(pg_catalog.->) col, why, expires, acting);
   END LOOP;
   IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
     NEW := pg_catalog.jsonb_populate_record(NEW, kept);

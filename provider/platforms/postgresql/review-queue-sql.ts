@@ -32,13 +32,19 @@
  *   copy's value, correct it at the authority; when its value arrives equal to the copy's, the
  *   item closes by itself ('agreed').
  *
- * Queue writes go through SECURITY DEFINER functions that refuse to run outside a trigger, as
- * the override log's do; bodies are constants with qualified names and the pinned search path.
+ * Only the provider's triggers write the queue, as the override log's (records-functions.ts says
+ * how, and why it holds): the hold trigger is SECURITY DEFINER and nobody else may attach it; the
+ * functions it writes through are its owner's alone. Bodies are constants with qualified names
+ * and the pinned search path.
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
 import { SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
-import { OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions, writeAuthorityValue } from './override-sql';
+import { OVERRIDE_LOG, OVERRIDE_RELATIONS, writeAuthorityValue } from './override-sql';
+import {
+  ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
+  recordsGrantsStatement, recordsTablesStatement,
+} from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
 export const REVIEW_QUEUE = `${OVERRIDE_SCHEMA}.review_queue`;
@@ -56,7 +62,7 @@ const WHO = `CASE WHEN session_user OPERATOR(pg_catalog.=) acting THEN session_u
                   ELSE session_user::pg_catalog.text OPERATOR(pg_catalog.||) ' (as ' OPERATOR(pg_catalog.||) acting OPERATOR(pg_catalog.||) ')' END`;
 
 /** A person changed a cell on the copy: it diverges from what the sync wrote (or the change goes on). */
-const HOLD_LOCAL = fn('hold_local', 'mark bigint, rel oid, auth text, rec jsonb, col text, held jsonb, incoming jsonb, acting text', 'void', true, `
+const HOLD_LOCAL = fn('hold_local', 'mark bigint, rel oid, auth text, rec jsonb, col text, held jsonb, incoming jsonb, acting text', 'void', 'helper', `
 DECLARE
   m ${REVIEW_QUEUE}%ROWTYPE;
 BEGIN${ONLY_IN_TRIGGER}
@@ -85,7 +91,7 @@ END
 `);
 
 /** The sync brought a value for a diverged cell: a conflict (or a newer value for one). */
-const HOLD_CONFLICT = fn('hold_conflict', 'mark bigint, incoming jsonb', 'void', true, `
+const HOLD_CONFLICT = fn('hold_conflict', 'mark bigint, incoming jsonb', 'void', 'helper', `
 DECLARE
   m ${REVIEW_QUEUE}%ROWTYPE;
 BEGIN${ONLY_IN_TRIGGER}
@@ -105,7 +111,7 @@ BEGIN${ONLY_IN_TRIGGER}
 END
 `);
 
-const HOLD_CLOSE = fn('hold_close', 'mark bigint, how text', 'void', true, `
+const HOLD_CLOSE = fn('hold_close', 'mark bigint, how text', 'void', 'helper', `
 BEGIN${ONLY_IN_TRIGGER}
   UPDATE ${REVIEW_QUEUE} SET status = 'closed', closed_at = pg_catalog.clock_timestamp(), closed_how = how
    WHERE id OPERATOR(pg_catalog.=) mark AND status OPERATOR(pg_catalog.<>) 'closed';
@@ -113,12 +119,12 @@ END
 `);
 
 /** The row trigger on the copy (see the file comment). Arguments: the authority, the route's subscription, then the route's columns. */
-const HOLD_ROW = fn('hold_row', '', 'trigger', false, `
+const HOLD_ROW = fn('hold_row', '', 'trigger', 'recording trigger', `
 DECLARE
   auth pg_catalog.text := TG_ARGV[0];
   feed pg_catalog.text := TG_ARGV[1];
-  newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
-  oldj pg_catalog.jsonb := pg_catalog.to_jsonb(OLD);
+  newj pg_catalog.jsonb;
+  oldj pg_catalog.jsonb;
   rec pg_catalog.jsonb;
   kept pg_catalog.jsonb := '{}';
   col pg_catalog.text;
@@ -129,8 +135,10 @@ DECLARE
   fn_owner pg_catalog.oid;
   m ${REVIEW_QUEUE}%ROWTYPE;
   overridden pg_catalog.bool;
-  i pg_catalog.int4;
-BEGIN
+  i pg_catalog.int4;${ROW_CODE_DECLARATIONS}
+BEGIN${ROW_CODE_TRUSTED}
+  newj := pg_catalog.to_jsonb(NEW);
+  oldj := pg_catalog.to_jsonb(OLD);
   SELECT pg_catalog.jsonb_object_agg(a.attname, oldj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
       ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
@@ -152,7 +160,7 @@ BEGIN
        AND q.column_name OPERATOR(pg_catalog.=) col AND q.status OPERATOR(pg_catalog.<>) 'closed';
     IF NOT by_sync THEN
       CONTINUE WHEN incoming IS NOT DISTINCT FROM held;
-      PERFORM ${OVERRIDE_SCHEMA}.hold_local(m.id, TG_RELID, auth, rec, col, held, incoming, current_user::pg_catalog.text);
+      PERFORM ${OVERRIDE_SCHEMA}.hold_local(m.id, TG_RELID, auth, rec, col, held, incoming, ${ACTING_ROLE});
       CONTINUE;
     END IF;
     CONTINUE WHEN m.id IS NULL;
@@ -188,7 +196,7 @@ END
  * someone who may update the copy's table; records who and when. The queue's owner changing an
  * item's state (its functions, the provider closing items) passes.
  */
-const RESOLVE = fn('review_resolve', '', 'trigger', false, `
+const RESOLVE = fn('review_resolve', '', 'trigger', 'trigger', `
 BEGIN
   -- The queue's owner (the provider, and the queue's own functions) changes state, never a resolution.
   IF EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
@@ -227,7 +235,7 @@ END
  * caller's rights (the provider's settle: a replica session marked for the table, so the guard
  * and the hold trigger take it as the sync's, and the hold trigger closes each item). Returns how many.
  */
-const APPLY = fn('hold_apply_resolutions', 'rel oid, auth text', 'integer', false, `
+const APPLY = fn('hold_apply_resolutions', 'rel oid, auth text', 'integer', 'caller rights', `
 DECLARE
   o record;
   written pg_catalog.int4 := 0;
@@ -279,7 +287,9 @@ export function reviewQueueStatements(): string[] {
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     `REVOKE ALL ON ${REVIEW_QUEUE} FROM PUBLIC`,
     `GRANT SELECT, UPDATE (resolution) ON ${REVIEW_QUEUE} TO PUBLIC`,
+    recordsTablesStatement(['review_queue']),
     ...REVIEW_FUNCTIONS.map((f) => f.sql),
+    recordsGrantsStatement(REVIEW_FUNCTIONS),
     `DROP TRIGGER IF EXISTS review_resolve ON ${REVIEW_QUEUE}`,
     `CREATE TRIGGER review_resolve BEFORE UPDATE ON ${REVIEW_QUEUE} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.review_resolve()`,
   ];
