@@ -1,0 +1,52 @@
+/**
+ * What the provider runs when it reverts local overrides (the policy drops the override, or an
+ * apply finds it expired) runs with the table owner's rights, as the settle does: the revert
+ * writes the copy's rows, and a table owner's ALWAYS trigger there must gain nothing from it.
+ */
+import { FieldProtection } from '../constructs/src';
+import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
+import { rewriteStack } from './support/stack';
+import { domainStack } from './support/domain-stack';
+import { useTestPlatforms, tryAs } from './support/platforms';
+
+const { platforms, ops } = useTestPlatforms({
+  prepare: async ({ crm, ops }) => {
+    for (const db of [crm, ops]) {
+      await db.query(`CREATE TABLE perks (id int PRIMARY KEY, title text); INSERT INTO perks VALUES (1, 'Gym'), (2, 'Lunch');
+                      GRANT SELECT, UPDATE ON perks TO ${OPERATOR_ROLE}, ${SYNC_ROLE}`);
+    }
+    // The copy's table belongs to a role that is no superuser, and carries that role's trigger.
+    await ops.query(`CREATE ROLE perk_owner NOLOGIN; ALTER TABLE perks OWNER TO perk_owner; GRANT CREATE ON SCHEMA public TO perk_owner;
+      BEGIN; SET LOCAL ROLE perk_owner;
+      CREATE FUNCTION public.perk_escalate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE perk_owner SUPERUSER'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER zz_escalate BEFORE UPDATE ON perks FOR EACH ROW EXECUTE FUNCTION public.perk_escalate();
+      ALTER TABLE perks ENABLE ALWAYS TRIGGER zz_escalate; COMMIT`);
+  },
+});
+
+test('reverting overrides when the policy drops them does not run a copy table owner\'s trigger with the provider\'s rights', async () => {
+  const { stack, tf } = domainStack(platforms, 'perks', (domain) => {
+    new FieldProtection(domain, 'perk-titles', {
+      platform: 'ops', table: 'perks', columns: ['title'], authority: 'crm', fact: 'perk.title', syncPrincipal: SYNC_ROLE,
+      correctionHint: 'Perk titles are the CRM\'s.', overrideReason: 'Local names for perks', overrideExpires: '2099-01-01',
+    });
+  });
+  try {
+    tf.apply();
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE perks SET title = 'Gym (ops)' WHERE id = 1")).toBeUndefined();
+    rewriteStack(stack, (json) => {
+      const p = Object.values<any>(json.resource.authority_field_protection)[0];
+      delete p.override_reason;
+      delete p.override_expires;
+    });
+    tf.apply();
+    // Reverted, as the table's owner: the owner's trigger ran, and gained nothing.
+    expect((await ops.query('SELECT title FROM perks ORDER BY id')).rows.map((r) => r.title)).toEqual(['Gym', 'Lunch']);
+    expect((await ops.query("SELECT ended_how FROM authority_records.overrides WHERE table_oid = 'perks'::regclass")).rows)
+      .toEqual([{ ended_how: expect.stringMatching(/the override left the policy/) }]);
+    expect((await ops.query("SELECT rolsuper FROM pg_roles WHERE rolname = 'perk_owner'")).rows[0].rolsuper).toBe(false);
+  } finally {
+    tf.run('destroy', '-auto-approve', '-input=false', '-no-color');
+  }
+});
