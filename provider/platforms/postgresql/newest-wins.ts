@@ -13,6 +13,7 @@ import { OVERRIDE_SCHEMA } from './override-sql';
 import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
 import { RouteOnCopy, routeOnCopy } from './route-names';
 import { RouteSides } from './route-sides';
+import { anyClock, clocksIntact } from './two-way-clock';
 
 /** A newest_wins route on the copy. */
 export type NewestRoute = RouteOnCopy;
@@ -51,7 +52,8 @@ export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns' | 'f
  */
 export async function orderByArrival(sides: RouteSides, route: SyncRoute): Promise<void> {
   const r = routeOnCopy(route, route.fields);
-  if (route.divergence !== 'newest_wins' || route.mapping) {
+  // A half of a two-way sync keeps clocks on both sides instead (two-way-clock.ts): no override to order.
+  if (route.divergence !== 'newest_wins' || route.mapping || route.twoWay) {
     await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, r)));
     return;
   }
@@ -63,7 +65,8 @@ export async function releaseNewest(sides: RouteSides, r: SyncRouteIdentity): Pr
   await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, routeOnCopy(r, []))));
 }
 
-/** Read-back: whether the route's trigger is intact. */
-export function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
+/** Read-back: whether the route's trigger is intact (a half of a two-way sync: both sides' clocks). */
+export async function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
+  if (await anyClock(sides, r)) return clocksIntact(sides, routeOnCopy(r, columns).feed, r, columns);
   return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns)));
 }

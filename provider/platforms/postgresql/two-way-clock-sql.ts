@@ -1,0 +1,251 @@
+/**
+ * The SQL of divergence newest_wins on a two-way sync without a split (PostgreSQL 16+): both
+ * platforms write the same columns, and of two writes of one cell the more recent wins, on both.
+ *
+ * The clock: a per-cell commit clock the platforms keep beside the rows. Each side holds a clock
+ * table, `authority_records.clock_<hash of schema and table>` (record: the primary key as jsonb,
+ * column_name, changed_at, origin: the name of the platform whose write it is). A BEFORE INSERT OR
+ * UPDATE row trigger on the user table, `authority_clock_<hash>` (ENABLE ALWAYS), stamps each route
+ * column a local write changes with the writing server's clock_timestamp(), taken holding the
+ * row's lock, and never below the cell's last stamp plus a microsecond (so a write made after a
+ * newer remote one was seen is newer still, whatever the servers' clocks say); origin is this
+ * side's platform name. The stamp is written before the row, so in the WAL, and in the other
+ * side's apply of the same transaction, the clock row comes first. The clock table travels in the
+ * route's publication, subscribed with origin = none like the rows.
+ *
+ * On the receiving side, the apply worker of the route's subscription (`feed`) merges each clock
+ * row it brings into the local one (trigger `authority_clock_merge`, ENABLE ALWAYS): the newer by
+ * (changed_at, origin COLLATE "C") stays, so a tie of timestamps goes to the platform whose name
+ * sorts last, byte-wise, the same on both sides. It takes the user row's lock first (the same
+ * order as a local writer: row, then clock), and replaces the incoming write by an upsert, so an
+ * INSERT of a key that exists here never stops replication. Then, writing the row, a column whose
+ * clock says this side's write is the newest keeps its value here (OLD's).
+ *
+ * Rows: a row created on both sides at once (same key) meets as an INSERT of an existing key; the
+ * incoming insert becomes an update of the local row, column by column as above. A DELETE wins
+ * over any concurrent write of the row, whatever its time (an update of a row deleted here finds
+ * nothing to update; the delete then reaches the other side). Clock rows stay after a delete, so
+ * a row made again later is stamped after them.
+ *
+ * The clock is written by a SECURITY DEFINER function that refuses to run outside a trigger and
+ * writes only the records schema's clock tables; people may read the clock tables, not write them.
+ */
+import { createHash } from 'node:crypto';
+import { FieldLocation } from '../adapter';
+import { ident, lit, tableRef } from './guard-sql';
+import { OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, onlyInTrigger, recordsFunctions } from './override-sql';
+import { schemaTrustStatement } from './schema-trust';
+
+const CLOCK_TABLE_PREFIX = 'clock_';
+/** The clock table's merge trigger (one per clock table). */
+export const MERGE_TRIGGER = 'authority_clock_merge';
+/** Arguments of the user table's trigger before the column names: this side's name, the subscription into it, the clock table. */
+export const CLOCK_FIXED_ARGS = 3;
+
+const hashOf = (loc: FieldLocation) => createHash('sha256').update(JSON.stringify([loc.namespace, loc.container])).digest('hex').slice(0, 16);
+
+/** The clock table's name (in the records schema) for a table: `clock_<hash>` of schema and table, the same on both sides. */
+export function clockTableName(loc: FieldLocation): string {
+  return CLOCK_TABLE_PREFIX + hashOf(loc);
+}
+
+/** The clock table, qualified. */
+export function clockTableRef(loc: FieldLocation): string {
+  return `${OVERRIDE_SCHEMA}.${clockTableName(loc)}`;
+}
+
+/** The user table's clock trigger: `authority_clock_<hash>` (fires before the guard's and the override's: name order). */
+export function clockTriggerName(loc: FieldLocation): string {
+  return `authority_clock_${hashOf(loc)}`;
+}
+
+const fn = recordsFunctions('$authority_clock$');
+
+/** The expression matching the row of `rel` (alias t) whose key is in jsonb $1: by the primary key's columns, so by its index. */
+const KEY_MATCH = fn('clock_key_match', 'rel oid', 'text', false, `
+DECLARE
+  cols pg_catalog.text[];
+BEGIN
+  SELECT pg_catalog.array_agg(pg_catalog.quote_ident(a.attname::pg_catalog.text) ORDER BY a.attnum) INTO cols
+    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
+      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
+   WHERE x.indrelid OPERATOR(pg_catalog.=) rel AND x.indisprimary;
+  IF cols IS NULL THEN
+    RAISE EXCEPTION 'authority: % has no primary key; a two-way newest_wins sync finds rows by it', rel::pg_catalog.regclass;
+  END IF;
+  RETURN pg_catalog.format('(%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1) n)',
+    (SELECT pg_catalog.string_agg('t.' OPERATOR(pg_catalog.||) c, ', ') FROM pg_catalog.unnest(cols) c),
+    (SELECT pg_catalog.string_agg('n.' OPERATOR(pg_catalog.||) c, ', ') FROM pg_catalog.unnest(cols) c),
+    rel::pg_catalog.regclass);
+END
+`);
+
+/** Stamps a local write of one cell: replaces its clock row (an INSERT on the wire, which the other side merges even where it has none). */
+const WRITE = fn('clock_write', 'clock pg_catalog.regclass, rec jsonb, col text, me text', 'timestamptz', true, `
+DECLARE
+  prev pg_catalog.timestamptz;
+  stamp pg_catalog.timestamptz;
+BEGIN${onlyInTrigger('the two-way clock')}
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+                  WHERE c.oid OPERATOR(pg_catalog.=) clock AND n.nspname OPERATOR(pg_catalog.=) '${OVERRIDE_SCHEMA}'
+                    AND c.relname OPERATOR(pg_catalog.~) '^${CLOCK_TABLE_PREFIX}[0-9a-f]{16}$') THEN
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: the two-way clock writes only its clock tables';
+  END IF;
+  EXECUTE pg_catalog.format('DELETE FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2 RETURNING c.changed_at', clock)
+    INTO prev USING rec, col;
+  stamp := pg_catalog.clock_timestamp();
+  IF prev IS NOT NULL AND stamp OPERATOR(pg_catalog.<=) prev THEN
+    stamp := prev OPERATOR(pg_catalog.+) '1 microsecond'::pg_catalog.interval;
+  END IF;
+  EXECUTE pg_catalog.format('INSERT INTO %s (record, column_name, changed_at, origin) VALUES ($1, $2, $3, $4)', clock) USING rec, col, stamp, me;
+  RETURN stamp;
+END
+`);
+
+/** The clock table's trigger (see the file comment). Arguments: the subscription into this side, the user table's schema and name. */
+const MERGE = fn('clock_merge', '', 'trigger', false, `
+DECLARE
+  feed pg_catalog.text := TG_ARGV[0];
+  rel pg_catalog.oid := pg_catalog.to_regclass(pg_catalog.quote_ident(TG_ARGV[1]) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(TG_ARGV[2]));
+  newj pg_catalog.jsonb := '{}';
+  fn_owner pg_catalog.oid;
+BEGIN
+  IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
+    RETURN COALESCE(NEW, OLD); -- a local write's stamp, or this trigger's own upsert
+  END IF;
+  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
+  IF NOT ${SYNC_APPLY_WORKER} THEN
+    RETURN COALESCE(NEW, OLD); -- the provider's own work on the table
+  END IF;
+  IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+    RETURN NULL; -- the other side replaced its clock row: the insert that follows is merged
+  END IF;
+  -- The row first, as a local writer locks it, so the two never wait on each other in a circle.
+  IF rel IS NOT NULL THEN
+    EXECUTE pg_catalog.format('SELECT FROM %s t WHERE %s FOR NO KEY UPDATE', rel::pg_catalog.regclass, ${OVERRIDE_SCHEMA}.clock_key_match(rel)) USING NEW.record;
+  END IF;
+  EXECUTE pg_catalog.format('INSERT INTO %I.%I AS c (record, column_name, changed_at, origin) VALUES ($1, $2, $3, $4) '
+    'ON CONFLICT (record, column_name) DO UPDATE SET changed_at = excluded.changed_at, origin = excluded.origin '
+    'WHERE (c.changed_at, c.origin COLLATE "C") OPERATOR(pg_catalog.<) (excluded.changed_at, excluded.origin COLLATE "C")', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+    USING NEW.record, NEW.column_name, NEW.changed_at, NEW.origin;
+  RETURN NULL;
+END
+`);
+
+/** The user table's trigger (see the file comment). Arguments: this side's name, the subscription into it, the clock table, the columns. */
+const ROW = fn('clock_row', '', 'trigger', false, `
+DECLARE
+  me pg_catalog.text := TG_ARGV[0];
+  feed pg_catalog.text := TG_ARGV[1];
+  clock pg_catalog.regclass := pg_catalog.to_regclass(TG_ARGV[2]);
+  newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
+  oldj pg_catalog.jsonb := '{}';
+  rec pg_catalog.jsonb;
+  kept pg_catalog.jsonb := '{}';
+  cols pg_catalog.text[] := '{}';
+  col pg_catalog.text;
+  won pg_catalog.text;
+  here pg_catalog.bool;
+  fn_owner pg_catalog.oid;
+  i pg_catalog.int4;
+BEGIN
+  SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
+    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
+      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
+   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
+  IF rec IS NULL OR clock IS NULL THEN
+    RETURN NEW; -- no primary key (plan refuses the route), or the clock table was dropped by hand (read-back shows it)
+  END IF;
+  IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+    oldj := pg_catalog.to_jsonb(OLD);
+  END IF;
+  FOR i IN ${CLOCK_FIXED_ARGS} .. TG_NARGS OPERATOR(pg_catalog.-) 1 LOOP
+    CONTINUE WHEN NOT newj OPERATOR(pg_catalog.?) TG_ARGV[i];
+    cols := cols OPERATOR(pg_catalog.||) TG_ARGV[i];
+  END LOOP;
+  SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
+   WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
+  IF NOT ${SYNC_APPLY_WORKER} THEN
+    -- A local write: stamp each route column it changes (an insert: each it fills).
+    FOREACH col IN ARRAY cols LOOP
+      CONTINUE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND (newj OPERATOR(pg_catalog.->) col) IS NOT DISTINCT FROM (oldj OPERATOR(pg_catalog.->) col);
+      CONTINUE WHEN TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND pg_catalog.jsonb_typeof(newj OPERATOR(pg_catalog.->) col) OPERATOR(pg_catalog.=) 'null';
+      PERFORM ${OVERRIDE_SCHEMA}.clock_write(clock, rec, col, me);
+    END LOOP;
+    RETURN NEW;
+  END IF;
+  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+    -- Both sides created the row: the incoming insert is an update of the local one (this trigger then runs for it).
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s t WHERE %s)', TG_RELID::pg_catalog.regclass, ${OVERRIDE_SCHEMA}.clock_key_match(TG_RELID))
+      INTO here USING rec;
+    IF NOT here OR pg_catalog.cardinality(cols) OPERATOR(pg_catalog.=) 0 THEN
+      RETURN NEW;
+    END IF;
+    EXECUTE pg_catalog.format('UPDATE %s t SET (%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $2) n) WHERE %s',
+      TG_RELID::pg_catalog.regclass,
+      (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(cols) c),
+      (SELECT pg_catalog.string_agg('n.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(cols) c),
+      TG_RELID::pg_catalog.regclass, ${OVERRIDE_SCHEMA}.clock_key_match(TG_RELID)) USING rec, newj;
+    RETURN NULL;
+  END IF;
+  -- The other side's write: its clock rows came first and were merged; where this side's is newer, its value stays.
+  FOREACH col IN ARRAY cols LOOP
+    EXECUTE pg_catalog.format('SELECT c.origin FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2', clock)
+      INTO won USING rec, col;
+    IF won OPERATOR(pg_catalog.=) me THEN
+      kept := kept OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(col, oldj OPERATOR(pg_catalog.->) col);
+    END IF;
+  END LOOP;
+  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
+    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
+  END IF;
+  RETURN NEW;
+END
+`);
+
+export const CLOCK_FUNCTIONS = [KEY_MATCH, WRITE, MERGE, ROW];
+
+/** What one side's clock is given: the side's platform name, the subscription that brings the other side's writes, the table and columns. */
+export interface ClockSide {
+  readonly me: string;
+  readonly feed: string;
+  readonly location: FieldLocation;
+  readonly columns: readonly string[];
+}
+
+/** Installs (or repairs) one side's clock: functions, clock table, its merge trigger and the user table's trigger, in one transaction. */
+export function installClockStatements(s: ClockSide): string[] {
+  const table = tableRef(s.location);
+  const clock = clockTableRef(s.location);
+  const trigger = ident(clockTriggerName(s.location), 'trigger name');
+  s.columns.forEach((c) => ident(c, 'column'));
+  const what = `${s.location.namespace}.${s.location.container}`;
+  return [
+    "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))",
+    schemaTrustStatement(OVERRIDE_SCHEMA, [...OVERRIDE_RELATIONS, clockTableName(s.location)]),
+    `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
+    `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
+    ...CLOCK_FUNCTIONS.map((f) => f.sql),
+    `CREATE TABLE IF NOT EXISTS ${clock} (record jsonb NOT NULL, column_name text NOT NULL, changed_at timestamptz NOT NULL, origin text NOT NULL, PRIMARY KEY (record, column_name))`,
+    `COMMENT ON TABLE ${clock} IS ${lit(`Managed by authority: when each cell of ${what} was last written, and on which platform (two-way sync, newest_wins)`)}`,
+    `REVOKE ALL ON ${clock} FROM PUBLIC`,
+    `GRANT SELECT ON ${clock} TO PUBLIC`,
+    `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${[s.feed, s.location.namespace, s.location.container].map((v) => lit(v)).join(', ')})`,
+    `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
+    `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${[s.me, s.feed, clock, ...s.columns].map((v) => lit(v)).join(', ')})`,
+    `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
+  ];
+}
+
+/** Stops stamping one side's writes: the user table's trigger goes (the clock table stays until the route's receiver is done with it). */
+export function stopClockStatements(loc: FieldLocation): string[] {
+  return [`DROP TRIGGER IF EXISTS ${ident(clockTriggerName(loc), 'trigger name')} ON ${tableRef(loc)}`];
+}
+
+/** Drops one side's clock table, its rows and trigger with it (functions stay: other tables may use them). */
+export function dropClockStatements(loc: FieldLocation): string[] {
+  return [`DROP TABLE IF EXISTS ${clockTableRef(loc)}`];
+}
