@@ -3,23 +3,24 @@
  * platforms write the same columns, and of two writes of one cell the more recent wins, on both.
  *
  * The clock: a per-cell commit clock the platforms keep beside the rows. Each side holds a clock
- * table, `authority_records.clock_<hash of schema and table>` (record: the primary key as jsonb,
- * column_name, changed_at, origin: the name of the platform whose write it is). A BEFORE INSERT OR
- * UPDATE row trigger on the user table, `authority_clock_<hash>` (ENABLE ALWAYS), stamps each route
- * column a local write changes with the writing server's clock_timestamp(), taken holding the
- * row's lock, and never below the cell's last stamp plus a microsecond (so a write made after a
- * newer remote one was seen is newer still, whatever the servers' clocks say); origin is this
- * side's platform name. The stamp is written before the row, so in the WAL, and in the other
+ * table, `authority_records.clock_<hash of schema and table>`: per record (the primary key as
+ * jsonb), column and origin (the name of the platform whose write it is), when that platform last
+ * wrote the cell. A BEFORE INSERT OR UPDATE row trigger on the user table, `authority_clock_<hash>`
+ * (ENABLE ALWAYS), stamps each route column a local write changes with the writing server's
+ * clock_timestamp(), taken holding the row's lock, and never below the cell's newest stamp plus a
+ * microsecond (so a write made after a newer remote one was seen is newer still, whatever the
+ * servers' clocks say). The stamp is written before the row, so in the WAL, and in the other
  * side's apply of the same transaction, the clock row comes first. The clock table travels in the
  * route's publication, subscribed with origin = none like the rows.
  *
- * On the receiving side, the apply worker of the route's subscription (`feed`) merges each clock
- * row it brings into the local one (trigger `authority_clock_merge`, ENABLE ALWAYS): the newer by
- * (changed_at, origin COLLATE "C") stays, so a tie of timestamps goes to the platform whose name
- * sorts last, byte-wise, the same on both sides. It takes the user row's lock first (the same
- * order as a local writer: row, then clock), and replaces the incoming write by an upsert, so an
- * INSERT of a key that exists here never stops replication. Then, writing the row, a column whose
- * clock says this side's write is the newest keeps its value here (OLD's).
+ * A cell's newest write is its clock row with the greatest (changed_at, origin COLLATE "C"): a tie
+ * of timestamps goes to the platform whose name sorts last, byte-wise, the same on both sides.
+ * When the apply worker of the route's subscription (`feed`) writes the row, a column whose newest
+ * write is this side's keeps its value here (OLD's); the others take the incoming value. Each side
+ * writes only its own clock rows (the apply worker brings the other's), so a local writer and the
+ * apply worker never wait for each other in a circle (row, then own clock row; the other's clock
+ * row, then the row). An apply worker's INSERT of a clock row this side has already updates it in
+ * place (trigger `authority_clock_merge`), so it never stops replication.
  *
  * Rows: a row created on both sides at once (same key) meets as an INSERT of an existing key; the
  * incoming insert becomes an update of the local row, column by column as above. A DELETE wins
@@ -80,7 +81,12 @@ BEGIN
 END
 `);
 
-/** Stamps a local write of one cell: replaces its clock row (an INSERT on the wire, which the other side merges even where it has none). */
+/**
+ * Stamps a local write of one cell: this side's clock row of the cell is replaced (a DELETE and an
+ * INSERT on the wire: the other side takes the insert even where it has no row to update). Each side
+ * writes only its own rows, so a writer here and the apply worker bringing the other side's never
+ * wait for each other's clock rows.
+ */
 const WRITE = fn('clock_write', 'clock pg_catalog.regclass, rec jsonb, col text, me text', 'timestamptz', true, `
 DECLARE
   prev pg_catalog.timestamptz;
@@ -91,44 +97,42 @@ BEGIN${onlyInTrigger('the two-way clock')}
                     AND c.relname OPERATOR(pg_catalog.~) '^${CLOCK_TABLE_PREFIX}[0-9a-f]{16}$') THEN
     RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'authority: the two-way clock writes only its clock tables';
   END IF;
-  EXECUTE pg_catalog.format('DELETE FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2 RETURNING c.changed_at', clock)
+  EXECUTE pg_catalog.format('SELECT pg_catalog.max(c.changed_at) FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2', clock)
     INTO prev USING rec, col;
+  EXECUTE pg_catalog.format('DELETE FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2 AND c.origin OPERATOR(pg_catalog.=) $3', clock)
+    USING rec, col, me;
   stamp := pg_catalog.clock_timestamp();
   IF prev IS NOT NULL AND stamp OPERATOR(pg_catalog.<=) prev THEN
     stamp := prev OPERATOR(pg_catalog.+) '1 microsecond'::pg_catalog.interval;
   END IF;
-  EXECUTE pg_catalog.format('INSERT INTO %s (record, column_name, changed_at, origin) VALUES ($1, $2, $3, $4)', clock) USING rec, col, stamp, me;
+  EXECUTE pg_catalog.format('INSERT INTO %s (record, column_name, origin, changed_at) VALUES ($1, $2, $3, $4)', clock) USING rec, col, me, stamp;
   RETURN stamp;
 END
 `);
 
-/** The clock table's trigger (see the file comment). Arguments: the subscription into this side, the user table's schema and name. */
+/**
+ * The clock table's trigger: the apply worker's INSERT of a row this side holds already (its
+ * DELETE found nothing to delete, say) updates it in place when newer, instead of stopping
+ * replication on the duplicate key. Argument: the subscription into this side.
+ */
 const MERGE = fn('clock_merge', '', 'trigger', false, `
 DECLARE
   feed pg_catalog.text := TG_ARGV[0];
-  rel pg_catalog.oid := pg_catalog.to_regclass(pg_catalog.quote_ident(TG_ARGV[1]) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(TG_ARGV[2]));
   newj pg_catalog.jsonb := '{}';
   fn_owner pg_catalog.oid;
 BEGIN
   IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
-    RETURN COALESCE(NEW, OLD); -- a local write's stamp, or this trigger's own upsert
+    RETURN NEW; -- a local write's stamp, or this trigger's own upsert
   END IF;
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
    WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
   IF NOT ${SYNC_APPLY_WORKER} THEN
-    RETURN COALESCE(NEW, OLD); -- the provider's own work on the table
+    RETURN NEW;
   END IF;
-  IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
-    RETURN NULL; -- the other side replaced its clock row: the insert that follows is merged
-  END IF;
-  -- The row first, as a local writer locks it, so the two never wait on each other in a circle.
-  IF rel IS NOT NULL THEN
-    EXECUTE pg_catalog.format('SELECT FROM %s t WHERE %s FOR NO KEY UPDATE', rel::pg_catalog.regclass, ${OVERRIDE_SCHEMA}.clock_key_match(rel)) USING NEW.record;
-  END IF;
-  EXECUTE pg_catalog.format('INSERT INTO %I.%I AS c (record, column_name, changed_at, origin) VALUES ($1, $2, $3, $4) '
-    'ON CONFLICT (record, column_name) DO UPDATE SET changed_at = excluded.changed_at, origin = excluded.origin '
-    'WHERE (c.changed_at, c.origin COLLATE "C") OPERATOR(pg_catalog.<) (excluded.changed_at, excluded.origin COLLATE "C")', TG_TABLE_SCHEMA, TG_TABLE_NAME)
-    USING NEW.record, NEW.column_name, NEW.changed_at, NEW.origin;
+  EXECUTE pg_catalog.format('INSERT INTO %I.%I AS c (record, column_name, origin, changed_at) VALUES ($1, $2, $3, $4) '
+    'ON CONFLICT (record, column_name, origin) DO UPDATE SET changed_at = excluded.changed_at '
+    'WHERE c.changed_at OPERATOR(pg_catalog.<) excluded.changed_at', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+    USING NEW.record, NEW.column_name, NEW.origin, NEW.changed_at;
   RETURN NULL;
 END
 `);
@@ -191,7 +195,8 @@ BEGIN
   END IF;
   -- The other side's write: its clock rows came first and were merged; where this side's is newer, its value stays.
   FOREACH col IN ARRAY cols LOOP
-    EXECUTE pg_catalog.format('SELECT c.origin FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2', clock)
+    EXECUTE pg_catalog.format('SELECT c.origin FROM %s c WHERE c.record OPERATOR(pg_catalog.=) $1 AND c.column_name OPERATOR(pg_catalog.=) $2 '
+                              'ORDER BY c.changed_at DESC, c.origin COLLATE "C" DESC LIMIT 1', clock)
       INTO won USING rec, col;
     IF won OPERATOR(pg_catalog.=) me THEN
       kept := kept OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(col, oldj OPERATOR(pg_catalog.->) col);
@@ -227,12 +232,12 @@ export function installClockStatements(s: ClockSide): string[] {
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     ...CLOCK_FUNCTIONS.map((f) => f.sql),
-    `CREATE TABLE IF NOT EXISTS ${clock} (record jsonb NOT NULL, column_name text NOT NULL, changed_at timestamptz NOT NULL, origin text NOT NULL, PRIMARY KEY (record, column_name))`,
+    `CREATE TABLE IF NOT EXISTS ${clock} (record jsonb NOT NULL, column_name text NOT NULL, origin text NOT NULL, changed_at timestamptz NOT NULL, PRIMARY KEY (record, column_name, origin))`,
     `COMMENT ON TABLE ${clock} IS ${lit(`Managed by authority: when each cell of ${what} was last written, and on which platform (two-way sync, newest_wins)`)}`,
     `REVOKE ALL ON ${clock} FROM PUBLIC`,
     `GRANT SELECT ON ${clock} TO PUBLIC`,
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
-    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${[s.feed, s.location.namespace, s.location.container].map((v) => lit(v)).join(', ')})`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${lit(s.feed)})`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${[s.me, s.feed, clock, ...s.columns].map((v) => lit(v)).join(', ')})`,

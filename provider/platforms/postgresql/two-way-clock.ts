@@ -44,11 +44,11 @@ export async function clockIntact(query: Run, s: ClockSide): Promise<boolean> {
     [tableRef(s.location), clockTriggerName(s.location), clockTableRef(s.location), MERGE_TRIGGER]);
   const row = found.rows.find((t) => t.tgname === clockTriggerName(s.location));
   const merge = found.rows.find((t) => t.tgname === MERGE_TRIGGER);
-  // tgtype 23: ROW | BEFORE | INSERT | UPDATE; 31: and DELETE.
+  // tgtype 23: ROW | BEFORE | INSERT | UPDATE; 7: ROW | BEFORE | INSERT.
   const same = (t: typeof row, type: number, fn: string, args: string[]) =>
     !!t && t.tgenabled === 'A' && t.tgtype === type && t.fn === `${OVERRIDE_SCHEMA}.${fn}` && JSON.stringify(triggerArgs(t.tgargs)) === JSON.stringify(args);
   return same(row, 23, 'clock_row', [s.me, s.feed, clockTableRef(s.location), ...s.columns]) &&
-    same(merge, 31, 'clock_merge', [s.feed, s.location.namespace, s.location.container]) &&
+    same(merge, 7, 'clock_merge', [s.feed]) &&
     recordsFunctionsIntact(query, CLOCK_FUNCTIONS);
 }
 
