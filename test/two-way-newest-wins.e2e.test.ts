@@ -6,11 +6,14 @@
  * by (timestamp, platform name), stands on both.
  */
 import { Client } from 'pg';
-import { SyncRoute } from '../constructs/src';
+import {
+  AuthorityPolicy, Concept, Copy, CorrectionPath, Divergence, Domain, Duration, PlatformKind, Propagation, SyncRoute,
+} from '../constructs/src';
+import { OPERATOR_ROLE } from '../embedded/example-platforms';
 import { domainStack } from './support/domain-stack';
-import { rewriteStack } from './support/stack';
+import { rewriteStack, synthDomain } from './support/stack';
 import { Terraform } from './support/terraform';
-import { useTestPlatforms } from './support/platforms';
+import { connectedPlatform, tryAs, useTestPlatforms } from './support/platforms';
 import { waitFor } from './support/wait';
 
 const ROWS = 40;
@@ -20,7 +23,10 @@ const { platforms, crm, ops } = useTestPlatforms({
   prepare: async ({ crm, ops }) => {
     for (const db of [crm, ops]) {
       await db.query(`CREATE TABLE offers (id int PRIMARY KEY, title text, note text);
-                      INSERT INTO offers SELECT i, 'Offer ' || i, NULL FROM generate_series(1, ${ROWS}) i`);
+                      INSERT INTO offers SELECT i, 'Offer ' || i, NULL FROM generate_series(1, ${ROWS}) i;
+                      CREATE TABLE deals (id int PRIMARY KEY, title text);
+                      INSERT INTO deals VALUES (1, 'Deal 1'), (2, 'Deal 2');
+                      GRANT SELECT, INSERT, UPDATE ON deals TO ${OPERATOR_ROLE}`);
     }
   },
 });
@@ -176,5 +182,38 @@ test('two-way newest_wins: writes cross both ways, hundreds of racing conflicts 
     expect((await db.query('SELECT count(*)::int AS n FROM pg_subscription')).rows[0].n).toBe(0);
     expect((await db.query('SELECT count(*)::int AS n FROM pg_publication')).rows[0].n).toBe(0);
     expect((await db.query('SELECT count(*)::int AS n FROM pg_replication_slots')).rows[0].n).toBe(0);
+  }
+});
+
+test('the constructs: a policy with Propagation.twoWay, no split and NEWEST_WINS syncs both ways, guards neither side, and plans nothing after apply', async () => {
+  const stack = synthDomain((app) => {
+    const domain = new Domain(app, 'deals', { governedBy: 'Sales operations' });
+    const crmPlatform = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const opsPlatform = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const deal = new Concept(domain, 'Deal');
+    deal.addField('title', crmPlatform.at('deals.title'), opsPlatform.at('deals.title'));
+    new AuthorityPolicy(domain, 'deal-titles', {
+      concept: deal, fields: ['title'], authority: crmPlatform, origin: crmPlatform, copies: [Copy.localOverride(opsPlatform, { reason: 'ops renames deals too' })],
+      propagation: Propagation.twoWay({ maxLag: Duration.minutes(5) }), divergence: Divergence.NEWEST_WINS,
+      correction: CorrectionPath.at(crmPlatform, { how: 'edit the deal title' }),
+    });
+    return domain;
+  });
+  const tf = new Terraform(stack.dir);
+  tf.init();
+  try {
+    tf.apply();
+    // People write on both sides (nothing is guarded), and each write reaches the other side.
+    expect(await tryAs(ops, OPERATOR_ROLE, "UPDATE deals SET title = 'Renamed at ops' WHERE id = 1")).toBeUndefined();
+    expect(await tryAs(crm, OPERATOR_ROLE, "UPDATE deals SET title = 'Renamed at crm' WHERE id = 2")).toBeUndefined();
+    await waitFor('both writes to cross', async () => (await crm.query('SELECT title FROM deals WHERE id = 1')).rows[0].title === 'Renamed at ops' &&
+      (await ops.query('SELECT title FROM deals WHERE id = 2')).rows[0].title === 'Renamed at crm', 30_000);
+    expectNoChanges(tf);
+  } finally {
+    tf.destroy();
+  }
+  for (const [, db] of sides()) {
+    expect((await db.query("SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'public.deals'::regclass AND tgname LIKE 'authority\\_%'")).rows[0].n).toBe(0);
+    expect(await clockTables(db)).toEqual([]);
   }
 });
