@@ -8,7 +8,7 @@ import {
   CLOCK_FUNCTIONS, MERGE_TRIGGER, clockTableName, clockTableRef, clockTriggerName, dropClockStatements, installClockStatements, stopClockStatements,
 } from '../provider/platforms/postgresql/two-way-clock-sql';
 import { clockSide, keepsClocks } from '../provider/platforms/postgresql/two-way-clock';
-import { bothWaysRefusal, noPrimaryKey } from '../provider/platforms/postgresql/two-way-check';
+import { bothWaysRefusal, halvesKeyRefusal, noPrimaryKey } from '../provider/platforms/postgresql/two-way-check';
 import { PINNED_SEARCH_PATH } from '../provider/platforms/postgresql/guard-sql';
 import { syncPairName } from '../provider/platforms/postgresql/route-names';
 import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
@@ -16,7 +16,7 @@ import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 const plain = { namespace: 'public', container: 'offers' };
 const FEED = syncPairName({ authority: 'crm', copy: 'ops' });
 const fn = (name: string) => CLOCK_FUNCTIONS.find((f) => f.name === name)!;
-const side = { me: 'ops', feed: FEED, location: plain, columns: ['title', 'note'] };
+const side = { me: 'ops', feed: FEED, routeKey: 'offers', location: plain, columns: ['title', 'note'] };
 
 test('one clock table and one trigger per table, the same name on both sides, whatever the route key', () => {
   expect(clockTableName(plain)).toMatch(/^clock_[0-9a-f]{16}$/);
@@ -30,8 +30,8 @@ test('one clock table and one trigger per table, the same name on both sides, wh
 
 test('each side is told its own name and the subscription that brings the other side\'s writes into it', () => {
   const route = { authority: 'crm', copy: 'ops', location: plain, key: 'offers' };
-  expect(clockSide(route, 'copy', ['title'])).toEqual({ me: 'ops', feed: FEED, location: plain, columns: ['title'] });
-  expect(clockSide(route, 'authority', ['title'])).toEqual({ me: 'crm', feed: syncPairName({ authority: 'ops', copy: 'crm' }), location: plain, columns: ['title'] });
+  expect(clockSide(route, 'copy', ['title'])).toEqual({ me: 'ops', feed: FEED, routeKey: 'offers', location: plain, columns: ['title'] });
+  expect(clockSide(route, 'authority', ['title'])).toEqual({ me: 'crm', feed: syncPairName({ authority: 'ops', copy: 'crm' }), routeKey: 'offers', location: plain, columns: ['title'] });
 });
 
 test('only a half of a two-way sync with newest_wins under the same names keeps clocks', () => {
@@ -53,7 +53,7 @@ test('install: trusted schema, the functions, the clock table (readable, not wri
   expect(sql).toContain(`GRANT SELECT ON ${clock} TO PUBLIC`);
   expect(sql.slice(-6)).toEqual([
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
-    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION authority_records.clock_merge('${FEED}')`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION authority_records.clock_merge('${FEED}', 'offers')`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.clock_row('ops', '${FEED}', '${clock}', 'title', 'note')`,
@@ -121,5 +121,7 @@ test('plan: a column flowing both ways without newest_wins on both halves is ref
   expect(refused.summary).toBe('title of public.offers would flow both ways between "crm" and "ops", with divergence authority_wins here and newest_wins on the route back');
   expect(refused.detail).toContain('Declare divergence = "newest_wins" on both routes, or split the columns');
   expect(refused.attribute).toEqual(['divergence']);
+  expect(halvesKeyRefusal({ authority: 'crm', copy: 'ops', location: plain, key: 'a' }, 'b').summary).toBe(
+    'The routes of public.offers between "crm" and "ops" carry the same columns both ways under different keys ("a" here, "b" back)');
   expect(noPrimaryKey('public.offers', 'ops').summary).toBe('public.offers on "ops" has no primary key; a two-way sync with divergence newest_wins needs one');
 });

@@ -113,7 +113,8 @@ END
 /**
  * The clock table's trigger: the apply worker's INSERT of a row this side holds already (its
  * DELETE found nothing to delete, say) updates it in place when newer, instead of stopping
- * replication on the duplicate key. Argument: the subscription into this side.
+ * replication on the duplicate key. Arguments: the subscription into this side; the routes' key
+ * (only read back: other routes of the table leave a clock of another key alone).
  */
 const MERGE = fn('clock_merge', '', 'trigger', false, `
 DECLARE
@@ -211,10 +212,14 @@ END
 
 export const CLOCK_FUNCTIONS = [KEY_MATCH, WRITE, MERGE, ROW];
 
-/** What one side's clock is given: the side's platform name, the subscription that brings the other side's writes, the table and columns. */
+/**
+ * What one side's clock is given: the side's platform name, the subscription that brings the other
+ * side's writes, the key of the routes it serves (both halves share it), the table and columns.
+ */
 export interface ClockSide {
   readonly me: string;
   readonly feed: string;
+  readonly routeKey: string;
   readonly location: FieldLocation;
   readonly columns: readonly string[];
 }
@@ -237,7 +242,7 @@ export function installClockStatements(s: ClockSide): string[] {
     `REVOKE ALL ON ${clock} FROM PUBLIC`,
     `GRANT SELECT ON ${clock} TO PUBLIC`,
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
-    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${lit(s.feed)})`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${lit(s.feed)}, ${lit(s.routeKey)})`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${[s.me, s.feed, clock, ...s.columns].map((v) => lit(v)).join(', ')})`,

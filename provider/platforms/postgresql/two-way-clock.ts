@@ -32,7 +32,7 @@ export function keepsClocks(route: Pick<SyncRoute, 'twoWay' | 'divergence' | 'ma
 /** One side's clock: its name, the subscription that brings the other side's writes (the route, or its reverse), the table and columns. */
 export function clockSide(r: SyncRouteIdentity, side: Side, columns: readonly string[]): ClockSide {
   const [me, other] = side === 'copy' ? [r.copy, r.authority] : [r.authority, r.copy];
-  return { me, feed: syncPairName({ authority: other, copy: me }), location: r.location, columns };
+  return { me, feed: syncPairName({ authority: other, copy: me }), routeKey: r.key ?? '', location: r.location, columns };
 }
 
 /** Whether one side's clock is in place as installClockStatements makes it. */
@@ -48,15 +48,24 @@ export async function clockIntact(query: Run, s: ClockSide): Promise<boolean> {
   const same = (t: typeof row, type: number, fn: string, args: string[]) =>
     !!t && t.tgenabled === 'A' && t.tgtype === type && t.fn === `${OVERRIDE_SCHEMA}.${fn}` && JSON.stringify(triggerArgs(t.tgargs)) === JSON.stringify(args);
   return same(row, 23, 'clock_row', [s.me, s.feed, clockTableRef(s.location), ...s.columns]) &&
-    same(merge, 7, 'clock_merge', [s.feed]) &&
+    same(merge, 7, 'clock_merge', [s.feed, s.routeKey]) &&
     recordsFunctionsIntact(query, CLOCK_FUNCTIONS);
 }
 
-/** Whether the table on this side has anything of a two-way clock (its trigger or its clock table). */
+/**
+ * Whether the table on this side has anything of a two-way clock (its trigger or its clock table),
+ * of routes with `r`'s key: a clock whose merge trigger names another key serves other routes of
+ * the table (one with no merge trigger left is taken as this route's).
+ */
 export async function hasClock(query: Run, r: SyncRouteIdentity): Promise<boolean> {
-  const found = await query('SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2 UNION ALL SELECT WHERE pg_catalog.to_regclass($3) IS NOT NULL',
-    [tableRef(r.location), clockTriggerName(r.location), clockTableRef(r.location)]);
-  return (found.rowCount ?? 0) > 0;
+  const found = await query<{ merge: Buffer | null }>(
+    `SELECT (SELECT t.tgargs FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($3) AND t.tgname = $4) AS merge
+      WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2)
+         OR pg_catalog.to_regclass($3) IS NOT NULL`,
+    [tableRef(r.location), clockTriggerName(r.location), clockTableRef(r.location), MERGE_TRIGGER]);
+  const row = found.rows[0];
+  if (!row) return false;
+  return !row.merge || (triggerArgs(row.merge)[1] ?? '') === (r.key ?? '');
 }
 
 /** Whether the pair's publication on the authority sends the authority's clock table. */
