@@ -11,6 +11,7 @@ import { clockSide, keepsClocks } from '../provider/platforms/postgresql/two-way
 import { bothWaysRefusal, halvesKeyRefusal, noPrimaryKey } from '../provider/platforms/postgresql/two-way-check';
 import { PINNED_SEARCH_PATH } from '../provider/platforms/postgresql/guard-sql';
 import { syncPairName } from '../provider/platforms/postgresql/route-names';
+import { divergenceAtStart } from '../provider/resources/sync-route-messages';
 import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 
 const plain = { namespace: 'public', container: 'offers' };
@@ -124,4 +125,14 @@ test('plan: a column flowing both ways without newest_wins on both halves is ref
   expect(halvesKeyRefusal({ authority: 'crm', copy: 'ops', location: plain, key: 'a' }, 'b').summary).toBe(
     'The routes of public.offers between "crm" and "ops" carry the same columns both ways under different keys ("a" here, "b" back)');
   expect(noPrimaryKey('public.offers', 'ops').summary).toBe('public.offers on "ops" has no primary key; a two-way sync with divergence newest_wins needs one');
+});
+
+test('plan says what a starting half of a two-way newest_wins sync does with values that differ: they stay; which clock decides; ties', () => {
+  const [warning] = divergenceAtStart(
+    { authority: 'crm', copy: 'ops', schema: 'public', table: 'offers', columns: ['title'], divergence: 'newest_wins', two_way: true },
+    { differing: 1, missing: 0 });
+  expect(warning.summary).toBe('public.offers: 1 row on ops differs from crm in title and stays as it is');
+  expect(warning.detail).toContain('nothing is settled from crm');
+  expect(warning.detail).toContain("stamp every write of a cell with their server's clock");
+  expect(warning.detail).toContain('a tie goes to the platform whose name sorts last');
 });

@@ -28,6 +28,8 @@ const { platforms, crm, ops } = useTestPlatforms({
                       INSERT INTO deals VALUES (1, 'Deal 1'), (2, 'Deal 2');
                       GRANT SELECT, INSERT, UPDATE ON deals TO ${OPERATOR_ROLE}`);
     }
+    // A value that already differs as the routes start: nobody can tell which is newer.
+    await ops.query("UPDATE offers SET note = 'ops only' WHERE id = 40");
   },
 });
 
@@ -89,7 +91,12 @@ const versions = async (db: Client) => new Map((await db.query('SELECT id, xmin:
 test('two-way newest_wins: writes cross both ways, hundreds of racing conflicts converge to the newest write of each cell, no echo; drift repaired; destroy leaves nothing of it', async () => {
   const { stack, tf } = twoWayStack();
   try {
+    // 0. The value that differs as the routes start stays, and the plan says so and which clock decides from now on.
+    const planned = words(tf.plan().output);
+    expect(planned).toContain('public.offers: 1 row on ops differs from crm in title, note and stays as it is');
+    expect(planned).toContain("stamp every write of a cell with their server's clock");
     tf.apply();
+    expect([(await row(crm, 40)).note, (await row(ops, 40)).note]).toEqual([null, 'ops only']);
     for (const [, db] of sides()) {
       expect(await clockTriggers(db)).toEqual([expect.objectContaining({ tgenabled: 'A' })]);
       expect(await clockTables(db)).toHaveLength(1);
@@ -155,12 +162,12 @@ test('two-way newest_wins: writes cross both ways, hundreds of racing conflicts 
     expectNoChanges(tf);
 
     // 5. Declaring another rule on one half, while the same columns flow back, is refused at plan.
-    const planned = JSON.parse(JSON.stringify(stack.json));
+    const declared = JSON.parse(JSON.stringify(stack.json));
     rewriteStack(stack, (json) => { Object.values<any>(json.resource.authority_sync_route)[0].divergence = 'authority_wins'; });
     const refused = tf.plan();
     expect(refused.code).toBe(1);
     expect(words(refused.output)).toContain('title, note of public.offers would flow both ways between "crm" and "ops", with divergence authority_wins here and newest_wins on the route back');
-    rewriteStack(stack, (json) => Object.assign(json, planned));
+    rewriteStack(stack, (json) => Object.assign(json, declared));
 
     // 6. The clock trigger dropped by hand on ops is drift; apply puts it back, and it stamps again.
     const [{ tgname }] = await clockTriggers(ops);
