@@ -7,8 +7,8 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
 import {
   CLOCK_FUNCTIONS, MERGE_TRIGGER, clockTableName, clockTableRef, clockTriggerName, dropClockStatements, installClockStatements, stopClockStatements,
 } from '../provider/platforms/postgresql/two-way-clock-sql';
-import { clockSide, keepsClocks } from '../provider/platforms/postgresql/two-way-clock';
-import { bothWaysRefusal, halvesKeyRefusal, noPrimaryKey } from '../provider/platforms/postgresql/two-way-check';
+import { clockTrigger, keepsClocks } from '../provider/platforms/postgresql/two-way-clock';
+import { bothWaysRefusal, noPrimaryKey } from '../provider/platforms/postgresql/two-way-check';
 import { PINNED_SEARCH_PATH } from '../provider/platforms/postgresql/guard-sql';
 import { syncPairName } from '../provider/platforms/postgresql/route-names';
 import { divergenceAtStart } from '../provider/resources/sync-route-messages';
@@ -17,22 +17,26 @@ import { HOSTILE_NAMES, IMPOSSIBLE_NAMES } from './support/hostile-names';
 const plain = { namespace: 'public', container: 'offers' };
 const FEED = syncPairName({ authority: 'crm', copy: 'ops' });
 const fn = (name: string) => CLOCK_FUNCTIONS.find((f) => f.name === name)!;
-const side = { me: 'ops', feed: FEED, routeKey: 'offers', location: plain, columns: ['title', 'note'] };
+const side = { mode: 'resolve', me: 'ops', feed: FEED, pair: FEED, routeKey: 'offers', location: plain, columns: ['title', 'note'] } as const;
 
-test('one clock table and one trigger per table, the same name on both sides, whatever the route key', () => {
+test('one clock table per table, the same name on both sides; a trigger per route, side and mode', () => {
   expect(clockTableName(plain)).toMatch(/^clock_[0-9a-f]{16}$/);
   expect(clockTableRef(plain)).toBe(`authority_records.${clockTableName(plain)}`);
-  expect(clockTriggerName(plain)).toMatch(/^authority_clock_[0-9a-f]{16}$/);
+  expect(clockTriggerName(plain, FEED, 'k', 'stamp')).toMatch(/^authority_clock_stamp_[0-9a-f]{16}$/);
+  expect(clockTriggerName(plain, FEED, 'k', 'resolve')).toMatch(/^authority_clock_resolve_[0-9a-f]{16}$/);
   for (const other of [{ namespace: 'sales', container: 'offers' }, { namespace: 'public', container: 'deals' }]) {
     expect(clockTableName(other)).not.toBe(clockTableName(plain));
-    expect(clockTriggerName(other)).not.toBe(clockTriggerName(plain));
+    expect(clockTriggerName(other, FEED, 'k', 'stamp')).not.toBe(clockTriggerName(plain, FEED, 'k', 'stamp'));
   }
+  expect(clockTriggerName(plain, FEED, 'other key', 'stamp')).not.toBe(clockTriggerName(plain, FEED, 'k', 'stamp'));
+  expect(clockTriggerName(plain, 'authority_ops_to_crm_0a1b2c', 'k', 'stamp')).not.toBe(clockTriggerName(plain, FEED, 'k', 'stamp'));
 });
 
-test('each side is told its own name and the subscription that brings the other side\'s writes into it', () => {
+test('a route stamps local writes on its sending side (not those its reverse brings) and resolves what it brings on its receiving side', () => {
   const route = { authority: 'crm', copy: 'ops', location: plain, key: 'offers' };
-  expect(clockSide(route, 'copy', ['title'])).toEqual({ me: 'ops', feed: FEED, routeKey: 'offers', location: plain, columns: ['title'] });
-  expect(clockSide(route, 'authority', ['title'])).toEqual({ me: 'crm', feed: syncPairName({ authority: 'ops', copy: 'crm' }), routeKey: 'offers', location: plain, columns: ['title'] });
+  const base = { pair: FEED, routeKey: 'offers', location: plain, columns: ['title'] };
+  expect(clockTrigger(route, 'authority', ['title'])).toEqual({ ...base, mode: 'stamp', me: 'crm', feed: syncPairName({ authority: 'ops', copy: 'crm' }) });
+  expect(clockTrigger(route, 'copy', ['title'])).toEqual({ ...base, mode: 'resolve', me: 'ops', feed: FEED });
 });
 
 test('only a half of a two-way sync with newest_wins under the same names keeps clocks', () => {
@@ -45,7 +49,7 @@ test('only a half of a two-way sync with newest_wins under the same names keeps 
 test('install: trusted schema, the functions, the clock table (readable, not writable), its merge trigger and the user table\'s trigger, both firing always', () => {
   const sql = installClockStatements(side);
   const clock = clockTableRef(plain);
-  const trigger = escapeIdentifier(clockTriggerName(plain));
+  const trigger = escapeIdentifier(clockTriggerName(plain, FEED, 'offers', 'resolve'));
   expect(sql[0]).toContain("pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))");
   expect(sql[1]).toContain(clockTableName(plain)); // its owner is checked with the log's
   expect(sql).toEqual(expect.arrayContaining(CLOCK_FUNCTIONS.map((f) => f.sql)));
@@ -54,13 +58,13 @@ test('install: trusted schema, the functions, the clock table (readable, not wri
   expect(sql).toContain(`GRANT SELECT ON ${clock} TO PUBLIC`);
   expect(sql.slice(-6)).toEqual([
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
-    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION authority_records.clock_merge('${FEED}', 'offers')`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION authority_records.clock_merge()`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.clock_row('ops', '${FEED}', '${clock}', 'title', 'note')`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.clock_row('resolve', 'ops', '${FEED}', '${FEED}', '${clock}', 'title', 'note')`,
     `ALTER TABLE "public"."offers" ENABLE ALWAYS TRIGGER ${trigger}`,
   ]);
-  expect(stopClockStatements(plain)).toEqual([`DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`]);
+  expect(stopClockStatements(plain, FEED, 'offers', 'resolve')).toEqual([`DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`]);
   expect(dropClockStatements(plain)).toEqual([`DROP TABLE IF EXISTS ${clock}`]);
 });
 
@@ -74,7 +78,7 @@ describe.each(HOSTILE_NAMES)('a name with $label', ({ name }) => {
     const sql = installClockStatements(s);
     const create = sql.find((x) => x.startsWith('CREATE TRIGGER') && x.includes('clock_row('))!;
     if (what === 'column' || what === 'platform') {
-      expect(create).toContain(`clock_row(${[s.me, s.feed, clockTableRef(s.location), ...s.columns].map((v) => escapeLiteral(v)).join(', ')})`);
+      expect(create).toContain(`clock_row(${[s.mode, s.me, s.feed, s.pair, clockTableRef(s.location), ...s.columns].map((v) => escapeLiteral(v)).join(', ')})`);
     } else {
       expect(create).toContain(` ON ${escapeIdentifier(s.location.namespace)}.${escapeIdentifier(s.location.container)} FOR EACH ROW`);
       // The clock table's name is a digest: nothing of the user's name reaches it unquoted.
@@ -107,6 +111,8 @@ test('the functions: the clock is written by a SECURITY DEFINER function, only f
 test('the row trigger: a local write is stamped; the apply worker of the route\'s subscription keeps a value whose newest write is here; ties by platform name, byte-wise', () => {
   const body = fn('clock_row').body;
   expect(body).toContain('sub.subname OPERATOR(pg_catalog.=) feed');
+  expect(body).toContain("RETURN NEW; -- the other side's write, brought by the sync: stamped there");
+  expect(body).toContain("RETURN NEW; -- resolve: only the route's own subscription's writes");
   expect(body).toContain('PERFORM authority_records.clock_write(clock, rec, col, me);');
   expect(body).toContain('ORDER BY c.changed_at DESC, c.origin COLLATE "C" DESC LIMIT 1');
   expect(body).toContain('IF won OPERATOR(pg_catalog.=) me THEN');
@@ -122,8 +128,6 @@ test('plan: a column flowing both ways without newest_wins on both halves is ref
   expect(refused.summary).toBe('title of public.offers would flow both ways between "crm" and "ops", with divergence authority_wins here and newest_wins on the route back');
   expect(refused.detail).toContain('Declare divergence = "newest_wins" on both routes, or split the columns');
   expect(refused.attribute).toEqual(['divergence']);
-  expect(halvesKeyRefusal({ authority: 'crm', copy: 'ops', location: plain, key: 'a' }, 'b').summary).toBe(
-    'The routes of public.offers between "crm" and "ops" carry the same columns both ways under different keys ("a" here, "b" back)');
   expect(noPrimaryKey('public.offers', 'ops').summary).toBe('public.offers on "ops" has no primary key; a two-way sync with divergence newest_wins needs one');
 });
 

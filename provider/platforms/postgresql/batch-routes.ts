@@ -18,7 +18,7 @@ import { holdForReview, releaseReview, writeResolutions } from './review-steps';
 import { RouteSides } from './route-sides';
 import { SettleSpec, resume } from './settle';
 import { escapeIdentifier } from 'pg';
-import { dropReceivedClock, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
+import { dropUnusedClocks, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
 
 /** What applying a route did: its key, what it settled, and (manual_review) how many values it queued and resolutions it wrote. */
 export interface Applied { key: string[]; settled?: Comparison; queued?: number; resolved?: number }
@@ -206,7 +206,7 @@ async function removeBatch(host: BatchHost, name: string, batch: Queued<SyncRout
             db.query(`ALTER SUBSCRIPTION ${escapeIdentifier(name)} REFRESH PUBLICATION WITH (copy_data = false)`)));
         }
       }
-      for (const r of clocked) await dropReceivedClock(sides, name, r);
+      for (const r of clocked) await dropUnusedClocks(sides, name, r);
       done = true;
     });
   } catch {

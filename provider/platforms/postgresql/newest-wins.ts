@@ -52,8 +52,7 @@ export async function stopNewest(db: Client, r: Omit<NewestRoute, 'columns' | 'f
  */
 export async function orderByArrival(sides: RouteSides, route: SyncRoute): Promise<void> {
   const r = routeOnCopy(route, route.fields);
-  // A half of a two-way sync keeps clocks on both sides instead (two-way-clock.ts): no override to order.
-  if (route.divergence !== 'newest_wins' || route.mapping || route.twoWay) {
+  if (route.divergence !== 'newest_wins' || route.mapping) {
     await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, r)));
     return;
   }
@@ -65,8 +64,8 @@ export async function releaseNewest(sides: RouteSides, r: SyncRouteIdentity): Pr
   await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, routeOnCopy(r, []))));
 }
 
-/** Read-back: whether the route's trigger is intact (a half of a two-way sync: both sides' clocks). */
+/** Read-back: whether the route's trigger is intact (and, on a half of a two-way sync, its clocks: two-way-clock.ts). */
 export async function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
-  if (await anyClock(sides, r)) return clocksIntact(sides, routeOnCopy(r, columns).feed, r, columns);
-  return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns)));
+  if (!(await sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns))))) return false;
+  return !(await anyClock(sides, r)) || clocksIntact(sides, r, columns);
 }

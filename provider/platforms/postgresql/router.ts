@@ -60,7 +60,7 @@ import { holdForReview, readHold, releaseReview, writeResolutions } from './revi
 import { Applied, BatchHost, pairQueues } from './batch-routes';
 import { Queued } from './pair-queue';
 import { MappedRouteSteps } from './mapped-route';
-import { dropReceivedClock, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
+import { dropUnusedClocks, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
 
 export { loopRefusals, syncPairName };
 
@@ -274,7 +274,7 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
         if (r.mapping) await this.mapped.unstage(loc);
       }
       // The clock table, once nothing more can arrive for it.
-      if (clocked) await dropReceivedClock(this.sides, name, r);
+      if (clocked) await dropUnusedClocks(this.sides, name, r);
     });
   }
 

@@ -26,19 +26,6 @@ export function bothWaysRefusal(route: Pick<SyncRoute, 'authority' | 'copy' | 'l
   };
 }
 
-/** The two halves of a two-way newest_wins sync under different keys (they share one clock per table, kept under their key). */
-export function halvesKeyRefusal(route: Pick<SyncRoute, 'authority' | 'copy' | 'location' | 'key'>, backKey: string): Diagnostic {
-  const table = `${route.location.namespace}.${route.location.container}`;
-  return {
-    severity: 'error',
-    summary: `The routes of ${table} between "${route.authority}" and "${route.copy}" carry the same columns both ways under different keys ` +
-      `("${route.key ?? ''}" here, "${backKey}" back)`,
-    detail: 'Both halves of a two-way newest_wins sync keep one clock of the table, recorded under their key. Give both routes the same key ' +
-      '(the constructs use the policy\'s).',
-    attribute: ['key'],
-  };
-}
-
 /** A two-way newest_wins route's table without a primary key on one side. */
 export function noPrimaryKey(table: string, platform: string): Diagnostic {
   return {
@@ -64,8 +51,6 @@ export async function checkTwoWay(sides: RouteSides, route: SyncRoute): Promise<
     const shared = back.columns.filter((c) => route.fields.includes(c));
     if (shared.length && (route.divergence !== 'newest_wins' || back.divergence !== 'newest_wins')) {
       diags.push(bothWaysRefusal(route, shared, back.divergence));
-    } else if (shared.length && back.key !== (route.key ?? '')) {
-      diags.push(halvesKeyRefusal(route, back.key));
     }
   }
   if (keepsClocks(route)) {

@@ -3,24 +3,28 @@
  * platforms write the same columns, and of two writes of one cell the more recent wins, on both.
  *
  * The clock: a per-cell commit clock the platforms keep beside the rows. Each side holds a clock
- * table, `authority_records.clock_<hash of schema and table>`: per record (the primary key as
- * jsonb), column and origin (the name of the platform whose write it is), when that platform last
- * wrote the cell. A BEFORE INSERT OR UPDATE row trigger on the user table, `authority_clock_<hash>`
- * (ENABLE ALWAYS), stamps each route column a local write changes with the writing server's
- * clock_timestamp(), taken holding the row's lock, and never below the cell's newest stamp plus a
- * microsecond (so a write made after a newer remote one was seen is newer still, whatever the
- * servers' clocks say). The stamp is written before the row, so in the WAL, and in the other
- * side's apply of the same transaction, the clock row comes first. The clock table travels in the
- * route's publication, subscribed with origin = none like the rows.
- *
- * A cell's newest write is its clock row with the greatest (changed_at, origin COLLATE "C"): a tie
- * of timestamps goes to the platform whose name sorts last, byte-wise, the same on both sides.
- * When the apply worker of the route's subscription (`feed`) writes the row, a column whose newest
- * write is this side's keeps its value here (OLD's); the others take the incoming value. Each side
- * writes only its own clock rows (the apply worker brings the other's), so a local writer and the
- * apply worker never wait for each other in a circle (row, then own clock row; the other's clock
- * row, then the row). An apply worker's INSERT of a clock row this side has already updates it in
- * place (trigger `authority_clock_merge`), so it never stops replication.
+ * table per table, `authority_records.clock_<hash of schema and table>`: per record (the primary
+ * key as jsonb), column and origin (the name of the platform whose write it is), when that
+ * platform last wrote the cell. Each route keeps two BEFORE INSERT OR UPDATE row triggers on the
+ * table (ENABLE ALWAYS), `authority_clock_stamp_<hash>` on its sending side and
+ * `authority_clock_resolve_<hash>` on its receiving side, both calling clock_row:
+ * - stamp: each route column a local write changes (anything but the apply worker of the
+ *   subscription into this side) gets the writing server's clock_timestamp(), taken holding the
+ *   row's lock, never below the cell's newest stamp plus a microsecond (so a write made after a
+ *   newer remote one was seen is newer still, whatever the servers' clocks say). The stamp is
+ *   written before the row, so in the WAL, and in the other side's apply of the same transaction,
+ *   the clock row comes first. The clock table travels in the route's publication, subscribed
+ *   with origin = none like the rows.
+ * - resolve: when the route's apply worker (`feed`) writes the row, a column whose newest write is
+ *   this side's keeps its value here (OLD's); the others take the incoming value. A cell's newest
+ *   write is its clock row with the greatest (changed_at, origin COLLATE "C"): a tie of timestamps
+ *   goes to the platform whose name sorts last, byte-wise, the same on both sides.
+ * The two halves of a sync of the same columns thus order both sides' writes; halves of a split
+ * (disjoint columns) never find a newer write of their own on the receiving side. Each side writes
+ * only its own clock rows (the apply worker brings the other's), so a local writer and the apply
+ * worker never wait for each other in a circle (row, then own clock row; the other's clock row,
+ * then the row). An apply worker's INSERT of a clock row this side has already updates it in place
+ * (trigger `authority_clock_merge`), so it never stops replication.
  *
  * Rows: a row created on both sides at once (same key) meets as an INSERT of an existing key; the
  * incoming insert becomes an update of the local row, column by column as above. A DELETE wins
@@ -40,14 +44,14 @@ import { schemaTrustStatement } from './schema-trust';
 const CLOCK_TABLE_PREFIX = 'clock_';
 /** The clock table's merge trigger (one per clock table). */
 export const MERGE_TRIGGER = 'authority_clock_merge';
-/** Arguments of the user table's trigger before the column names: this side's name, the subscription into it, the clock table. */
-export const CLOCK_FIXED_ARGS = 3;
+/** Arguments of a user table's clock trigger before the column names: its mode, this side's name, the subscription, the route's pair, the clock table. */
+export const CLOCK_FIXED_ARGS = 5;
 
-const hashOf = (loc: FieldLocation) => createHash('sha256').update(JSON.stringify([loc.namespace, loc.container])).digest('hex').slice(0, 16);
+const hashOf = (parts: readonly string[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 
 /** The clock table's name (in the records schema) for a table: `clock_<hash>` of schema and table, the same on both sides. */
 export function clockTableName(loc: FieldLocation): string {
-  return CLOCK_TABLE_PREFIX + hashOf(loc);
+  return CLOCK_TABLE_PREFIX + hashOf([loc.namespace, loc.container]);
 }
 
 /** The clock table, qualified. */
@@ -55,9 +59,15 @@ export function clockTableRef(loc: FieldLocation): string {
   return `${OVERRIDE_SCHEMA}.${clockTableName(loc)}`;
 }
 
-/** The user table's clock trigger: `authority_clock_<hash>` (fires before the guard's and the override's: name order). */
-export function clockTriggerName(loc: FieldLocation): string {
-  return `authority_clock_${hashOf(loc)}`;
+/**
+ * What a route's clock trigger does on one side: `stamp` the local writes on its sending side, or
+ * `resolve` what its subscription brings on its receiving side.
+ */
+export type ClockMode = 'stamp' | 'resolve';
+
+/** A route's clock trigger on one side: `authority_clock_<mode>_<hash>` of table, pair and route key (each route has its own). */
+export function clockTriggerName(loc: FieldLocation, pair: string, routeKey: string, mode: ClockMode): string {
+  return `authority_clock_${mode}_${hashOf([loc.namespace, loc.container, pair, routeKey])}`;
 }
 
 const fn = recordsFunctions('$authority_clock$');
@@ -113,13 +123,10 @@ END
 /**
  * The clock table's trigger: the apply worker's INSERT of a row this side holds already (its
  * DELETE found nothing to delete, say) updates it in place when newer, instead of stopping
- * replication on the duplicate key. Arguments: the subscription into this side; the routes' key
- * (only read back: other routes of the table leave a clock of another key alone).
+ * replication on the duplicate key.
  */
 const MERGE = fn('clock_merge', '', 'trigger', false, `
 DECLARE
-  feed pg_catalog.text := TG_ARGV[0];
-  newj pg_catalog.jsonb := '{}';
   fn_owner pg_catalog.oid;
 BEGIN
   IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
@@ -127,7 +134,11 @@ BEGIN
   END IF;
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
    WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  IF NOT ${SYNC_APPLY_WORKER} THEN
+  -- Only the provider's subscriptions bring clock rows (they are the only ones that receive the clock table).
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_stat_subscription s
+                   JOIN pg_catalog.pg_subscription sub ON sub.oid OPERATOR(pg_catalog.=) s.subid
+                   JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) sub.subowner
+                  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner)) THEN
     RETURN NEW;
   END IF;
   EXECUTE pg_catalog.format('INSERT INTO %I.%I AS c (record, column_name, origin, changed_at) VALUES ($1, $2, $3, $4) '
@@ -138,12 +149,17 @@ BEGIN
 END
 `);
 
-/** The user table's trigger (see the file comment). Arguments: this side's name, the subscription into it, the clock table, the columns. */
+/**
+ * A route's trigger on the user table (see the file comment). Arguments: its mode; this side's
+ * name; the subscription into this side (stamp: whose writes are not stamped) or the route's own
+ * (resolve: whose writes are resolved); the route's pair; the clock table; the columns.
+ */
 const ROW = fn('clock_row', '', 'trigger', false, `
 DECLARE
-  me pg_catalog.text := TG_ARGV[0];
-  feed pg_catalog.text := TG_ARGV[1];
-  clock pg_catalog.regclass := pg_catalog.to_regclass(TG_ARGV[2]);
+  mode pg_catalog.text := TG_ARGV[0];
+  me pg_catalog.text := TG_ARGV[1];
+  feed pg_catalog.text := TG_ARGV[2];
+  clock pg_catalog.regclass := pg_catalog.to_regclass(TG_ARGV[4]);
   newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
   oldj pg_catalog.jsonb := '{}';
   rec pg_catalog.jsonb;
@@ -171,7 +187,10 @@ BEGIN
   END LOOP;
   SELECT p.proowner INTO fn_owner FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid
    WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-  IF NOT ${SYNC_APPLY_WORKER} THEN
+  IF mode OPERATOR(pg_catalog.=) 'stamp' THEN
+    IF ${SYNC_APPLY_WORKER} THEN
+      RETURN NEW; -- the other side's write, brought by the sync: stamped there
+    END IF;
     -- A local write: stamp each route column it changes (an insert: each it fills).
     FOREACH col IN ARRAY cols LOOP
       CONTINUE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND (newj OPERATOR(pg_catalog.->) col) IS NOT DISTINCT FROM (oldj OPERATOR(pg_catalog.->) col);
@@ -180,8 +199,11 @@ BEGIN
     END LOOP;
     RETURN NEW;
   END IF;
+  IF NOT ${SYNC_APPLY_WORKER} THEN
+    RETURN NEW; -- resolve: only the route's own subscription's writes
+  END IF;
   IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-    -- Both sides created the row: the incoming insert is an update of the local one (this trigger then runs for it).
+    -- Both sides created the row: the incoming insert is an update of the local one (this trigger then resolves it).
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s t WHERE %s)', TG_RELID::pg_catalog.regclass, ${OVERRIDE_SCHEMA}.clock_key_match(TG_RELID))
       INTO here USING rec;
     IF NOT here OR pg_catalog.cardinality(cols) OPERATOR(pg_catalog.=) 0 THEN
@@ -212,28 +234,32 @@ END
 
 export const CLOCK_FUNCTIONS = [KEY_MATCH, WRITE, MERGE, ROW];
 
-/**
- * What one side's clock is given: the side's platform name, the subscription that brings the other
- * side's writes, the key of the routes it serves (both halves share it), the table and columns.
- */
-export interface ClockSide {
+/** A route's clock on one side: its mode, the side's platform name, the subscription (see ROW), the route's pair and key, the table and columns. */
+export interface ClockTrigger {
+  readonly mode: ClockMode;
   readonly me: string;
   readonly feed: string;
+  readonly pair: string;
   readonly routeKey: string;
   readonly location: FieldLocation;
   readonly columns: readonly string[];
 }
 
-/** Installs (or repairs) one side's clock: functions, clock table, its merge trigger and the user table's trigger, in one transaction. */
-export function installClockStatements(s: ClockSide): string[] {
-  const table = tableRef(s.location);
-  const clock = clockTableRef(s.location);
-  const trigger = ident(clockTriggerName(s.location), 'trigger name');
-  s.columns.forEach((c) => ident(c, 'column'));
-  const what = `${s.location.namespace}.${s.location.container}`;
+/** The arguments a route's clock trigger is given, in order. */
+export function clockTriggerArgs(t: ClockTrigger): string[] {
+  return [t.mode, t.me, t.feed, t.pair, clockTableRef(t.location), ...t.columns];
+}
+
+/** Installs (or repairs) a route's clock on one side: functions, the table's clock table and its merge trigger, the route's trigger; one transaction. */
+export function installClockStatements(t: ClockTrigger): string[] {
+  const table = tableRef(t.location);
+  const clock = clockTableRef(t.location);
+  const trigger = ident(clockTriggerName(t.location, t.pair, t.routeKey, t.mode), 'trigger name');
+  t.columns.forEach((c) => ident(c, 'column'));
+  const what = `${t.location.namespace}.${t.location.container}`;
   return [
     "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('authority overrides'))",
-    schemaTrustStatement(OVERRIDE_SCHEMA, [...OVERRIDE_RELATIONS, clockTableName(s.location)]),
+    schemaTrustStatement(OVERRIDE_SCHEMA, [...OVERRIDE_RELATIONS, clockTableName(t.location)]),
     `CREATE SCHEMA IF NOT EXISTS ${OVERRIDE_SCHEMA}`,
     `GRANT USAGE ON SCHEMA ${OVERRIDE_SCHEMA} TO PUBLIC`,
     ...CLOCK_FUNCTIONS.map((f) => f.sql),
@@ -242,17 +268,17 @@ export function installClockStatements(s: ClockSide): string[] {
     `REVOKE ALL ON ${clock} FROM PUBLIC`,
     `GRANT SELECT ON ${clock} TO PUBLIC`,
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
-    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge(${lit(s.feed)}, ${lit(s.routeKey)})`,
+    `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge()`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${[s.me, s.feed, clock, ...s.columns].map((v) => lit(v)).join(', ')})`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${clockTriggerArgs(t).map((v) => lit(v)).join(', ')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];
 }
 
-/** Stops stamping one side's writes: the user table's trigger goes (the clock table stays until the route's receiver is done with it). */
-export function stopClockStatements(loc: FieldLocation): string[] {
-  return [`DROP TRIGGER IF EXISTS ${ident(clockTriggerName(loc), 'trigger name')} ON ${tableRef(loc)}`];
+/** Removes a route's clock trigger on one side (the clock table stays while anything still uses it). */
+export function stopClockStatements(loc: FieldLocation, pair: string, routeKey: string, mode: ClockMode): string[] {
+  return [`DROP TRIGGER IF EXISTS ${ident(clockTriggerName(loc, pair, routeKey, mode), 'trigger name')} ON ${tableRef(loc)}`];
 }
 
 /** Drops one side's clock table, its rows and trigger with it (functions stay: other tables may use them). */
