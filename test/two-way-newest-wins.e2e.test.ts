@@ -75,6 +75,25 @@ async function write(db: Client, origin: string, id: number, value: string, sql 
   }
 }
 
+/** Inserts rows of the same keys on both sides, each side in one transaction committed once both inserted: the writes, stamped. */
+async function insertedOnBoth(ids: number[]): Promise<Write[]> {
+  const stamped = await Promise.all(sides().map(async ([origin, db]) => {
+    await db.query('BEGIN');
+    const clock = (await clockTables(db))[0].relname;
+    const made: Write[] = [];
+    for (const id of ids) {
+      await db.query('INSERT INTO offers (id, title) VALUES ($1, $2)', [id, `${origin} made ${id}`]);
+      const stamp = await db.query<{ micros: string }>(
+        `SELECT (extract(epoch FROM changed_at) * 1000000)::bigint::text AS micros FROM authority_records.${clock}
+          WHERE record = jsonb_build_object('id', $1::int) AND column_name = 'title' AND origin = $2`, [id, origin]);
+      made.push({ id, value: `${origin} made ${id}`, micros: BigInt(stamp.rows[0].micros), origin });
+    }
+    return made;
+  }));
+  await Promise.all(sides().map(([, db]) => db.query('COMMIT')));
+  return stamped.flat();
+}
+
 /** The newer of two writes: by timestamp, a tie by platform name (byte order, as both servers compare them). */
 const newer = (a: Write, b: Write) => (a.micros !== b.micros ? (a.micros > b.micros ? a : b) : (Buffer.compare(Buffer.from(a.origin), Buffer.from(b.origin)) > 0 ? a : b));
 
@@ -118,13 +137,8 @@ test('two-way newest_wins: writes cross both ways, hundreds of racing conflicts 
       const id = 3 + (n % (ROWS - 2));
       writes.push(...await Promise.all([write(crm, 'crm', id, `crm ${n}`), write(ops, 'ops', id, `ops ${n}`)]));
     }
-    // A row created on both sides at once, with the same key: the newer of the two stands.
-    for (let id = 2000; id < 2010; id++) {
-      writes.push(...await Promise.all([
-        write(crm, 'crm', id, `crm made ${id}`, 'INSERT INTO offers (id, title) VALUES ($1, $2)'),
-        write(ops, 'ops', id, `ops made ${id}`, 'INSERT INTO offers (id, title) VALUES ($1, $2)'),
-      ]));
-    }
+    // Rows created on both sides at once, with the same keys (each side's insert made before it sees the other's): the newer of each stands.
+    writes.push(...await insertedOnBoth(Array.from({ length: 10 }, (_, i) => 2000 + i)));
     // A row deleted on one side while the other updates it: the delete wins, whatever the times.
     await crm.query("INSERT INTO offers VALUES (3000, 'To go', NULL)");
     await waitFor('the row to reach ops', async () => !!(await row(ops, 3000)), 30_000);
