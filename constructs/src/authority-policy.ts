@@ -16,6 +16,7 @@ import { Platform } from './platform';
 import { checkPolicyProps } from './policy-props';
 import { Divergence, Propagation, PropagationKind } from './propagation';
 import { RouteMapping, fieldRoute, mappingClash, mappingProps, routeId } from './route-mapping';
+import { bothWaysCopy } from './two-way';
 
 export interface AuthorityPolicyProps {
   /** The concept whose fields this policy governs. */
@@ -191,10 +192,12 @@ export class AuthorityPolicy extends Construct {
       ...(h.platform.storagePlatform ? [{ ...h, platform: h.platform.storagePlatform, locatedOn: h.platform }] : []),
     ]);
     const specs: ProtectionSpec[] = [];
+    // A two-way sync of the same fields (NEWEST_WINS): each side owns its table; nothing is guarded.
+    const bothWays = !!bothWaysCopy(this);
     for (const holder of holders.filter((h) => h.platform.connection)) {
       const groups = new Map<string, { owner: Platform; schema: string; table: string; fields: ConceptField[]; columns: string[] }>();
       for (const field of this.fields) {
-        const owner = this.ownerOf(field);
+        const owner = bothWays ? holder.locatedOn : this.ownerOf(field);
         const at = field.locationOn(holder.locatedOn);
         // On a storage database the field sits under the storage's name (Tryton's party.party is party_party).
         const loc = at && holder.platform !== holder.locatedOn ? at._onSyncEndpoint() : at;
@@ -221,7 +224,7 @@ export class AuthorityPolicy extends Construct {
             fact: g.fields.map((f) => f.toString()).join(', '),
             syncPrincipal: holder.syncPrincipal,
             correctionHint: this.hintFor(g.owner, g.fields),
-            ...(holder.override ? { overrideReason: holder.override.reason, overrideExpires: holder.override.expires || undefined } : {}),
+            ...(holder.override && !bothWays ? { overrideReason: holder.override.reason, overrideExpires: holder.override.expires || undefined } : {}),
             ...(this.requiredStrength !== ProtectionStrength.MANUAL && holder.locatedOn !== g.owner ? { requiredStrength: this.requiredStrength } : {}),
           },
         };
@@ -275,17 +278,22 @@ export class AuthorityPolicy extends Construct {
     if (this.planned) return this.planned;
     const routes = new Map<string, PlannedRoute>();
     this.planned = routes;
-    if (this.propagation.kind === PropagationKind.TWO_WAY && this.propagation.split.length === 0) {
+    // Without a split, only NEWEST_WINS with one copy says which write stands: routes both ways on every field.
+    const both = bothWaysCopy(this);
+    if (this.propagation.kind === PropagationKind.TWO_WAY && this.propagation.split.length === 0 && !both) {
       Annotations.of(this).addWarning(
-        `${this.node.path}: a two-way sync without a split is not configured on the platforms: each field needs one sender. Declare a split.`,
+        `${this.node.path}: a two-way sync without a split is not configured on the platforms: each field needs one sender. ` +
+          'Declare a split, or divergence NEWEST_WINS with one copy.',
       );
       return routes;
     }
     const twoWay = this.propagation.kind === PropagationKind.TWO_WAY;
-    const receivers = [
-      ...this.copies.map((c) => ({ platform: c.platform, feed: c.feedsFrom })),
-      ...(twoWay ? [{ platform: this.authority, feed: undefined }] : []),
-    ];
+    const receivers: { platform: Platform; feed?: Platform }[] = both
+      ? [{ platform: both.platform, feed: this.authority }, { platform: this.authority, feed: both.platform }]
+      : [
+        ...this.copies.map((c) => ({ platform: c.platform, feed: c.feedsFrom })),
+        ...(twoWay ? [{ platform: this.authority, feed: undefined }] : []),
+      ];
     for (const receiver of receivers) {
       for (const field of this.fields) {
         const source = receiver.feed ?? this.ownerOf(field);

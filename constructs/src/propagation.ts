@@ -27,7 +27,11 @@ export interface OneWayOptions {
 export interface TwoWayOptions {
   /** How far either side may lag. */
   readonly maxLag: Duration;
-  /** Which fields each side controls. @default no split: a divergence rule must decide */
+  /**
+   * Which fields each side controls. Without one, both sides write every field: the policy needs
+   * Divergence.NEWEST_WINS and exactly one copy (the most recent write wins on both; see the README).
+   * @default no split: a divergence rule must decide
+   */
   readonly split?: FieldSplit[];
 }
 

@@ -26,6 +26,7 @@ import { ReportingAuthorityRule } from './rules/reporting-authority';
 import { SyncLoopRule } from './rules/sync-loop';
 import { TwoAuthoritiesRule } from './rules/two-authorities';
 import { TwoWritersRule } from './rules/two-writers';
+import { TwoWayNewestWinsRule } from './rules/two-way-newest-wins';
 import { UndeclaredChainRule } from './rules/undeclared-chain';
 import { UnlabeledHolderRule } from './rules/unlabeled-holder';
 
@@ -156,6 +157,7 @@ export class Rules {
       new MappedRouteSharedRule(),
       new LocalOverrideRule(),
       new NewestWinsOneWriterRule(),
+      new TwoWayNewestWinsRule(),
       // Correction path.
       new CorrectionPathMissingRule(),
       new CorrectionPathNotAuthorityRule(),

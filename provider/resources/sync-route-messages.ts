@@ -105,7 +105,7 @@ export function divergenceAtStart(planned: ObjectValue, c: Comparison, repairing
         summary: `${table}: ${rows(c.differing)} on ${to} ${c.differing === 1 ? 'differs' : 'differ'} from ${from} in ${list(planned.columns)} and ${c.differing === 1 ? 'stays as it is' : 'stay as they are'}`,
         detail: rule === 'manual_review'
           ? `divergence = manual_review: this apply queues each differing value for review on ${to} (authority_records.review_queue) and overwrites none.`
-          : rule === 'newest_wins' ? newestWinsAtStart(from, to)
+          : rule === 'newest_wins' ? (planned.two_way === true ? newestBothWaysAtStart(from, to) : newestWinsAtStart(from, to))
           : `divergence = ${rule}: the route carries only changes made at ${from} from now on. Review the differing rows on ${to}.`,
       });
   }
@@ -132,4 +132,15 @@ export function newestWinsAtStart(from: string, to: string): string {
     `change from ${from} that arrives after a local override on ${to} replaces it (the override log says 'superseded'), and an ` +
     `override made after ${from}'s last change stands. The clock is ${to}'s: a change committed at ${from} before an override but ` +
     `arriving after it (replication lag) is the newer one. Writes to one row wait for each other, so there are no ties.`;
+}
+
+/**
+ * divergence newest_wins on a half of a two-way sync of the same columns, in words: values that
+ * differ at start stay; from then on both platforms stamp each write (two-way-clock-sql.ts).
+ */
+export function newestBothWaysAtStart(from: string, to: string): string {
+  return `divergence = newest_wins, two_way: nobody can tell which of these values is newer (neither platform recorded when they were written), ` +
+    `so they stay until one side writes again; nothing is settled from ${from}. From now on ${from} and ${to} stamp every write of a cell with ` +
+    `their server's clock (authority_records.clock_<hash>), and the write with the latest stamp stands on both; a tie goes to the ` +
+    `platform whose name sorts last.`;
 }

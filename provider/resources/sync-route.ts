@@ -68,7 +68,9 @@ const schema: BlockSchema = {
       description: 'This route is one half of a declared two-way split: the copy sends other fields of the same table back. Needs ' +
         'PostgreSQL 16 or later on both platforms, where a route ignores changes that themselves arrived by replication (origin = none, ' +
         'used on every route to a 16+ copy), so nothing echoes back and forth. Older servers refuse two_way. On every version a route ' +
-        'whose reverse already exists on the same table is refused unless both are declared two_way. Default false.',
+        'whose reverse already exists on the same table is refused unless both are declared two_way; the same column may flow both ways only ' +
+        'when both routes are two_way with divergence "newest_wins" (both platforms then stamp each write of a cell in ' +
+        'authority_records.clock_<hash>, and the most recent write wins on both: see the README). Default false.',
     },
     divergence: {
       type: 'string', optional: true, computed: true,
@@ -79,7 +81,8 @@ const schema: BlockSchema = {
         'change at the authority flows; with "authority_unless_blank" a trigger on the copy (firing for replicated writes only) ' +
         'keeps the copy\'s value where the incoming one is NULL or empty; with "newest_wins" a trigger on the copy ends a local ' +
         'override when a value from the authority reaches the copy after it (the copy\'s order of writes is the clock), and an ' +
-        'override made after the authority\'s last change stands.',
+        'override made after the authority\'s last change stands; on a two_way route whose reverse carries the same columns, the ' +
+        'write with the latest (commit-clock timestamp, platform name) wins on both platforms.',
     },
     max_lag: {
       type: 'string', optional: true,

@@ -33,6 +33,7 @@ test('levels and suppressibility, as decided (rules that protect data cannot be 
     'two-authorities': 'error, unsuppressible',
     'record-key-missing': 'warning',
     'reporting-authority': 'error',
+    'two-way-newest-wins': 'error, unsuppressible',
     'two-writers': 'error, unsuppressible',
     'invalid-split': 'error, unsuppressible',
     'sync-loop': 'error, unsuppressible',

@@ -32,6 +32,9 @@ const MISTAKES: Record<string, { path: string; build: Build }> = {
     propagation: Propagation.twoWay({ maxLag: Duration.minutes(5), split: [{ platform: p.crm, fields: ['name'] }, { platform: p.ops, fields: ['name'] }] }),
     divergence: Divergence.AUTHORITY_WINS,
   }).domain },
+  'two-way-newest-wins': { path: 'campaigns/campaign-naming', build: (app, p) => campaigns(app, p, {
+    copies: [Copy.readOnly(p.ops), Copy.readOnly(p.cms)], propagation: Propagation.twoWay({ maxLag: Duration.minutes(5) }), divergence: Divergence.NEWEST_WINS,
+  }, { holders: (q) => [q.crm, q.ops, q.cms] }).domain },
   'sync-loop': { path: 'campaigns/campaign-naming', build: (app, p) => campaigns(app, p, {
     copies: [Copy.readOnly(p.ops, { feedsFrom: p.cms }), Copy.readOnly(p.cms, { feedsFrom: p.ops })],
   }, { holders: (q) => [q.crm, q.ops, q.cms] }).domain },

@@ -17,7 +17,7 @@ export interface SyncRouteConfig {
   readonly columns: string[];
   /** What tells routes of one table between the same platforms apart (the policy's name), when several policies govern different columns of it. @default "" (the table's only route) */
   readonly key?: string;
-  /** This route is one half of a declared two-way split (needs PostgreSQL 16+ on both platforms). @default false */
+  /** This route is one half of a declared two-way sync (needs PostgreSQL 16+ on both platforms): of a split, or, with divergence "newest_wins" on both halves, of the same columns. @default false */
   readonly twoWay?: boolean;
   /** What wins when the copy's value differs as the route starts: "authority_wins", "authority_unless_blank", "newest_wins" or "manual_review". @default "authority_wins" */
   readonly divergence?: string;

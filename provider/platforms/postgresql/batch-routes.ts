@@ -18,6 +18,7 @@ import { holdForReview, releaseReview, writeResolutions } from './review-steps';
 import { RouteSides } from './route-sides';
 import { SettleSpec, resume } from './settle';
 import { escapeIdentifier } from 'pg';
+import { dropUnusedClocks, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
 
 /** What applying a route did: its key, what it settled, and (manual_review) how many values it queued and resolutions it wrote. */
 export interface Applied { key: string[]; settled?: Comparison; queued?: number; resolved?: number }
@@ -122,16 +123,19 @@ async function applyBatch(host: BatchHost, name: string, batch: Queued<SyncRoute
       // manual_review: each route's values are held, and those that differ queued, before anything flows (as applyOne does).
       const queued = new Map<Queued<SyncRoute, Applied>, number>();
       for (const q of admitted) queued.set(q, await holdForReview(sides, q.item, keyOfRoute.get(q)!));
+      for (const q of admitted) await keepClocks(sides, q.item);
       const before = await sides.on('copy', 'read its subscriptions', () => subscribedTables(sides.run('copy'), name));
       const items: ToPublish[] = admitted.map((q) => ({ route: q.item, key: keyOfRoute.get(q)!, entry: entryOf(q.item) }));
       const published = before && await publishAll(sides, name, items);
       if (!before || !published) throw new Error('the pair changed meanwhile'); // one by one, below
+      for (const q of admitted) await publishClock(sides, name, q.item);
       await host.steps.keepSlot(name);
       await keepAllAgainstBlank(sides, admitted.map((q, n) => ({ authority, loc: q.item.location, routes: published[n].routes })));
       // One refresh takes in every table that joins: subscribe for one of them.
       const joining = admitted.filter((q) => !hasTable(before, q.item.location));
       const first = joining[0] ?? admitted[0];
       const how = await host.steps.subscribe(name, first.item, specOf(first.item, keyOfRoute.get(first)!));
+      for (const q of admitted) await receiveClock(sides, name, q.item);
       for (const [n, q] of admitted.entries()) {
         answered.add(q);
         const spec = specOf(q.item, keyOfRoute.get(q)!);
@@ -186,6 +190,8 @@ async function removeBatch(host: BatchHost, name: string, batch: Queued<SyncRout
   try {
     await host.exclusively(name, async () => {
       if (await host.pendingSettle(name)) return;
+      const clocked = [];
+      for (const q of batch) if (await releaseClocks(sides, name, q.item)) clocked.push(q.item);
       const items: ToUnpublish[] = batch.map((q, n) => ({ route: q.item, key: keys[n] }));
       const { left, tables } = await unpublishAll(sides, name, items);
       await keepAllAgainstBlank(sides, batch.map((q, n) => ({ authority: q.item.authority, loc: q.item.location, routes: left[n] })));
@@ -200,6 +206,7 @@ async function removeBatch(host: BatchHost, name: string, batch: Queued<SyncRout
             db.query(`ALTER SUBSCRIPTION ${escapeIdentifier(name)} REFRESH PUBLICATION WITH (copy_data = false)`)));
         }
       }
+      for (const r of clocked) await dropUnusedClocks(sides, name, r);
       done = true;
     });
   } catch {

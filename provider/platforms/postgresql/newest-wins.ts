@@ -13,6 +13,7 @@ import { OVERRIDE_SCHEMA } from './override-sql';
 import { NEWEST_FUNCTIONS, installNewestStatements, newestTriggerName, removeNewestStatements } from './newest-wins-sql';
 import { RouteOnCopy, routeOnCopy } from './route-names';
 import { RouteSides } from './route-sides';
+import { anyClock, clocksIntact } from './two-way-clock';
 
 /** A newest_wins route on the copy. */
 export type NewestRoute = RouteOnCopy;
@@ -63,7 +64,8 @@ export async function releaseNewest(sides: RouteSides, r: SyncRouteIdentity): Pr
   await sides.on('copy', 'stop ordering overrides and changes by time', () => sides.copy.withConnection((db) => stopNewest(db, routeOnCopy(r, []))));
 }
 
-/** Read-back: whether the route's trigger is intact. */
-export function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
-  return sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns)));
+/** Read-back: whether the route's trigger is intact (and, on a half of a two-way sync, its clocks: two-way-clock.ts). */
+export async function readNewest(sides: RouteSides, r: SyncRouteIdentity, columns: readonly string[]): Promise<boolean> {
+  if (!(await sides.on('copy', 'read its triggers', () => newestIntact(sides.run('copy'), routeOnCopy(r, columns))))) return false;
+  return !(await anyClock(sides, r)) || clocksIntact(sides, r, columns);
 }

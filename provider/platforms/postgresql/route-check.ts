@@ -11,6 +11,7 @@ import { entriesOf, pairWords, readRegistry, routeClash } from './route-registry
 import { RouteSides, Side } from './route-sides';
 import { unsilenced } from './route-statements';
 import { checkMappedCopy } from './mapping-check';
+import { checkTwoWay } from './two-way-check';
 
 export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{ diagnostics: Diagnostic[]; keyFields?: string[] }> {
   const diags: Diagnostic[] = [];
@@ -180,6 +181,8 @@ export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{
   diags.push(...loopRefusals({
     authority: route.authority, copy: route.copy, table, authorityVersion, copyVersion, twoWay: route.twoWay, reverseRoute: reverse,
   }));
+  // Halves of a two-way sync: a column flowing both ways needs newest_wins on both.
+  if (source && target) diags.push(...await checkTwoWay(sides, route));
   const name = syncPairName(route);
   const registry = await sides.on('authority', 'read its routes', () => readRegistry(sides.run('authority'), name));
   const clash = registry && routeClash(registry.entries, route, pairWords(route));

@@ -60,6 +60,7 @@ import { holdForReview, readHold, releaseReview, writeResolutions } from './revi
 import { Applied, BatchHost, pairQueues } from './batch-routes';
 import { Queued } from './pair-queue';
 import { MappedRouteSteps } from './mapped-route';
+import { dropUnusedClocks, keepClocks, publishClock, receiveClock, releaseClocks } from './two-way-clock';
 
 export { loopRefusals, syncPairName };
 
@@ -125,12 +126,16 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
       await this.finishSettle(name, route.authority);
       // manual_review: conflicting values are held, and those that differ now are queued, before anything flows.
       queued = await holdForReview(this.sides, route, source.key);
+      // Two-way newest_wins: both sides stamp their writes before anything flows, and the clock travels with the table.
+      await keepClocks(this.sides, route);
       const { joins, routes } = await this.steps.publish(name, route, entry, source.key);
+      await publishClock(this.sides, name, route);
       await this.steps.keepSlot(name);
       // A mapped route receives into a staging table of the authority's name on the copy.
       const staged = route.mapping ? await this.mapped.stage(loc, route.mapping, source.key) : undefined;
       await this.steps.keepAgainstBlank(route.authority, loc, unlessBlankColumns(routes));
       const subscribed = await this.steps.subscribe(name, route, spec);
+      await receiveClock(this.sides, name, route);
       // A new subscription starts switched off when the route settles. A route joining a running
       // subscription (its table taken in, or its columns added to a table already there) is
       // compared first; the receiver pauses only when there is something to settle.
@@ -255,15 +260,21 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
       } else if (pending) {
         await this.finishSettle(name, r.authority);
       }
+      // 0. Two-way newest_wins: no side stamps its writes, and the authority's clock table leaves the publication.
+      const clocked = await releaseClocks(this.sides, name, r);
       // 1. The authority stops sending the route's columns (the table, when it was the table's
       //    last route): from its commit on, no change of them flows.
       const { routes, publication } = await this.steps.unpublish(name, r);
       await this.steps.keepAgainstBlank(r.authority, loc, unlessBlankColumns(routes));
       await releaseReview(this.sides, r);
-      if (routes.length > 0) return; // other routes of the table: the copy keeps receiving it
-      await this.steps.forgetTable(name, loc, publication);
-      // The staging table goes after the copy stopped receiving into it.
-      if (r.mapping) await this.mapped.unstage(loc);
+      // Other routes of the table: the copy keeps receiving it.
+      if (routes.length === 0) {
+        await this.steps.forgetTable(name, loc, publication);
+        // The staging table goes after the copy stopped receiving into it.
+        if (r.mapping) await this.mapped.unstage(loc);
+      }
+      // The clock table, once nothing more can arrive for it.
+      if (clocked) await dropUnusedClocks(this.sides, name, r);
     });
   }
 
