@@ -20,6 +20,7 @@ import { recordsFunctionsIntact } from '../provider/platforms/postgresql/overrid
 import { OVERRIDE_FUNCTIONS } from '../provider/platforms/postgresql/override-sql';
 import { REVIEW_FUNCTIONS, installHoldStatements, reviewQueueStatements } from '../provider/platforms/postgresql/review-queue-sql';
 import { syncPairName } from '../provider/platforms/postgresql/route-names';
+import { clockTableRef, installClockStatements } from '../provider/platforms/postgresql/two-way-clock-sql';
 
 let dir: string;
 let server: LocalPostgres;
@@ -48,6 +49,8 @@ const installAll = () => install([
   ...overrideStatements(protection, 'ops'),
   ...reviewQueueStatements(), ...installHoldStatements('crm', FEED, loc, '', ['note']),
   ...installNewestStatements('crm', FEED, loc, '', ['title']),
+  // A two-way newest_wins sync's clock on this side: people's writes of note are stamped.
+  ...installClockStatements({ mode: 'stamp', me: 'ops', feed: FEED, pair: FEED, routeKey: '', location: loc, columns: ['note'] }),
 ]);
 
 beforeAll(async () => {
@@ -112,10 +115,14 @@ test.each([
   ['hold_local', "PERFORM authority_records.hold_local(NULL, 'public.offers'::regclass, 'crm', '{\"id\": 1}', 'note', NULL, '\"x\"', 'someone')"],
   ['hold_conflict', "PERFORM authority_records.hold_conflict(id, '\"Forged\"') FROM authority_records.review_queue"],
   ['hold_close', "PERFORM authority_records.hold_close(id, 'agreed: forged') FROM authority_records.review_queue"],
+  ['clock_write', `PERFORM authority_records.clock_write('${clockTableRef(loc)}'::regclass, '{"id": 1}', 'note', 'crm')`],
 ])('%s, called from a trigger of the person\'s own, is refused; the records stay as they were', async (name, call) => {
   const before = await records();
+  const clock = async () => (await provider.query(`SELECT count(*)::int AS n FROM ${clockTableRef(loc)}`)).rows[0].n;
+  const stamps = await clock();
   expect(await fromOwnTrigger(call)).toBe(`permission denied for function ${name}`);
   expect(await records()).toEqual(before);
+  expect(await clock()).toBe(stamps);
 });
 
 test.each([
@@ -123,6 +130,9 @@ test.each([
   ['override_expiry', "'offer-titles', ''"],
   ['hold_row', `'crm', '${FEED}', 'id'`],
   ['newest_row', `'crm', '${FEED}', 'id'`],
+  ['clock_stamp', `'stamp', 'ops', '${FEED}', '${FEED}', '${clockTableRef(loc)}', 'id'`],
+  ['clock_resolve', `'resolve', 'ops', '${FEED}', '${FEED}', '${clockTableRef(loc)}', 'id'`],
+  ['clock_merge', ''],
   ['review_resolve', ''],
 ])('the provider\'s trigger function %s cannot be attached to a table of the person\'s own', async (name, args) => {
   await person.query('BEGIN');

@@ -61,7 +61,7 @@ test('install: trusted schema, the functions, the clock table (readable, not wri
     `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION authority_records.clock_merge()`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.clock_row('resolve', 'ops', '${FEED}', '${FEED}', '${clock}', 'title', 'note')`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public"."offers" FOR EACH ROW EXECUTE FUNCTION authority_records.clock_resolve('resolve', 'ops', '${FEED}', '${FEED}', '${clock}', 'title', 'note')`,
     `ALTER TABLE "public"."offers" ENABLE ALWAYS TRIGGER ${trigger}`,
   ]);
   expect(stopClockStatements(plain, FEED, 'offers', 'resolve')).toEqual([`DROP TRIGGER IF EXISTS ${trigger} ON "public"."offers"`]);
@@ -76,9 +76,9 @@ describe.each(HOSTILE_NAMES)('a name with $label', ({ name }) => {
     ['table', { ...side, location: { namespace: 'public', container: name } }],
   ] as const)('as the %s: quoted wherever it goes; the function bodies stay the constant ones', (what, s) => {
     const sql = installClockStatements(s);
-    const create = sql.find((x) => x.startsWith('CREATE TRIGGER') && x.includes('clock_row('))!;
+    const create = sql.find((x) => x.startsWith('CREATE TRIGGER') && x.includes('authority_records.clock_resolve('))!;
     if (what === 'column' || what === 'platform') {
-      expect(create).toContain(`clock_row(${[s.mode, s.me, s.feed, s.pair, clockTableRef(s.location), ...s.columns].map((v) => escapeLiteral(v)).join(', ')})`);
+      expect(create).toContain(`(${[s.mode, s.me, s.feed, s.pair, clockTableRef(s.location), ...s.columns].map((v) => escapeLiteral(v)).join(', ')})`);
     } else {
       expect(create).toContain(` ON ${escapeIdentifier(s.location.namespace)}.${escapeIdentifier(s.location.container)} FOR EACH ROW`);
       // The clock table's name is a digest: nothing of the user's name reaches it unquoted.
@@ -95,21 +95,28 @@ describe.each(IMPOSSIBLE_NAMES)('a name PostgreSQL cannot hold ($label)', ({ nam
   });
 });
 
-test('the functions: the clock is written by a SECURITY DEFINER function, only from a trigger and only into clock tables; every body has the pinned search path', () => {
+test('the functions: the clock is written only by the stamp trigger (SECURITY DEFINER, attached by its owner alone) through a helper only its owner runs, only into clock tables; the resolve runs with the writer\'s rights; every body has the pinned search path', () => {
   const write = fn('clock_write');
-  expect(write.sql).toContain('SECURITY DEFINER');
+  expect(write).toMatchObject({ kind: 'helper' });
+  expect(write.sql).toContain('SECURITY INVOKER');
+  expect(fn('clock_stamp')).toMatchObject({ kind: 'recording trigger' });
+  expect(fn('clock_stamp').sql).toContain('SECURITY DEFINER');
+  expect(fn('clock_stamp').body).toContain('untrusted_code'); // reading the row runs no other role's code with the provider's rights
+  expect(fn('clock_resolve')).toMatchObject({ kind: 'trigger' });
+  expect(fn('clock_key_match')).toMatchObject({ kind: 'caller rights' });
   expect(write.body).toContain('pg_trigger_depth()');
   expect(write.body).toContain("c.relname OPERATOR(pg_catalog.~) '^clock_[0-9a-f]{16}$'");
   // Never below the cell's newest stamp: a write after a seen one is newer, whatever the clocks say.
   expect(write.body).toContain("stamp := prev OPERATOR(pg_catalog.+) '1 microsecond'::pg_catalog.interval;");
   // Only this side's own clock row is replaced.
   expect(write.body).toContain('c.origin OPERATOR(pg_catalog.=) $3');
-  for (const name of ['clock_row', 'clock_merge', 'clock_key_match']) expect(fn(name).sql).toContain('SECURITY INVOKER');
+  for (const name of ['clock_resolve', 'clock_merge', 'clock_key_match']) expect(fn(name).sql).toContain('SECURITY INVOKER');
   for (const f of CLOCK_FUNCTIONS) expect(f.sql).toContain(`SET search_path = ${PINNED_SEARCH_PATH}`);
 });
 
 test('the row trigger: a local write is stamped; the apply worker of the route\'s subscription keeps a value whose newest write is here; ties by platform name, byte-wise', () => {
-  const body = fn('clock_row').body;
+  const body = fn('clock_stamp').body;
+  expect(fn('clock_resolve').body).toBe(body.replace(/\n  IF EXISTS \(SELECT FROM pg_catalog\.pg_attribute[\s\S]*?\n  END IF;(?=\n  SELECT pg_catalog\.jsonb_object_agg)/, ''));
   expect(body).toContain('sub.subname OPERATOR(pg_catalog.=) feed');
   expect(body).toContain("RETURN NEW; -- the other side's write, brought by the sync: stamped there");
   expect(body).toContain("RETURN NEW; -- resolve: only the route's own subscription's writes");

@@ -7,7 +7,7 @@
  * key as jsonb), column and origin (the name of the platform whose write it is), when that
  * platform last wrote the cell. Each route keeps two BEFORE INSERT OR UPDATE row triggers on the
  * table (ENABLE ALWAYS), `authority_clock_stamp_<hash>` on its sending side and
- * `authority_clock_resolve_<hash>` on its receiving side, both calling clock_row:
+ * `authority_clock_resolve_<hash>` on its receiving side, calling clock_stamp and clock_resolve:
  * - stamp: each route column a local write changes (anything but the apply worker of the
  *   subscription into this side) gets the writing server's clock_timestamp(), taken holding the
  *   row's lock, never below the cell's newest stamp plus a microsecond (so a write made after a
@@ -38,7 +38,11 @@
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
 import { ident, lit, tableRef } from './guard-sql';
-import { OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, onlyInTrigger, recordsFunctions } from './override-sql';
+import { OVERRIDE_RELATIONS } from './override-sql';
+import {
+  OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, onlyInTrigger, recordsFunctions, recordsGrantsStatement,
+  recordsTablesStatement,
+} from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
 const CLOCK_TABLE_PREFIX = 'clock_';
@@ -73,7 +77,7 @@ export function clockTriggerName(loc: FieldLocation, pair: string, routeKey: str
 const fn = recordsFunctions('$authority_clock$');
 
 /** The expression matching the row of `rel` (alias t) whose key is in jsonb $1: by the primary key's columns, so by its index. */
-const KEY_MATCH = fn('clock_key_match', 'rel oid', 'text', false, `
+const KEY_MATCH = fn('clock_key_match', 'rel oid', 'text', 'caller rights', `
 DECLARE
   cols pg_catalog.text[];
 BEGIN
@@ -97,7 +101,7 @@ END
  * writes only its own rows, so a writer here and the apply worker bringing the other side's never
  * wait for each other's clock rows.
  */
-const WRITE = fn('clock_write', 'clock pg_catalog.regclass, rec jsonb, col text, me text', 'timestamptz', true, `
+const WRITE = fn('clock_write', 'clock pg_catalog.regclass, rec jsonb, col text, me text', 'timestamptz', 'helper', `
 DECLARE
   prev pg_catalog.timestamptz;
   stamp pg_catalog.timestamptz;
@@ -125,7 +129,7 @@ END
  * DELETE found nothing to delete, say) updates it in place when newer, instead of stopping
  * replication on the duplicate key.
  */
-const MERGE = fn('clock_merge', '', 'trigger', false, `
+const MERGE = fn('clock_merge', '', 'trigger', 'trigger', `
 DECLARE
   fn_owner pg_catalog.oid;
 BEGIN
@@ -153,8 +157,15 @@ END
  * A route's trigger on the user table (see the file comment). Arguments: its mode; this side's
  * name; the subscription into this side (stamp: whose writes are not stamped) or the route's own
  * (resolve: whose writes are resolved); the route's pair; the clock table; the columns.
+ *
+ * Two functions with this body, one per mode: the stamp is a recording trigger (SECURITY DEFINER:
+ * it writes the clock through a helper only its owner may run, so nobody forges a stamp from a
+ * trigger of their own; it first refuses a row whose reading would run another role's code with
+ * the provider's rights), the resolve runs with the writer's rights (it acts only in the apply
+ * worker, which runs as the table's owner, and writes the user's table when both sides made a row:
+ * the owner's other triggers must not run as the provider).
  */
-const ROW = fn('clock_row', '', 'trigger', false, `
+const rowBody = (trusted: boolean) => `
 DECLARE
   mode pg_catalog.text := TG_ARGV[0];
   me pg_catalog.text := TG_ARGV[1];
@@ -169,8 +180,8 @@ DECLARE
   won pg_catalog.text;
   here pg_catalog.bool;
   fn_owner pg_catalog.oid;
-  i pg_catalog.int4;
-BEGIN
+  i pg_catalog.int4;${ROW_CODE_DECLARATIONS}
+BEGIN${trusted ? ROW_CODE_TRUSTED : ''}
   SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
       ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
@@ -230,9 +241,17 @@ BEGIN
   END IF;
   RETURN NEW;
 END
-`);
+`;
 
-export const CLOCK_FUNCTIONS = [KEY_MATCH, WRITE, MERGE, ROW];
+const STAMP_ROW = fn('clock_stamp', '', 'trigger', 'recording trigger', rowBody(true));
+const RESOLVE_ROW = fn('clock_resolve', '', 'trigger', 'trigger', rowBody(false));
+
+export const CLOCK_FUNCTIONS = [KEY_MATCH, WRITE, MERGE, STAMP_ROW, RESOLVE_ROW];
+
+/** The function a route's clock trigger calls in `mode`. */
+export function clockFunctionName(mode: ClockMode): string {
+  return mode === 'stamp' ? STAMP_ROW.name : RESOLVE_ROW.name;
+}
 
 /** A route's clock on one side: its mode, the side's platform name, the subscription (see ROW), the route's pair and key, the table and columns. */
 export interface ClockTrigger {
@@ -267,11 +286,13 @@ export function installClockStatements(t: ClockTrigger): string[] {
     `COMMENT ON TABLE ${clock} IS ${lit(`Managed by authority: when each cell of ${what} was last written, and on which platform (two-way sync, newest_wins)`)}`,
     `REVOKE ALL ON ${clock} FROM PUBLIC`,
     `GRANT SELECT ON ${clock} TO PUBLIC`,
+    recordsTablesStatement([clockTableName(t.location)]),
+    recordsGrantsStatement(CLOCK_FUNCTIONS),
     `DROP TRIGGER IF EXISTS ${MERGE_TRIGGER} ON ${clock}`,
     `CREATE TRIGGER ${MERGE_TRIGGER} BEFORE INSERT ON ${clock} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_merge()`,
     `ALTER TABLE ${clock} ENABLE ALWAYS TRIGGER ${MERGE_TRIGGER}`,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.clock_row(${clockTriggerArgs(t).map((v) => lit(v)).join(', ')})`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.${clockFunctionName(t.mode)}(${clockTriggerArgs(t).map((v) => lit(v)).join(', ')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`,
   ];
 }

@@ -19,7 +19,7 @@ import { OVERRIDE_SCHEMA } from './override-sql';
 import { syncPairName } from './route-names';
 import { RouteSides, Side } from './route-sides';
 import {
-  CLOCK_FUNCTIONS, ClockMode, ClockTrigger, MERGE_TRIGGER, clockTableName, clockTableRef, clockTriggerArgs, clockTriggerName,
+  CLOCK_FUNCTIONS, ClockMode, clockFunctionName, ClockTrigger, MERGE_TRIGGER, clockTableName, clockTableRef, clockTriggerArgs, clockTriggerName,
   dropClockStatements, installClockStatements, stopClockStatements,
 } from './two-way-clock-sql';
 
@@ -60,7 +60,7 @@ export async function clockIntact(query: Run, t: ClockTrigger): Promise<boolean>
   // tgtype 23: ROW | BEFORE | INSERT | UPDATE; 7: ROW | BEFORE | INSERT.
   const same = (f: FoundTrigger | undefined, type: number, fn: string, args: string[]) =>
     !!f && f.tgenabled === 'A' && f.tgtype === type && f.fn === `${OVERRIDE_SCHEMA}.${fn}` && JSON.stringify(triggerArgs(f.tgargs)) === JSON.stringify(args);
-  return same(mine, 23, 'clock_row', clockTriggerArgs(t)) && same(merge, 7, 'clock_merge', []) && recordsFunctionsIntact(query, CLOCK_FUNCTIONS);
+  return same(mine, 23, clockFunctionName(t.mode), clockTriggerArgs(t)) && same(merge, 7, 'clock_merge', []) && recordsFunctionsIntact(query, CLOCK_FUNCTIONS);
 }
 
 /** Whether the route has its clock trigger on one side. */
