@@ -20,13 +20,18 @@ const registeredKinds = () => KINDS.map((k) => k.name);
 
 const pg = (name: string, kind: PlatformKind) =>
   new Platform({ name, kind, connection: PlatformConnection.postgresql({ host: `${name}.internal`, database: name, username: 'owner' }) });
-const cms = () => new Platform({ name: 'cms', kind: PlatformKind.CMS, connection: PlatformConnection.directus({ url: 'https://cms.example.com', tokenEnv: 'T' }) });
+const cms = (storage = false) => new Platform({
+  name: 'cms', kind: PlatformKind.CMS,
+  connection: PlatformConnection.directus({
+    url: 'https://cms.example.com', tokenEnv: 'T', ...(storage ? { storage: { host: 'cms-db.internal', database: 'cms', username: 'owner' } } : {}),
+  }),
+});
 
-function offers(copy: (p: { ops: Platform; cms: Platform }) => Copy, requiredStrength?: ProtectionStrength) {
+function offers(copy: (p: { ops: Platform; cms: Platform }) => Copy, requiredStrength?: ProtectionStrength, storage = false) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-strength-'));
   const app = new App({ outdir });
   const crm = pg('crm', PlatformKind.CRM);
-  const platforms = { ops: pg('ops', PlatformKind.INTERNAL_TOOL), cms: cms() };
+  const platforms = { ops: pg('ops', PlatformKind.INTERNAL_TOOL), cms: cms(storage) };
   const domain = new Domain(app, 'offers', { governedBy: 'Sales operations' });
   const offer = new Concept(domain, 'Offer');
   offer.addField('title', crm.at('offers.title'), platforms.ops.at('offers.title'), platforms.cms.at('offers.title'));
@@ -73,6 +78,37 @@ test('without the requirement an override on Directus is a manual step: no prote
   expect(protections(outdir).map((p) => p.platform).sort()).toEqual(['crm', 'ops']);
   const warnings = policy.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
   expect(warnings.join('\n')).toContain('the local override on cms is a manual step');
+});
+
+test('an override on a Directus that names its storage is held by the database under it: enforced, no Directus protection, no warning', () => {
+  const { app, outdir, build } = offers(({ cms }) => Copy.localOverride(cms, { reason: 'editors tweak titles', expires: '2099-01-31' }), ProtectionStrength.ENFORCED, true);
+  const policy = build();
+  app.synth();
+  expect(policy.copies.find((c) => c.platform.name === 'cms')?.strength).toBe(ProtectionStrength.ENFORCED);
+  expect(protections(outdir).filter((p) => p.platform.startsWith('cms')).map((p) => [p.platform, p.override_reason, p.override_expires, p.required_strength]))
+    .toEqual([['cms-db', 'editors tweak titles', '2099-01-31', 'enforced']]);
+  expect(policy.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)).join('\n')).not.toContain('manual step');
+});
+
+test('an override on a Tryton that names its storage is held by its database the same way', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'authority-strength-'));
+  const app = new App({ outdir });
+  const crm = pg('crm', PlatformKind.CRM);
+  const erp = new Platform({
+    name: 'erp', kind: PlatformKind.ERP,
+    connection: PlatformConnection.tryton({ url: 'http://erp.internal:8000', database: 'erp', passwordEnv: 'P', storage: { host: 'erp-db.internal', database: 'erp', username: 'owner' } }),
+  });
+  const domain = new Domain(app, 'offers', { governedBy: 'Sales operations' });
+  const offer = new Concept(domain, 'Offer');
+  offer.addField('title', crm.at('offers.title'), erp.at('sale.offer.title'));
+  const policy = new AuthorityPolicy(domain, 'offer-titles', {
+    concept: offer, authority: crm, origin: crm, copies: [Copy.localOverride(erp, { reason: 'sales adjust titles' })],
+    divergence: Divergence.AUTHORITY_WINS, requiredStrength: ProtectionStrength.ENFORCED, correction: CorrectionPath.at(crm, { how: 'rename the offer' }),
+  });
+  app.synth();
+  expect(policy.copies[0].strength).toBe(ProtectionStrength.ENFORCED);
+  expect(protections(outdir).filter((p) => p.platform.startsWith('erp')).map((p) => [p.platform, p.table, p.override_reason]))
+    .toEqual([['erp-db', 'sale_offer', 'sales adjust titles']]);
 });
 
 test('a required strength on read-only copies both kinds enforce synthesizes, and the provider\'s plan check agrees', () => {

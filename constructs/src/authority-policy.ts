@@ -187,8 +187,9 @@ export class AuthorityPolicy extends Construct {
     }
     // An application platform with a storage database is protected in both layers: its own
     // permissions and a guard on the table under it (same location), from this one policy.
+    // An override the application cannot hold is held in its storage only (people edit in the application as usual).
     const holders = declared.flatMap((h) => [
-      { ...h, locatedOn: h.platform },
+      ...(h.override?.overrideInStorage ? [] : [{ ...h, locatedOn: h.platform }]),
       ...(h.platform.storagePlatform ? [{ ...h, platform: h.platform.storagePlatform, locatedOn: h.platform }] : []),
     ]);
     const specs: ProtectionSpec[] = [];

@@ -97,8 +97,10 @@ export type Strength = (typeof STRENGTHS)[number];
  * Each kind's strength, read-only copy first, then local override. PostgreSQL: a guard trigger
  * that stops owners and superusers too; an override trigger records, keeps and reverts. Directus:
  * its permissions bind every policy without admin access (admins bypass them; plan warns of
- * each); it has no override mechanism here, so an override there is a manual step. Tryton: its
- * field access rules refuse every user but root and the sync's group; no override mechanism.
+ * each); it has no override mechanism here, so an override there is a manual step, unless the
+ * platform names its PostgreSQL storage (Copy.overrideInStorage: the database under it holds the
+ * override). Tryton: its field access rules refuse every user but root and the sync's group; no
+ * override mechanism of its own either (the same storage rule applies).
  */
 const KIND_STRENGTHS: Readonly<Record<string, readonly [Strength, Strength]>> = {
   postgresql: ['enforced', 'enforced'],

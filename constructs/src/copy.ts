@@ -90,8 +90,24 @@ export class Copy {
    * override); MANUAL when the platform has no connection the provider knows.
    */
   public get strength(): ProtectionStrength {
+    const override = this.edits === AllowedEdits.LOCAL_OVERRIDE;
     const kind = this.platform.connection?.providerKind;
-    return (kind ? Contract.protectionStrength(kind, this.edits === AllowedEdits.LOCAL_OVERRIDE) : ProtectionStrength.MANUAL) as ProtectionStrength;
+    const own = (kind ? Contract.protectionStrength(kind, override) : ProtectionStrength.MANUAL) as ProtectionStrength;
+    if (!override || own === ProtectionStrength.ENFORCED || !this.overrideInStorage) return own;
+    return ProtectionStrength.ENFORCED;
+  }
+
+  /**
+   * Whether this local override is kept in the database under an application platform (its
+   * storage), because the application itself cannot record one but the database can: people edit
+   * in the application as usual, and the database records, keeps and reverts what they write.
+   */
+  public get overrideInStorage(): boolean {
+    if (this.edits !== AllowedEdits.LOCAL_OVERRIDE) return false;
+    const kind = this.platform.connection?.providerKind;
+    const storage = this.platform.storagePlatform?.connection?.providerKind;
+    return !!kind && !!storage && Contract.protectionStrength(kind, true) !== ProtectionStrength.ENFORCED &&
+      Contract.protectionStrength(storage, true) === ProtectionStrength.ENFORCED;
   }
 }
 
