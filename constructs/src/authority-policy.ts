@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { Concept, ConceptField } from './concept';
 import { Contract } from './contract';
-import { AllowedEdits, Copy, ProtectionStrength } from './copy';
+import { Copy, ProtectionStrength } from './copy';
 import { CorrectionPath } from './correction-path';
 import { Domain } from './domain';
 import { AUTHORITY_POLICY, isMarked, mark } from './markers';
@@ -14,6 +14,7 @@ import { FieldProtection } from './l1/field-protection';
 import { SyncRoute } from './l1/sync-route';
 import { Platform } from './platform';
 import { checkPolicyProps } from './policy-props';
+import { checkStrength, holderConflicts } from './policy-holders';
 import { Divergence, Propagation, PropagationKind } from './propagation';
 import { RouteMapping, fieldRoute, mappingClash, mappingProps, routeId } from './route-mapping';
 import { bothWaysCopy } from './two-way';
@@ -133,7 +134,7 @@ export class AuthorityPolicy extends Construct {
    * shape, and the rule pack reports each mistake.
    */
   public _materialize(): void {
-    if (this.protections.length || this.routes.length || holderConflicts(this)) return;
+    if (this.protections.length || this.routes.length || holderConflicts(this.authority, this.copies)) return;
     this.protectCopies();
     this.routeCopies();
   }
@@ -175,7 +176,7 @@ export class AuthorityPolicy extends Construct {
    * materialized. None for a policy whose holders contradict each other.
    */
   public _protectionSpecs(): ProtectionSpec[] {
-    if (holderConflicts(this)) return [];
+    if (holderConflicts(this.authority, this.copies)) return [];
     const declared: { platform: Platform; syncPrincipal: string; override?: Copy }[] = [
       { platform: this.authority, syncPrincipal: this.authority.syncPrincipal },
       ...this.copies.filter((c) => c.isProtected || c.strength === ProtectionStrength.ENFORCED)
@@ -336,46 +337,6 @@ export class AuthorityPolicy extends Construct {
     // Readable path plus a digest of the exact path (guard-key.ts): "campaigns_campaign_naming_786a2f9a".
     return keyOfPath([...this.node.scopes.slice(1).map((s) => s.node.id), ...suffix]);
   }
-}
-
-/**
- * Whether a policy's holders contradict each other: a copy on the authority, two copies on one
- * platform, or copies fed from each other in a circle. Each is a rule's finding
- * (copy-on-authority, duplicate-copy, sync-loop); the policy makes no resources then, since they
- * would collide (two protections or routes of one name).
- */
-function holderConflicts(policy: AuthorityPolicy): boolean {
-  const platforms = policy.copies.map((c) => c.platform);
-  if (platforms.includes(policy.authority) || new Set(platforms).size < platforms.length) return true;
-  return policy.copies.some((copy) => {
-    const seen = new Set<Platform>();
-    for (let at: Copy | undefined = copy; at?.feedsFrom; at = policy.copies.find((c) => c.platform === at!.feedsFrom)) {
-      if (seen.has(at.platform)) return true;
-      seen.add(at.platform);
-    }
-    return false;
-  });
-}
-
-/**
- * The policy's required strength, checked against each copy's platform at synth: a copy whose
- * platform cannot hold what it allows that strongly is refused, naming the policy and the platform.
- */
-function checkStrength(path: string, required: unknown, copies: Copy[]): ProtectionStrength {
-  const strengths = Object.values(ProtectionStrength) as string[];
-  if (required === undefined) return ProtectionStrength.MANUAL;
-  if (typeof required !== 'string' || !strengths.includes(required)) {
-    throw new Error(`${path}: requiredStrength must be ProtectionStrength.ENFORCED, ADVISORY or MANUAL; got ${JSON.stringify(required)}.`);
-  }
-  for (const copy of copies.filter((c) => c.platform.connection)) {
-    if (strengths.indexOf(copy.strength) > strengths.indexOf(required)) {
-      const what = copy.edits === AllowedEdits.LOCAL_OVERRIDE ? 'a local override' : 'a read-only copy';
-      throw new Error(`${path}: the policy requires ${required} protection, but ${copy.platform.name} ` +
-        `(${copy.platform.connection!.providerKind}) holds ${what} only as "${copy.strength}". ` +
-        'Hold the copy on a platform that enforces it (or make it read-only there), or relax requiredStrength.');
-    }
-  }
-  return required as ProtectionStrength;
 }
 
 /**
