@@ -36,7 +36,17 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
   const here = publication?.here;
   const mine = routes.find((e) => e.key === keyOf(r));
   if (routes.length ? !mine : !here && !subscription?.hasTable) return null;
-  const source = await sides.on('authority', 'read the table', () => inspectTable(sides.authority, loc));
+  // The rest reads independent things: all at once (the platforms' shared sessions take them side by side).
+  const [source, connects, keepsBlank, guards, hold, ordersByArrival, reverse, stagedMapping] = await Promise.all([
+    sides.on('authority', 'read the table', () => inspectTable(sides.authority, loc)),
+    subscription ? connectsAsConfigured(sides, name) : false,
+    sides.on('copy', 'read its triggers', () => hasBlankGuard(sides.run('copy'), r.authority, loc)),
+    sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), r.mapping?.location ?? loc)),
+    mine ? readHold(sides, r, mine.columns) : undefined,
+    mine ? readNewest(sides, r, mine.columns) : undefined,
+    reverseRoute(sides, loc),
+    r.mapping ? undefined : sides.on('copy', 'read the route\'s staging table', () => readStagedMapping(sides.run('copy'), loc)),
+  ]);
   const keyFields = source?.key ?? [];
   const published = here?.columns ?? [];
   const fields = mine ? [...keyFields.filter((k) => published.includes(k)), ...routeColumns(published, keyFields, mine, routes)] : published;
@@ -45,25 +55,21 @@ export async function readRoute(sides: RouteSides, r: SyncRouteIdentity): Promis
   const sent = !!slot && slot.ours;
   const received = !!subscription && subscription.enabled && subscription.slot === name &&
     subscription.publications.length === 1 && subscription.publications[0] === name && subscription.hasTable &&
-    (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') &&
-    await connectsAsConfigured(sides, name);
-  const keepsBlank = await sides.on('copy', 'read its triggers', () => hasBlankGuard(sides.run('copy'), r.authority, loc));
+    (!ignoresReplicatedChanges(copyVersion) || subscription.origin === 'none') && connects;
   // A guard of these columns found off: people could edit the copy meanwhile (settled by the repairing apply).
   // A mapped route's copy is its own table, under its own column names.
   const guarded = r.mapping ? r.mapping.fields : fields;
-  const guards = await sides.on('copy', 'read its triggers', () => readGuards(sides.run('copy'), r.mapping?.location ?? loc));
   const copyUnguarded = guards.some((g) => !g.enforced && g.authority === r.authority && g.columns.some((c) => guarded.includes(c)));
   // ... and it receives through its staging table and mapping trigger, both as the route wants them.
   const staged = !r.mapping || await new MappedRouteSteps(sides).intact(r, keyFields);
-  const hold = mine ? await readHold(sides, r, mine.columns) : undefined;
   return {
-    heldForReview: hold?.held, review: hold?.queue, ordersByArrival: mine ? await readNewest(sides, r, mine.columns) : undefined,
+    heldForReview: hold?.held, review: hold?.queue, ordersByArrival,
     fields, keyFields, enabled: publishes && sent && received && staged, keepsAgainstBlank: keepsBlank,
     othersKeepAgainstBlank: unlessBlankColumns(routes.filter((e) => e !== mine)).length > 0,
     divergence: registry?.recorded && mine ? mine.divergence : undefined,
-    reverseRoute: (await reverseRoute(sides, loc)) !== undefined,
+    reverseRoute: reverse !== undefined,
     copyUnguarded,
-    mapping: r.mapping ? undefined : await sides.on('copy', 'read the route\'s staging table', () => readStagedMapping(sides.run('copy'), loc)),
+    mapping: stagedMapping,
   };
 }
 
