@@ -123,7 +123,6 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     }), sealGuardStatement(p.location, p.key)];
     await this.withConnection((db) => inTransactionDoing(db, async (run) => {
-      await run(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
       // One read under the lock: the guard or override under this key (another declaration's, made since plan?), the other keys'.
       const table = await readProtectedTable(run, p.location, p.key);
       const refusal = (admit && admit(await protectionIn(run, table, p.location, p.key, this.name))) ??
@@ -132,7 +131,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       const override = !p.override && table.overrideOfKey ? removeOverrideStatements(p.location, p.key) : [];
       // The install goes in the facts' first round trip.
       await recordProtection(run, p, 'copy', { first: [...override, ...statements], facts: table.facts, comments: table.comments });
-    }));
+    }, `LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`));
   }
 
   /** How messages name this platform, e.g. `on platform "ops" (database ops at host:5432)`. */

@@ -301,11 +301,14 @@ export function factsViewProblem(may: { exists: boolean; may: boolean }, where: 
   };
 }
 
-/** Runs `work` as one transaction on `db`, once more when PostgreSQL picked it to end a deadlock. */
-export async function inTransactionDoing(db: Client, work: (run: Run) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` as one transaction on `db`, once more when PostgreSQL picked it to end a deadlock.
+ * `first` (no parameters; the table's lock) is sent with the BEGIN, in one round trip.
+ */
+export async function inTransactionDoing(db: Client, work: (run: Run) => Promise<void>, first?: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await db.query('BEGIN');
     try {
+      await db.query(first ? `BEGIN; ${first}` : 'BEGIN');
       await work(runOn(db));
       await db.query('COMMIT');
       return;

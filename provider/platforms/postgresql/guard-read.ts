@@ -8,7 +8,7 @@
  * its trigger was not switched off and on again since it was installed (guard-seal.ts).
  */
 import { FieldLocation } from '../adapter';
-import { Run } from './catalog';
+import { Run, digestOf } from './catalog';
 import {
   BLANK_GUARD_BODY, BLANK_GUARD_TGTYPE, GUARD_BODY, GUARD_FIXED_ARGS, GUARD_PREFIX, GUARD_PROCONFIG, GUARD_TGTYPE, PINNED_SEARCH_PATH,
   guardFunctionName, guardDefPrefix, guardTriggerName,
@@ -42,7 +42,6 @@ interface TriggerRow {
   /** What about the trigger and its function is as the provider installs it; see intactSql. */
   intact: boolean;
   clones_enabled: boolean;
-  prosrc: string;
   fn_schema: string;
   proname: string;
   /** Whether the trigger has a WHEN condition. */
@@ -67,19 +66,20 @@ const INTACT_FUNCTION = `NOT p.prosecdef AND l.lanname = 'plpgsql'
 
 /**
  * Every trigger named like a guard on the table (not the partitions' clones), with its function:
- * the SELECT, on SQL expressions for the schema, the table, the name pattern and the body, so that
- * other reads can embed it (guardRowsJson) and a protection's read is one round trip.
+ * the SELECT, on SQL expressions for the schema, the table, the name pattern and the body's digest
+ * (the body is 3 KB: sent and parsed with every read, it was most of the query), so that other
+ * reads can embed it (guardRowsJson) and a protection's read is one round trip.
  */
-function guardTriggersSql(schema: string, table: string, nameLike: string, body: string): string {
+function guardTriggersSql(schema: string, table: string, nameLike: string, bodyDigest: string): string {
   return `SELECT t.tgname, t.tgenabled, t.tgtype, encode(t.tgargs, 'hex') AS tgargs,
             ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-            (${INTACT_FUNCTION} AND p.prosrc = ${body}) AS intact, p.proconfig,
+            (${INTACT_FUNCTION} AND encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex') = ${bodyDigest}) AS intact, p.proconfig,
             NOT EXISTS (WITH RECURSIVE clones AS (
                           SELECT c.oid, c.tgenabled FROM pg_trigger c WHERE c.tgparentid = t.oid
                           UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
                         SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
-            p.prosrc, pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
+            pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
             ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS table_columns,
             ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS quoted_columns,
             quote_ident(t.tgname) AS quoted_trigger, quote_ident(n.nspname) AS quoted_schema, quote_ident(c.relname) AS quoted_table,
@@ -93,17 +93,19 @@ function guardTriggersSql(schema: string, table: string, nameLike: string, body:
       WHERE n.nspname = ${schema} AND c.relname = ${table} AND t.tgname LIKE ${nameLike} AND t.tgparentid = 0`;
 }
 
+const GUARD_BODY_DIGEST = digestOf(GUARD_BODY);
+
 /** The guards' trigger rows as one JSON array (for a read that returns more), on SQL expressions for the schema and the table. */
 export function guardRowsJson(schema: string, table: string): string {
   return `(SELECT COALESCE(json_agg(g ORDER BY g.tgname), '[]'::json)
-             FROM (${guardTriggersSql(schema, table, lit(startsWith(GUARD_PREFIX)), lit(GUARD_BODY))}) g)`;
+             FROM (${guardTriggersSql(schema, table, lit(startsWith(GUARD_PREFIX)), lit(GUARD_BODY_DIGEST))}) g)`;
 }
 
 /** A trigger row as read, its function's settings checked. */
 export type GuardRow = TriggerRow & { proconfig: string[] | null };
 
 async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, body: string): Promise<GuardRow[]> {
-  const found = await query<GuardRow>(`${guardTriggersSql('$1', '$2', '$3', '$4')} ORDER BY t.tgname`, [loc.namespace, loc.container, nameLike, body]);
+  const found = await query<GuardRow>(`${guardTriggersSql('$1', '$2', '$3', '$4')} ORDER BY t.tgname`, [loc.namespace, loc.container, nameLike, digestOf(body)]);
   return found.rows;
 }
 
