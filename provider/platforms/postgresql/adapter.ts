@@ -41,7 +41,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
     const where = this.where();
-    const found = await readForCheck((sql, params) => this.query(sql, params), p);
+    const found = await readForCheck((sql, params, name) => this.query(sql, params, name), p);
     const table = found.table;
     if (!table) {
       return [{
@@ -97,7 +97,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   }
 
   public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    const run: Run = (sql, params) => this.query(sql, params);
+    const run: Run = (sql, params, name) => this.query(sql, params, name);
     const table = await readProtectedTable(run, location, key);
     const found = await protectionIn(run, table, location, key, this.name);
     if (found) this.readAlong.set(found, table);
@@ -109,7 +109,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
   public async hintShown(found: ProtectionReadBack): Promise<boolean> {
-    return columnsShowHint((sql, params) => this.query(sql, params), found.location, found.key, { ...found, columns: found.fields }, this.readAlong.get(found));
+    return columnsShowHint((sql, params, name) => this.query(sql, params, name), found.location, found.key, { ...found, columns: found.fields }, this.readAlong.get(found));
   }
 
   /**

@@ -38,7 +38,7 @@ export async function readProtectedTable(run: Run, loc: FieldLocation, key: stri
             COALESCE((SELECT json_object_agg(a.attname, d.description) FROM pg_attribute a
                         JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
                        WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped), '{}'::json) AS comments`,
-    [tableRef(loc), loc.namespace, loc.container, overrideTriggerName(key)]);
+    [tableRef(loc), loc.namespace, loc.container, overrideTriggerName(key)], 'authority_protection_read');
   const r = found.rows[0];
   return {
     exists: r.exists, guards: guardsOf(loc, r.guards), overrides: r.overrides.map(overrideOwnerOf), overrideOfKey: r.override_of_key,
@@ -94,7 +94,7 @@ export async function readForCheck(run: Run, p: FieldProtection): Promise<Checke
             (SELECT has_schema_privilege(current_user, relnamespace, 'CREATE') FROM t) AS creates,
             EXISTS (SELECT FROM pg_catalog.pg_index WHERE indrelid = (SELECT oid FROM t) AND indisprimary) AS has_primary_key,
             ${MAY_KEEP_FACTS_COLUMNS}, ${guardRowsJson('$1', '$2')} AS guards, ${overrideOwnersJson('(SELECT oid FROM t)')} AS overrides`,
-    [p.location.namespace, p.location.container, p.syncPrincipal, p.fields]);
+    [p.location.namespace, p.location.container, p.syncPrincipal, p.fields], 'authority_protection_check');
   const r = found.rows[0];
   return {
     table: r.oid === null ? undefined : { oid: r.oid, kind: r.kind! }, known: r.known ?? [], columns: r.columns, roleExists: r.role_exists,
