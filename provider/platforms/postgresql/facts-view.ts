@@ -161,7 +161,7 @@ async function columnComments(run: Run, loc: FieldLocation, columns: readonly st
  * Statements that take no parameters as one round trip (a simple query of several statements),
  * each statement's result in order. Each statement takes its own snapshot, as when sent alone.
  */
-export async function runBatch(run: Run, statements: readonly string[]): Promise<QueryResult[]> {
+async function runBatch(run: Run, statements: readonly string[]): Promise<QueryResult[]> {
   if (!statements.length) return [];
   const result = await run(statements.join(';\n')) as QueryResult | QueryResult[];
   return Array.isArray(result) ? result : [result];
