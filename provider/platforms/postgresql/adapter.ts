@@ -19,14 +19,16 @@ import { Diagnostic, DiagnosticError } from '../../framework';
 import { FieldLocation, FieldProtection, PlatformAdapter, ProtectionReadBack } from '../adapter';
 import { Run } from './catalog';
 import { PostgresConnection } from './connection';
-import { guardPlanChecks, installRefusal } from './guard-check';
-import { GuardReadBack, readGuards } from './guard-read';
+import { guardPlanChecks, ownedTwiceBy } from './guard-check';
+import { GuardReadBack } from './guard-read';
 import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
 import { sealGuardStatement } from './guard-seal';
-import { overridePlanChecks, overrideStatements, readOverrideProtection, removeOverrideIfAny } from './override-protection';
-import { hasOverride } from './override-read';
+import { overrideKeyRefusal, overrideStatements, readOverrideProtection } from './override-protection';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
-import { columnsShowHint, dropFactsViewIfEmpty, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection } from './facts-view';
+import {
+  FactsSeen, columnsShowHint, dropFactsViewIfEmpty, factsViewProblem, forgetProtection, inTransactionDoing, recordProtection,
+} from './facts-view';
+import { ProtectedTable, readForCheck, readProtectedTable } from './protection-read';
 
 /** A PostgreSQL platform's protections: guard triggers on the copies' tables. */
 export class PostgresAdapter extends PostgresConnection implements PlatformAdapter {
@@ -39,27 +41,19 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   public async checkProtection(p: FieldProtection): Promise<Diagnostic[]> {
     const where = this.where();
-    const table = await this.query<{ oid: number; kind: string }>(
-      `SELECT c.oid, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = $2`,
-      [p.location.namespace, p.location.container],
-    );
-    if (table.rowCount === 0) {
-      const known = await this.query<{ relname: string }>(
-        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 20`,
-        [p.location.namespace],
-      );
+    const found = await readForCheck((sql, params, name) => this.query(sql, params, name), p);
+    const table = found.table;
+    if (!table) {
       return [{
         severity: 'error',
         summary: `Table ${p.location.namespace}.${p.location.container} does not exist ${where}`,
-        detail: known.rowCount
-          ? `Tables in schema ${p.location.namespace}: ${known.rows.map((r) => r.relname).join(', ')}. Fix the table name, or create the table first.`
+        detail: found.known.length
+          ? `Tables in schema ${p.location.namespace}: ${found.known.join(', ')}. Fix the table name, or create the table first.`
           : `Schema ${p.location.namespace} has no tables. Fix the schema or table name, or create the table first.`,
         attribute: ['table'],
       }];
     }
-    if (!['r', 'p'].includes(table.rows[0].kind)) {
+    if (!['r', 'p'].includes(table.kind)) {
       return [{
         severity: 'error',
         summary: `${p.location.namespace}.${p.location.container} ${where} is not a table`,
@@ -68,11 +62,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       }];
     }
     const diags: Diagnostic[] = [];
-    const cols = await this.query<{ attname: string }>(
-      'SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
-      [table.rows[0].oid],
-    );
-    const existing = cols.rows.map((r) => r.attname);
+    const existing = found.columns;
     p.fields.forEach((f, i) => {
       if (!existing.includes(f)) {
         diags.push({
@@ -83,45 +73,43 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
         });
       }
     });
-    const role = await this.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [p.syncPrincipal]);
-    if (role.rowCount === 0) {
+    if (!found.roleExists) {
       diags.push({
         severity: 'error',
         summary: `Sync principal "${p.syncPrincipal}" is not a role ${where}`,
         detail: 'The sync principal is the only role allowed to write the protected columns. Create the role, or name the role your sync connects as.',
         attribute: ['sync_principal'],
       });
-    } else if (diags.length === 0) {
-      const writable = await this.query<{ col: string }>(
-        `SELECT col FROM unnest($2::text[]) AS col
-          WHERE NOT has_column_privilege($1, $3::oid, col, 'UPDATE')`,
-        [p.syncPrincipal, p.fields, table.rows[0].oid],
-      );
-      if (writable.rowCount) {
-        diags.push({
-          severity: 'warning',
-          summary: `Sync principal "${p.syncPrincipal}" cannot UPDATE ${writable.rows.map((r) => r.col).join(', ')} ${where}`,
-          detail: 'The protection lets the sync through, but the database will still refuse it for lack of privileges. Grant it UPDATE on these columns.',
-          attribute: ['sync_principal'],
-        });
-      }
+    } else if (diags.length === 0 && found.notWritable.length) {
+      diags.push({
+        severity: 'warning',
+        summary: `Sync principal "${p.syncPrincipal}" cannot UPDATE ${found.notWritable.join(', ')} ${where}`,
+        detail: 'The protection lets the sync through, but the database will still refuse it for lack of privileges. Grant it UPDATE on these columns.',
+        attribute: ['sync_principal'],
+      });
     }
+    const factsView = factsViewProblem({ exists: found.factsSchema, may: found.mayKeepFacts }, where);
     const guarded = p.authority !== this.name;
-    const run: Run = (sql, params) => this.query(sql, params);
-    const factsView = await factsViewProblem(run, where);
     return [
       ...diags, ...(factsView ? [factsView] : []),
-      ...await guardPlanChecks(run, p, { oid: table.rows[0].oid, where, guarded }), ...await overridePlanChecks(run, p, table.rows[0].oid, where),
+      ...guardPlanChecks(p, { ...found, where, guarded, owners: [...found.guards, ...found.overrides] }), ...overrideKeyRefusal(p, found.hasPrimaryKey, where),
     ];
   }
 
-  public readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
-    return protectionUnder((sql, params) => this.query(sql, params), location, key, this.name);
+  public async readProtection(location: FieldLocation, key: string): Promise<ProtectionReadBack | null> {
+    const run: Run = (sql, params, name) => this.query(sql, params, name);
+    const table = await readProtectedTable(run, location, key);
+    const found = await protectionIn(run, table, location, key, this.name);
+    if (found) this.readAlong.set(found, table);
+    return found;
   }
+
+  /** What a read-back's query found beside it, for hintShown (no second read of the same). */
+  private readonly readAlong = new WeakMap<ProtectionReadBack, FactsSeen>();
 
   /** Each protected column's comment and the platform's authority_catalog.facts row are as applied. */
   public async hintShown(found: ProtectionReadBack): Promise<boolean> {
-    return columnsShowHint((sql, params) => this.query(sql, params), found.location, found.key, { ...found, columns: found.fields });
+    return columnsShowHint((sql, params, name) => this.query(sql, params, name), found.location, found.key, { ...found, columns: found.fields }, this.readAlong.get(found));
   }
 
   /**
@@ -135,14 +123,15 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       syncPrincipal: p.syncPrincipal, authority: p.authority, correctionHint: p.correctionHint, fact: p.fact, key: p.key, columns: p.fields,
     }), sealGuardStatement(p.location, p.key)];
     await this.withConnection((db) => inTransactionDoing(db, async (run) => {
-      await run(`LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`);
-      // The guard or override under this key (another declaration's, made since plan?), then the other keys'.
-      const refusal = (admit && admit(await protectionUnder(run, p.location, p.key, this.name))) ?? await installRefusal(run, p, this.where());
+      // One read under the lock: the guard or override under this key (another declaration's, made since plan?), the other keys'.
+      const table = await readProtectedTable(run, p.location, p.key);
+      const refusal = (admit && admit(await protectionIn(run, table, p.location, p.key, this.name))) ??
+        ownedTwiceBy(p, this.where(), [...table.guards, ...table.overrides])[0];
       if (refusal) throw new DiagnosticError(refusal);
-      if (!p.override) await removeOverrideIfAny(run, p.location, p.key);
-      for (const sql of statements) await run(sql);
-      await recordProtection(run, p, 'copy');
-    }));
+      const override = !p.override && table.overrideOfKey ? removeOverrideStatements(p.location, p.key) : [];
+      // The install goes in the facts' first round trip.
+      await recordProtection(run, p, 'copy', { first: [...override, ...statements], facts: table.facts, comments: table.comments });
+    }, `LOCK TABLE ${tableRef(p.location)} IN SHARE ROW EXCLUSIVE MODE`));
   }
 
   /** How messages name this platform, e.g. `on platform "ops" (database ops at host:5432)`. */
@@ -151,12 +140,11 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
   }
 
   public async removeProtection(location: FieldLocation, key: string): Promise<void> {
-    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(location)]);
     await this.withConnection(async (db) => {
       let last = false;
       await inTransactionDoing(db, async (run) => {
-        for (const sql of await this.removalStatements(location, key, table.rows[0].t !== null)) await run(sql);
-        last = (await forgetProtection(run, location, key)).mayBeLast;
+        const table = await readProtectedTable(run, location, key);
+        last = (await forgetProtection(run, location, key, { first: removalStatements(location, key, table), facts: table.facts })).mayBeLast;
       });
       // After the commit, so that the removals of the last protections at once see each other's (facts-view.ts).
       if (last) await inTransactionDoing(db, dropFactsViewIfEmpty);
@@ -165,26 +153,24 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
 
   /** The platform is the fact's authority: no guard, its columns listed in authority_catalog.facts as the authority's. */
   public async releaseProtection(p: FieldProtection): Promise<void> {
-    const table = await this.query('SELECT to_regclass($1) AS t', [tableRef(p.location)]);
     await this.withConnection((db) => inTransactionDoing(db, async (run) => {
-      for (const sql of await this.removalStatements(p.location, p.key, table.rows[0].t !== null)) await run(sql);
-      await recordProtection(run, p, 'authority');
+      const table = await readProtectedTable(run, p.location, p.key);
+      await recordProtection(run, p, 'authority', { first: removalStatements(p.location, p.key, table), facts: table.facts });
     }));
   }
-
-  /** What removes a protection: an override's values go back to the authority's before its triggers go, then the guard. */
-  private async removalStatements(location: FieldLocation, key: string, exists: boolean): Promise<string[]> {
-    const override = exists && await hasOverride((sql, params) => this.query(sql, params), location, key);
-    return [...(override ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, exists)];
-  }
-
 }
 
-/** The protection under `key` on the table of platform `copy`: its guard, or its local override. */
-async function protectionUnder(query: Run, location: FieldLocation, key: string, copy: string): Promise<ProtectionReadBack | null> {
+/** What removes a protection: an override's values go back to the authority's before its triggers go, then the guard. */
+function removalStatements(location: FieldLocation, key: string, table: ProtectedTable): string[] {
+  return [...(table.exists && table.overrideOfKey ? removeOverrideStatements(location, key) : []), ...removeGuardStatements(location, key, table.exists)];
+}
+
+/** The protection under `key` on the table of platform `copy`, from its table's read: its guard, or its local override. */
+async function protectionIn(query: Run, table: ProtectedTable, location: FieldLocation, key: string, copy: string): Promise<ProtectionReadBack | null> {
   const name = guardTriggerName(key);
-  const found = (await readGuards(query, location)).find((g) => g.trigger === name);
-  return found ? readBackOf(location, key, found) : readOverrideProtection(query, location, key, copy);
+  const found = table.guards.find((g) => g.trigger === name);
+  if (found) return readBackOf(location, key, found);
+  return table.overrideOfKey ? readOverrideProtection(query, location, key, copy) : null;
 }
 
 /** A guard as read back, in the platform-neutral shape. */

@@ -54,9 +54,14 @@ export interface SubscriptionFacts {
   readonly hasTable: boolean;
 }
 
-/** One query on some connection (the adapter's shared one, or a connection of a step's own). */
-export type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]) => Promise<QueryResult<R>>;
-export const runOn = (db: Client): Run => (sql, params) => db.query(sql, params);
+/**
+ * One query on some connection (the adapter's shared one, or a connection of a step's own). A
+ * `name` makes it a prepared statement of that session's (same name, same text): a read run for
+ * every resource is parsed once per session, and its plan is reused (planning a catalog read of a
+ * dozen subqueries costs more than running it).
+ */
+export type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[], name?: string) => Promise<QueryResult<R>>;
+export const runOn = (db: Client): Run => (sql, params, name) => (name ? db.query({ name, text: sql, values: params }) : db.query(sql, params));
 
 export async function inspectTable(pg: PostgresConnection, loc: FieldLocation): Promise<TableFacts | undefined> {
   const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean; owner: string; mayActAsOwner: boolean }>(

@@ -77,11 +77,13 @@ export class PostgresConnection {
    * one while there are fewer than SHARED_SESSIONS (a session runs one statement at a time, and
    * terraform reads ten resources at once: on one session their reads waited on each other).
    */
-  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = [], name?: string): Promise<QueryResult<R>> {
     const shared = this.leastBusy();
     shared.inFlight++;
     try {
-      return await (await shared.client).query<R>(sql, params);
+      const client = await shared.client;
+      // A name: a prepared statement of the session's (catalog.ts Run).
+      return await (name ? client.query<R>({ name, text: sql, values: params }) : client.query<R>(sql, params));
     } finally {
       shared.inFlight--;
     }

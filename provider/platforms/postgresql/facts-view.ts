@@ -18,11 +18,12 @@
  * applies cannot both create the schema, and none writes a row while the registry goes). Taken
  * exclusive for every change, it made a domain's protections install and go one at a time.
  */
-import { Client } from 'pg';
+import { Client, QueryResult } from 'pg';
 import { Diagnostic } from '../../framework';
 import { FieldLocation, FieldProtection } from '../adapter';
 import { Run, runOn } from './catalog';
 import { columnCommentText, commentOnColumnSql } from './comment-sql';
+import { lit, tableRef } from './guard-sql';
 import { schemaTrustStatement } from './schema-trust';
 
 /** Not "authority": a schema named like a role is first on that role's default search_path ("$user"), and would catch its unqualified CREATEs. */
@@ -66,40 +67,59 @@ export function factsViewSetupStatements(): string[] {
 
 interface RegistryRow { column_name: string; previous_comment: string | null; role: string }
 
+/** What the caller of recordProtection or forgetProtection has read or still runs, in its transaction, to save round trips. */
+export interface FactsKnown {
+  /** Statements of the caller's (no parameters) to run first, in the same round trip: the guard's install or removal. */
+  readonly first?: readonly string[];
+  /** The view and the registry as the caller read them in this transaction, before any lock of the facts view's. */
+  readonly facts?: FactsObjects;
+  /** The table's columns' comments now (absent: none), read under the table's lock; recordProtection reads them when not given. */
+  readonly comments?: ReadonlyMap<string, string>;
+}
+
+/** The registry's rows of one protection, its names as literals (for a round trip of several statements). */
+function registryRowsSql(loc: FieldLocation, key: string): string {
+  return `SELECT column_name, previous_comment, role FROM ${FACTS_REGISTRY}
+           WHERE schema_name = ${lit(loc.namespace)} AND table_name = ${lit(loc.container)} AND protection = ${lit(key)}`;
+}
+
+const missing = (o: FactsObjects) => !o.view || !o.registry;
+
 /**
  * Records the protection's columns in the registry (its role here: copy, or authority when the
  * platform is the fact's authority) and, on a copy, comments each column, recording the comment it
  * had; columns it no longer covers get theirs back. Runs inside the caller's transaction.
  */
-export async function recordProtection(run: Run, p: FieldProtection, role: 'authority' | 'copy'): Promise<void> {
+export async function recordProtection(run: Run, p: FieldProtection, role: 'authority' | 'copy', known: FactsKnown = {}): Promise<void> {
   // Set up only what is missing, under the exclusive lock (parallel applies would both create the
   // schema): replacing the view every time would wait on its readers' locks. When all is there, the
-  // shared lock keeps it there until this transaction ends.
+  // shared lock keeps it there until this transaction ends; the objects are read again after it,
+  // by a statement of their own (its snapshot taken after the wait).
   const [exclusive, ...setup] = factsViewSetupStatements();
-  const missing = async () => {
-    const found = await factsObjects(run);
-    return !found.view || !found.registry;
-  };
-  let alone = await missing();
-  await run(alone ? exclusive : FACTS_LOCK_SHARED);
+  let alone = missing(known.facts ?? await factsObjects(run));
+  const locked = await runBatch(run, [...known.first ?? [], alone ? exclusive : FACTS_LOCK_SHARED, FACTS_OBJECTS_SQL]);
+  let objects = locked[locked.length - 1].rows[0] as FactsObjects;
   // Dropped by the last protection's removal meanwhile: the exclusive lock too (a deadlock with
   // another such apply ends one of them, which runs again: inTransactionDoing).
-  if (!alone && await missing()) {
+  if (!alone && missing(objects)) {
     await run(exclusive);
     alone = true;
+    objects = await factsObjects(run);
   }
-  await run(FACTS_TRUST);
-  if (alone && await missing()) {
+  if (alone && missing(objects)) {
+    await run(FACTS_TRUST);
     // Without CREATE there is nowhere to record a column's own comment: leave comments and view out (plan warned).
     if (!(await mayKeepFacts(run)).may) return;
-    for (const sql of setup) await run(sql);
+    await runAll(run, setup);
   }
-  const found = await run<RegistryRow>(
-    `SELECT column_name, previous_comment, role FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3`,
-    [p.location.namespace, p.location.container, p.key]);
-  const before = new Map(found.rows.map((r) => [r.column_name, r]));
-  const comment = role === 'copy' ? columnCommentText(p) : null;
   const loc = p.location;
+  const comment = role === 'copy' ? columnCommentText(p) : null;
+  // The columns' comments before this protection writes its own.
+  const now = comment === null ? new Map<string, string>() : known.comments ?? await columnComments(run, loc, p.fields);
+  // The trust check, the copy's comments and the registry's rows of the protection: one round trip.
+  const batch = await runBatch(run, [FACTS_TRUST, ...comment === null ? [] : p.fields.map((column) => commentOnColumnSql(loc, column, comment)), registryRowsSql(loc, p.key)]);
+  const found = batch[batch.length - 1] as QueryResult<RegistryRow>;
+  const before = new Map(found.rows.map((r) => [r.column_name, r]));
   // Columns this protection no longer comments: their own comments come back, their rows go.
   const gone = found.rows.filter((r) => !p.fields.includes(r.column_name) || (r.role === 'copy' && role === 'authority'));
   await runAll(run, gone.filter((r) => r.role === 'copy').map((r) => commentOnColumnSql(loc, r.column_name, r.previous_comment)));
@@ -110,15 +130,6 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
   }
   // A column's comment is recorded while a copy's comment is on it; the authority's own is never touched.
   const recorded = (column: string) => (before.get(column)?.role === 'copy' ? before.get(column) : undefined);
-  const unrecorded = comment === null ? [] : p.fields.filter((c) => !recorded(c));
-  const now = new Map<string, string | null>();
-  if (unrecorded.length) {
-    const read = await run<{ column_name: string; comment: string | null }>(
-      `SELECT a.attname::text AS column_name, col_description(a.attrelid, a.attnum) AS comment
-         FROM pg_attribute a WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attname = ANY ($3::text[])`,
-      [loc.namespace, loc.container, unrecorded]);
-    for (const r of read.rows) now.set(r.column_name, r.comment);
-  }
   const previous = p.fields.map((column) => {
     const found = recorded(column);
     if (found || comment === null) return found?.previous_comment ?? null;
@@ -135,11 +146,29 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
        previous_comment = EXCLUDED.previous_comment`,
     [loc.namespace, loc.container, p.key, role, p.authority, PEOPLE_MAY[role], p.correctionHint,
       p.fields, p.fields.map((column) => p.fact ?? `${loc.container}.${column}`), previous]);
-  if (comment !== null) await runAll(run, p.fields.map((column) => commentOnColumnSql(loc, column, comment)));
+}
+
+/** The comments of the table's `columns` that have one. */
+async function columnComments(run: Run, loc: FieldLocation, columns: readonly string[]): Promise<Map<string, string>> {
+  const read = await run<{ column_name: string; comment: string | null }>(
+    `SELECT a.attname::text AS column_name, col_description(a.attrelid, a.attnum) AS comment
+       FROM pg_attribute a WHERE a.attrelid = format('%I.%I', $1::text, $2::text)::regclass AND a.attname = ANY ($3::text[])`,
+    [loc.namespace, loc.container, columns]);
+  return new Map(read.rows.filter((r) => r.comment !== null).map((r) => [r.column_name, r.comment!]));
+}
+
+/**
+ * Statements that take no parameters as one round trip (a simple query of several statements),
+ * each statement's result in order. Each statement takes its own snapshot, as when sent alone.
+ */
+async function runBatch(run: Run, statements: readonly string[]): Promise<QueryResult[]> {
+  if (!statements.length) return [];
+  const result = await run(statements.join(';\n')) as QueryResult | QueryResult[];
+  return Array.isArray(result) ? result : [result];
 }
 
 /** Runs statements that take no parameters (COMMENT takes none) as one round trip. */
-async function runAll(run: Run, statements: string[]): Promise<void> {
+async function runAll(run: Run, statements: readonly string[]): Promise<void> {
   if (statements.length) await run(statements.join(';\n'));
 }
 
@@ -150,26 +179,29 @@ async function runAll(run: Run, statements: string[]): Promise<void> {
  * once this transaction is committed (other removals' rows, deleted but not yet committed, are
  * still seen here: only after both commit can one of them see the registry empty).
  */
-export async function forgetProtection(run: Run, loc: FieldLocation, key: string): Promise<{ mayBeLast: boolean }> {
-  const registry = async () => (await factsObjects(run)).registry;
-  if (!await registry()) return { mayBeLast: false };
-  await run(FACTS_LOCK_SHARED);
-  // The last removal may have dropped it meanwhile.
-  if (!await registry()) return { mayBeLast: false };
-  await run(FACTS_TRUST);
-  const table = await run<{ t: string | null }>(`SELECT to_regclass(format('%I.%I', $1::text, $2::text)) AS t`, [loc.namespace, loc.container]);
-  const rows = await run<RegistryRow>(
-    `DELETE FROM ${FACTS_REGISTRY} WHERE schema_name = $1 AND table_name = $2 AND protection = $3 RETURNING column_name, previous_comment, role`,
-    [loc.namespace, loc.container, key]);
-  if (table.rows[0].t !== null) {
-    const columns = await run<{ attname: string }>(
-      'SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped', [table.rows[0].t]);
-    const present = new Set(columns.rows.map((c) => c.attname));
-    await runAll(run, rows.rows.filter((r) => r.role === 'copy' && present.has(r.column_name))
-      .map((r) => commentOnColumnSql(loc, r.column_name, r.previous_comment)));
+export async function forgetProtection(run: Run, loc: FieldLocation, key: string, known: FactsKnown = {}): Promise<{ mayBeLast: boolean }> {
+  const first = known.first ?? [];
+  if (!(known.facts ?? await factsObjects(run)).registry) {
+    await runAll(run, [...first]);
+    return { mayBeLast: false };
   }
-  // Rows other removals are deleting are locked: skipped, as they may be gone when those commit.
-  const left = await run(`SELECT FROM ${FACTS_REGISTRY} FOR KEY SHARE SKIP LOCKED LIMIT 1`);
+  const locked = await runBatch(run, [...first, FACTS_LOCK_SHARED, FACTS_OBJECTS_SQL]);
+  // The last removal may have dropped it meanwhile.
+  if (!(locked[locked.length - 1].rows[0] as FactsObjects).registry) return { mayBeLast: false };
+  // The trust check, the rows out (with whether their column is still there), and whether any row is left. Rows other
+  // removals are deleting are locked: skipped, as they may be gone when those commit.
+  const [, deleted, left] = await runBatch(run, [
+    FACTS_TRUST,
+    `WITH gone AS (DELETE FROM ${FACTS_REGISTRY}
+                    WHERE schema_name = ${lit(loc.namespace)} AND table_name = ${lit(loc.container)} AND protection = ${lit(key)}
+                RETURNING column_name, previous_comment, role)
+     SELECT gone.*, EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(${lit(tableRef(loc))}) AND a.attname = gone.column_name
+                             AND a.attnum > 0 AND NOT a.attisdropped) AS present
+       FROM gone`,
+    `SELECT FROM ${FACTS_REGISTRY} FOR KEY SHARE SKIP LOCKED LIMIT 1`,
+  ]);
+  await runAll(run, (deleted.rows as (RegistryRow & { present: boolean })[]).filter((r) => r.role === 'copy' && r.present)
+    .map((r) => commentOnColumnSql(loc, r.column_name, r.previous_comment)));
   return { mayBeLast: (left.rowCount ?? 0) === 0 };
 }
 
@@ -196,44 +228,59 @@ export async function dropFactsViewIfEmpty(run: Run): Promise<void> {
   if (Number(others.rows[0]?.n ?? 1) === 0) await run(`DROP SCHEMA ${FACTS_SCHEMA}`);
 }
 
+/** What columnsShowHint goes by, beside the registry's rows: read with the protection (protection-read.ts), or by it. */
+export interface FactsSeen {
+  readonly facts: FactsObjects;
+  readonly mayKeepFacts: boolean;
+  /** The table's columns' comments (absent: none). */
+  readonly comments: ReadonlyMap<string, string>;
+}
+
 /**
  * Whether the platform shows the protection's facts as it should: the view and the registry's
  * rows are there, and each column's comment is the one built from the guard it found (a copy).
  */
-export async function columnsShowHint(run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }): Promise<boolean> {
-  const objects = await run<{ view: string | null; registry: string | null }>(
-    `SELECT to_regclass('${FACTS_VIEW}') AS view, to_regclass('${FACTS_REGISTRY}') AS registry`);
-  if (objects.rows[0].view === null || objects.rows[0].registry === null) return !(await mayKeepFacts(run)).may;
-  const found = await run<{ column_name: string; comment: string | null }>(
-    `SELECT r.column_name, col_description(a.attrelid, a.attnum) AS comment
-       FROM ${FACTS_REGISTRY} r
-       LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', r.schema_name, r.table_name)) AND a.attname = r.column_name
-      WHERE r.schema_name = $1 AND r.table_name = $2 AND r.protection = $3 AND r.role = 'copy'`,
+export async function columnsShowHint(
+  run: Run, loc: FieldLocation, key: string, p: { authority: string; correctionHint: string; columns: readonly string[] }, seen?: FactsSeen,
+): Promise<boolean> {
+  const { facts, mayKeepFacts: may, comments } = seen ?? {
+    facts: await factsObjects(run), mayKeepFacts: (await mayKeepFacts(run)).may, comments: await columnComments(run, loc, p.columns),
+  };
+  if (missing(facts)) return !may;
+  const found = await run<{ column_name: string }>(
+    `SELECT r.column_name FROM ${FACTS_REGISTRY} r WHERE r.schema_name = $1 AND r.table_name = $2 AND r.protection = $3 AND r.role = 'copy'`,
     [loc.namespace, loc.container, key]);
   const expected = columnCommentText(p);
-  return p.columns.every((c) => found.rows.some((r) => r.column_name === c && r.comment === expected));
+  return p.columns.every((c) => found.rows.some((r) => r.column_name === c) && comments.get(c) === expected);
 }
+
+/** Whether the view and the registry are there. */
+export interface FactsObjects { readonly view: boolean; readonly registry: boolean }
 
 /**
  * Whether the view and the registry are there, read from pg_class with the statement's snapshot:
  * after waiting on the advisory lock, to_regclass could still answer from the session's catalog
  * cache (refreshed only when a relation is locked) for a registry another removal just dropped.
+ * Columns view and registry, for reads that return more.
  */
-async function factsObjects(run: Run): Promise<{ view: boolean; registry: boolean }> {
-  const found = await run<{ view: boolean; registry: boolean }>(
-    `SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'facts' AND c.relkind = 'v') AS view,
-            EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'fact_registry' AND c.relkind = 'r') AS registry`,
-    [FACTS_SCHEMA]);
-  return found.rows[0];
+export const FACTS_OBJECTS_COLUMNS =
+  `EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${FACTS_SCHEMA}' AND c.relname = 'facts' AND c.relkind = 'v') AS view,
+   EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${FACTS_SCHEMA}' AND c.relname = 'fact_registry' AND c.relkind = 'r') AS registry`;
+const FACTS_OBJECTS_SQL = `SELECT ${FACTS_OBJECTS_COLUMNS}`;
+
+async function factsObjects(run: Run): Promise<FactsObjects> {
+  return (await run<{ view: boolean; registry: boolean }>(FACTS_OBJECTS_SQL)).rows[0];
 }
 
-/** Whether the provider's user can create the schema, or create in it when it exists. */
+/** Whether the provider's user can create the schema, or create in it when it exists: columns facts_schema and may_keep_facts, for reads that return more. */
+export const MAY_KEEP_FACTS_COLUMNS =
+  `EXISTS (SELECT FROM pg_namespace WHERE nspname = '${FACTS_SCHEMA}') AS facts_schema,
+   COALESCE((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = '${FACTS_SCHEMA}'),
+            has_database_privilege(current_database(), 'CREATE')) AS may_keep_facts`;
+
 async function mayKeepFacts(run: Run): Promise<{ exists: boolean; may: boolean }> {
-  const found = await run<{ exists: boolean; may: boolean }>(
-    `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS exists,
-            COALESCE((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = $1),
-                     has_database_privilege(current_database(), 'CREATE')) AS may`, [FACTS_SCHEMA]);
-  return found.rows[0];
+  const found = (await run<{ facts_schema: boolean; may_keep_facts: boolean }>(`SELECT ${MAY_KEEP_FACTS_COLUMNS}`)).rows[0];
+  return { exists: found.facts_schema, may: found.may_keep_facts };
 }
 
 /**
@@ -241,9 +288,9 @@ async function mayKeepFacts(run: Run): Promise<{ exists: boolean; may: boolean }
  * works without it (owning the table is enough), but the platform then neither lists its facts nor
  * comments the protected columns.
  */
-export async function factsViewProblem(run: Run, where: string): Promise<Diagnostic | undefined> {
-  const { exists, may } = await mayKeepFacts(run);
-  if (may) return undefined;
+export function factsViewProblem(may: { exists: boolean; may: boolean }, where: string): Diagnostic | undefined {
+  const { exists } = may;
+  if (may.may) return undefined;
   return {
     severity: 'warning',
     summary: `The provider's user cannot ${exists ? `create objects in schema ${FACTS_SCHEMA}` : `create schema ${FACTS_SCHEMA}`} ${where}: ` +
@@ -254,11 +301,14 @@ export async function factsViewProblem(run: Run, where: string): Promise<Diagnos
   };
 }
 
-/** Runs `work` as one transaction on `db`, once more when PostgreSQL picked it to end a deadlock. */
-export async function inTransactionDoing(db: Client, work: (run: Run) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` as one transaction on `db`, once more when PostgreSQL picked it to end a deadlock.
+ * `first` (no parameters; the table's lock) is sent with the BEGIN, in one round trip.
+ */
+export async function inTransactionDoing(db: Client, work: (run: Run) => Promise<void>, first?: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await db.query('BEGIN');
     try {
+      await db.query(first ? `BEGIN; ${first}` : 'BEGIN');
       await work(runOn(db));
       await db.query('COMMIT');
       return;

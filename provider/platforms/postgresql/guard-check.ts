@@ -7,41 +7,36 @@
  */
 import { Diagnostic } from '../../framework';
 import { FieldLocation, FieldProtection } from '../adapter';
-import { Run } from './catalog';
-import { GuardReadBack, readGuards } from './guard-read';
+import { GuardReadBack } from './guard-read';
 import { guardTriggerName } from './guard-sql';
-import { readOverrideOwners } from './override-read';
 import { overrideTriggerName } from './override-sql';
 
-export interface CheckedTable {
-  readonly oid: number;
+/** What the guard's plan checks go by, read with the rest of the plan check (protection-read.ts). */
+export interface GuardCheckFacts {
   /** How messages name the platform, e.g. `on platform "ops" (database ops at host:5432)`. */
   readonly where: string;
   /** The protection guards columns here (role copy); false on the authority's own table. */
   readonly guarded: boolean;
+  /** The provider's user, the table's owner, whether the user may act as the owner and create in the table's schema. */
+  readonly user: string;
+  readonly owner: string | null;
+  readonly owns: boolean;
+  readonly creates: boolean;
+  /** The table's guards and local overrides. */
+  readonly owners: readonly Owner[];
 }
 
-export async function guardPlanChecks(query: Run, p: FieldProtection, table: CheckedTable): Promise<Diagnostic[]> {
+export function guardPlanChecks(p: FieldProtection, table: GuardCheckFacts): Diagnostic[] {
   const diags: Diagnostic[] = [];
-  if (table.guarded) {
-    const may = await query<{ user: string; owner: string; owns: boolean; creates: boolean }>(
-      `SELECT current_user AS user, pg_get_userbyid(c.relowner) AS owner, pg_has_role(current_user, c.relowner, 'USAGE') AS owns,
-              has_schema_privilege(current_user, c.relnamespace, 'CREATE') AS creates
-         FROM pg_class c WHERE c.oid = $1`, [table.oid]);
-    const m = may.rows[0];
-    if (m && !m.owns) diags.push(cannotInstall(p.location, table.where, m.user, m.owner));
-    else if (m && !m.creates) diags.push(cannotCreateFunction(p.location, table.where, m.user));
+  if (table.guarded && table.owner !== null) {
+    if (!table.owns) diags.push(cannotInstall(p.location, table.where, table.user, table.owner));
+    else if (!table.creates) diags.push(cannotCreateFunction(p.location, table.where, table.user));
   }
-  return [...diags, ...ownedTwiceBy(p, table.where, await readOwners(query, p.location))];
+  return [...diags, ...ownedTwiceBy(p, table.where, table.owners)];
 }
 
 /** What a guard or an override on the table gives to whom, as the owned-twice checks need it. */
 export type Owner = Pick<GuardReadBack, 'trigger' | 'authority' | 'fact' | 'columns'>;
-
-/** The table's guards and local overrides. */
-export async function readOwners(query: Run, loc: FieldLocation): Promise<Owner[]> {
-  return [...await readGuards(query, loc), ...await readOverrideOwners(query, loc)];
-}
 
 /** Refusals for the guards and overrides on the table (other keys') that already give these columns to another authority. */
 export function ownedTwiceBy(p: FieldProtection, where: string, owners: readonly Owner[]): Diagnostic[] {
@@ -50,14 +45,6 @@ export function ownedTwiceBy(p: FieldProtection, where: string, owners: readonly
     const shared = other.columns.filter((c) => p.fields.includes(c));
     return shared.length && other.authority !== p.authority ? [ownedTwice(p, where, other, shared)] : [];
   });
-}
-
-/**
- * Plan's owned-twice refusal again, inside the install's transaction: the caller has locked the
- * table so that installs on it run one after the other (two stacks applied at once both passed plan).
- */
-export async function installRefusal(query: Run, p: FieldProtection, where: string): Promise<Diagnostic | undefined> {
-  return ownedTwiceBy(p, where, await readOwners(query, p.location))[0];
 }
 
 function qualified(loc: FieldLocation): string {

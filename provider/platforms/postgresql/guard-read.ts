@@ -8,11 +8,11 @@
  * its trigger was not switched off and on again since it was installed (guard-seal.ts).
  */
 import { FieldLocation } from '../adapter';
-import { Run } from './catalog';
+import { Run, digestOf } from './catalog';
 import {
   BLANK_GUARD_BODY, BLANK_GUARD_TGTYPE, GUARD_BODY, GUARD_FIXED_ARGS, GUARD_PREFIX, GUARD_PROCONFIG, GUARD_TGTYPE, PINNED_SEARCH_PATH,
   guardFunctionName, guardDefPrefix, guardTriggerName,
-  QuotedGuardNames,
+  QuotedGuardNames, lit,
 } from './guard-sql';
 import { sealHolds } from './guard-seal';
 
@@ -35,13 +35,13 @@ interface TriggerRow {
   tgname: string;
   tgenabled: string;
   tgtype: number;
-  tgargs: Buffer;
+  /** pg_trigger.tgargs in hex (the same as a row and in JSON). */
+  tgargs: string;
   /** The trigger's UPDATE OF columns, in order. */
   columns: string[];
   /** What about the trigger and its function is as the provider installs it; see intactSql. */
   intact: boolean;
   clones_enabled: boolean;
-  prosrc: string;
   fn_schema: string;
   proname: string;
   /** Whether the trigger has a WHEN condition. */
@@ -64,18 +64,22 @@ interface TriggerRow {
 const INTACT_FUNCTION = `NOT p.prosecdef AND l.lanname = 'plpgsql'
   AND pg_catalog.pg_get_userbyid(p.proowner) = current_user`;
 
-/** Every trigger named like a guard on the table (not the partitions' clones), with its function. */
-async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, body: string): Promise<TriggerRow[]> {
-  const found = await query<TriggerRow & { proconfig: string[] | null }>(
-    `SELECT t.tgname, t.tgenabled, t.tgtype, t.tgargs,
+/**
+ * Every trigger named like a guard on the table (not the partitions' clones), with its function:
+ * the SELECT, on SQL expressions for the schema, the table, the name pattern and the body's digest
+ * (the body is 3 KB: sent and parsed with every read, it was most of the query), so that other
+ * reads can embed it (guardRowsJson) and a protection's read is one round trip.
+ */
+function guardTriggersSql(schema: string, table: string, nameLike: string, bodyDigest: string): string {
+  return `SELECT t.tgname, t.tgenabled, t.tgtype, encode(t.tgargs, 'hex') AS tgargs,
             ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-            (${INTACT_FUNCTION} AND p.prosrc = $4) AS intact, p.proconfig,
+            (${INTACT_FUNCTION} AND encode(sha256(convert_to(p.prosrc, 'UTF8')), 'hex') = ${bodyDigest}) AS intact, p.proconfig,
             NOT EXISTS (WITH RECURSIVE clones AS (
                           SELECT c.oid, c.tgenabled FROM pg_trigger c WHERE c.tgparentid = t.oid
                           UNION ALL SELECT c.oid, c.tgenabled FROM pg_trigger c JOIN clones ON c.tgparentid = clones.oid)
                         SELECT FROM clones WHERE clones.tgenabled <> t.tgenabled) AS clones_enabled,
-            p.prosrc, pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
+            pn.nspname AS fn_schema, p.proname, t.tgqual IS NOT NULL AS has_when, pg_get_triggerdef(t.oid) AS def,
             ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS table_columns,
             ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS quoted_columns,
             quote_ident(t.tgname) AS quoted_trigger, quote_ident(n.nspname) AS quoted_schema, quote_ident(c.relname) AS quoted_table,
@@ -86,10 +90,27 @@ async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, b
        JOIN pg_proc p ON p.oid = t.tgfoid
        JOIN pg_language l ON l.oid = p.prolang
        JOIN pg_namespace pn ON pn.oid = p.pronamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND t.tgname LIKE $3 AND t.tgparentid = 0
-      ORDER BY t.tgname`,
-    [loc.namespace, loc.container, nameLike, body]);
-  return found.rows.map((r) => ({ ...r, intact: r.intact && searchPathPinned(r.proconfig) }));
+      WHERE n.nspname = ${schema} AND c.relname = ${table} AND t.tgname LIKE ${nameLike} AND t.tgparentid = 0`;
+}
+
+const GUARD_BODY_DIGEST = digestOf(GUARD_BODY);
+
+/** The guards' trigger rows as one JSON array (for a read that returns more), on SQL expressions for the schema and the table. */
+export function guardRowsJson(schema: string, table: string): string {
+  return `(SELECT COALESCE(json_agg(g ORDER BY g.tgname), '[]'::json)
+             FROM (${guardTriggersSql(schema, table, lit(startsWith(GUARD_PREFIX)), lit(GUARD_BODY_DIGEST))}) g)`;
+}
+
+/** A trigger row as read, its function's settings checked. */
+export type GuardRow = TriggerRow & { proconfig: string[] | null };
+
+async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, body: string): Promise<GuardRow[]> {
+  const found = await query<GuardRow>(`${guardTriggersSql('$1', '$2', '$3', '$4')} ORDER BY t.tgname`, [loc.namespace, loc.container, nameLike, digestOf(body)]);
+  return found.rows;
+}
+
+function checkedRow(r: GuardRow): TriggerRow {
+  return { ...r, intact: r.intact && searchPathPinned(r.proconfig) };
 }
 
 /** The function's settings pin the search path: exactly the guard's, or the blank guard's and its columns. */
@@ -99,8 +120,10 @@ function searchPathPinned(proconfig: string[] | null): boolean {
     (settings.length === GUARD_PROCONFIG.length || (settings.length === 2 && settings[1].startsWith('authority.keep_columns=')));
 }
 
-function argsOf(tgargs: Buffer): string[] {
-  return tgargs.length ? tgargs.toString('utf8').split('\0').slice(0, -1) : [];
+/** Trigger arguments from pg_trigger.tgargs as hex: each one NUL-terminated. */
+function argsOf(tgargs: string): string[] {
+  const raw = Buffer.from(tgargs, 'hex');
+  return raw.length ? raw.toString('utf8').split('\0').slice(0, -1) : [];
 }
 
 /** LIKE pattern for names starting with `prefix` (its _ escaped). */
@@ -111,8 +134,12 @@ const startsWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
  * same columns) and for whoever must know whether a table's guard is on.
  */
 export async function readGuards(query: Run, loc: FieldLocation): Promise<GuardReadBack[]> {
-  const rows = await guardTriggers(query, loc, startsWith(GUARD_PREFIX), GUARD_BODY);
-  return rows.map((row) => {
+  return guardsOf(loc, await guardTriggers(query, loc, startsWith(GUARD_PREFIX), GUARD_BODY));
+}
+
+/** The guards of trigger rows read by guardTriggersSql, alone or in guardRowsJson. */
+export function guardsOf(loc: FieldLocation, rows: readonly GuardRow[]): GuardReadBack[] {
+  return rows.map(checkedRow).map((row) => {
     const args = argsOf(row.tgargs);
     const [syncPrincipal = '', authority = '', correctionHint = '', fact = '', key = ''] = args;
     const columns = args.slice(GUARD_FIXED_ARGS);
@@ -141,7 +168,7 @@ function quoted(row: TriggerRow, columns: string[]): QuotedGuardNames {
 
 /** Whether the blank guard named `name` is on the table and intact: it fires for replicated writes only. */
 export async function blankGuardIntact(query: Run, loc: FieldLocation, name: string): Promise<boolean> {
-  const [row] = (await guardTriggers(query, loc, startsWith(name), BLANK_GUARD_BODY)).filter((r) => r.tgname === name);
+  const [row] = (await guardTriggers(query, loc, startsWith(name), BLANK_GUARD_BODY)).map(checkedRow).filter((r) => r.tgname === name);
   return row !== undefined && row.intact && !row.has_when && row.tgenabled === 'R' && row.clones_enabled && row.tgtype === BLANK_GUARD_TGTYPE &&
     row.fn_schema === loc.namespace && row.proname === name && argsOf(row.tgargs).length === 0;
 }

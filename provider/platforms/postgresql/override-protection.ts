@@ -7,8 +7,8 @@ import { Diagnostic } from '../../framework';
 import { FieldLocation, FieldProtection, ProtectionReadBack } from '../adapter';
 import { Run } from './catalog';
 import { removeGuardStatements } from './guard-sql';
-import { hasOverride, readOverride } from './override-read';
-import { installOverrideStatements, overrideLogStatements, removeOverrideStatements } from './override-sql';
+import { readOverride } from './override-read';
+import { installOverrideStatements, overrideLogStatements } from './override-sql';
 import { syncPairName } from './route-names';
 
 /**
@@ -25,12 +25,6 @@ export function overrideStatements(p: FieldProtection, copy: string): string[] {
       reason: p.override.reason, expiresAt: p.override.expiresAt, feed: syncPairName({ authority: p.authority, copy }), columns: p.fields,
     }),
   ];
-}
-
-/** Inside an install's transaction: an override of the key that the protection no longer allows goes, its values back to the authority's. */
-export async function removeOverrideIfAny(query: Run, loc: FieldLocation, key: string): Promise<void> {
-  if (!await hasOverride(query, loc, key)) return;
-  for (const sql of removeOverrideStatements(loc, key)) await query(sql);
 }
 
 /**
@@ -51,10 +45,8 @@ export async function readOverrideProtection(query: Run, loc: FieldLocation, key
 }
 
 /** Plan's refusal for an override on a table without a primary key: the log names each record by it. */
-export async function overridePlanChecks(query: Run, p: FieldProtection, oid: number, where: string): Promise<Diagnostic[]> {
-  if (!p.override) return [];
-  const key = await query('SELECT 1 FROM pg_catalog.pg_index WHERE indrelid = $1 AND indisprimary', [oid]);
-  if (key.rowCount) return [];
+export function overrideKeyRefusal(p: FieldProtection, hasPrimaryKey: boolean, where: string): Diagnostic[] {
+  if (!p.override || hasPrimaryKey) return [];
   return [{
     severity: 'error',
     summary: `${p.location.namespace}.${p.location.container} ${where} has no primary key: its local overrides cannot be recorded`,

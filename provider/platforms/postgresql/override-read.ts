@@ -70,16 +70,26 @@ export async function hasOverride(query: Run, loc: FieldLocation, key: string): 
   return (found.rowCount ?? 0) > 0;
 }
 
+/** What an override gives to whom, by its row trigger's arguments (for the owned-twice checks). */
+export interface OverrideOwner { readonly trigger: string; readonly authority: string; readonly fact?: string; readonly columns: string[] }
+
+/** The overrides' row triggers on the table (`table`: an SQL expression for its regclass), as a JSON array of their names and arguments (hex), for reads that return more. */
+export function overrideOwnersJson(table: string): string {
+  return `(SELECT COALESCE(json_agg(json_build_object('tgname', t.tgname, 'tgargs', encode(t.tgargs, 'hex')) ORDER BY t.tgname), '[]'::json)
+             FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+            WHERE t.tgrelid = ${table} AND n.nspname = '${OVERRIDE_SCHEMA}' AND p.proname = 'override_row')`;
+}
+
+/** An override's owner from its row trigger as overrideOwnersJson reads it. */
+export function overrideOwnerOf(row: { tgname: string; tgargs: string }): OverrideOwner {
+  const args = triggerArgs(Buffer.from(row.tgargs, 'hex'));
+  return { trigger: row.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: overrideColumns(args) };
+}
+
 /** Every override on the table by its row trigger's arguments: which authority it gives which columns (for the owned-twice checks). */
-export async function readOverrideOwners(query: Run, loc: FieldLocation): Promise<{ trigger: string; authority: string; fact?: string; columns: string[] }[]> {
-  const found = await query<{ tgname: string; tgargs: Buffer }>(
-    `SELECT t.tgname, t.tgargs FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
-       JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-      WHERE t.tgrelid = pg_catalog.to_regclass($1) AND n.nspname = $2 AND p.proname = 'override_row'`, [tableRef(loc), OVERRIDE_SCHEMA]);
-  return found.rows.map((r) => {
-    const args = triggerArgs(r.tgargs);
-    return { trigger: r.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: overrideColumns(args) };
-  });
+export async function readOverrideOwners(query: Run, loc: FieldLocation): Promise<OverrideOwner[]> {
+  const found = await query<{ owners: { tgname: string; tgargs: string }[] }>(`SELECT ${overrideOwnersJson('pg_catalog.to_regclass($1)')} AS owners`, [tableRef(loc)]);
+  return found.rows[0].owners.map(overrideOwnerOf);
 }
 
 /**
