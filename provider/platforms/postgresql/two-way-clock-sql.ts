@@ -32,8 +32,9 @@
  * nothing to update; the delete then reaches the other side). Clock rows stay after a delete, so
  * a row made again later is stamped after them.
  *
- * The clock is written by a SECURITY DEFINER function that refuses to run outside a trigger and
- * writes only the records schema's clock tables; people may read the clock tables, not write them.
+ * Only the stamp trigger writes the clock (records-functions.ts says how, and why it holds): it is
+ * SECURITY DEFINER and nobody else may attach it; clock_write, which it writes through, is its
+ * owner's alone and writes only the records schema's clock tables. People may read them, not write them.
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
