@@ -1,7 +1,8 @@
 /**
  * What the provider runs when it reverts local overrides (the policy drops the override, or an
  * apply finds it expired) runs with the table owner's rights, as the settle does: the revert
- * writes the copy's rows, and a table owner's ALWAYS trigger there must gain nothing from it.
+ * writes the copy's rows, and a table owner's ALWAYS trigger there must gain nothing from it, not
+ * even by RESET ROLE back to the provider's session user.
  */
 import { FieldProtection } from '../constructs/src';
 import { OPERATOR_ROLE, SYNC_ROLE } from '../embedded/example-platforms';
@@ -19,7 +20,15 @@ const { platforms, ops } = useTestPlatforms({
     await ops.query(`CREATE ROLE perk_owner NOLOGIN; ALTER TABLE perks OWNER TO perk_owner; GRANT CREATE ON SCHEMA public TO perk_owner;
       BEGIN; SET LOCAL ROLE perk_owner;
       CREATE FUNCTION public.perk_escalate() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE perk_owner SUPERUSER'; END IF; RETURN NEW; END $$;
+      BEGIN
+        -- Run as the owner (the revert): back to the session's user, the provider's, if PostgreSQL lets it (SET ROLE alone is
+        -- no boundary). Not in the test's own writes as the operator, whose session is a superuser's too.
+        IF current_user = 'perk_owner' THEN
+          BEGIN EXECUTE 'RESET ROLE'; EXCEPTION WHEN insufficient_privilege THEN NULL; END;
+        END IF;
+        IF current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE perk_owner SUPERUSER'; END IF;
+        RETURN NEW;
+      END $$;
       CREATE TRIGGER zz_escalate BEFORE UPDATE ON perks FOR EACH ROW EXECUTE FUNCTION public.perk_escalate();
       ALTER TABLE perks ENABLE ALWAYS TRIGGER zz_escalate; COMMIT`);
   },

@@ -33,7 +33,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
+import { MAX_IDENTIFIER_BYTES, PINNED_SEARCH_PATH, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
   recordsGrantsStatement, recordsTablesStatement,
@@ -333,16 +333,26 @@ export interface OverrideArgs {
   readonly columns: readonly string[];
 }
 
+/** The function, in the session's own temporary schema, through which asTableOwner runs its statement. */
+const AS_OWNER = 'pg_temp.authority_as_table_owner()';
+
 /**
- * `statement` (a revert, which writes the table's rows) run as the table's owner, then back to the
- * provider's own role, inside the caller's transaction: the rows' other triggers, which the owner
- * wrote, run with the owner's rights and not the provider's (as the settle does). The revert
- * marker still counts: it is taken from the provider's session, which SET ROLE leaves alone.
+ * `query` (a revert, which writes the table's rows; one value back) run as the table's owner, then
+ * back to the provider's own role, inside the caller's transaction: the rows' other triggers, which
+ * the owner wrote, run with the owner's rights and not the provider's (as the settle does). SET ROLE
+ * alone would not hold them: code running after it may RESET ROLE back to the provider's user. So
+ * the query runs inside a SECURITY DEFINER function the owner owns (made in the session's temporary
+ * schema and dropped again, which takes the owner's TEMP privilege on the database), where
+ * PostgreSQL refuses SET ROLE and RESET ROLE. The revert marker still counts: it is taken from the
+ * provider's session, which neither changes.
  */
-export function asTableOwner(table: string, statement: string): string[] {
+export function asTableOwner(table: string, query: string): string[] {
   return [
     `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text, true) FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) ${lit(table)}::pg_catalog.regclass`,
-    statement,
+    `CREATE OR REPLACE FUNCTION ${AS_OWNER} RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = ${PINNED_SEARCH_PATH} ` +
+      `AS ${dollarQuoted('authority_as_owner', query)}`,
+    `SELECT ${AS_OWNER}`,
+    `DROP FUNCTION ${AS_OWNER}`,
     "SELECT pg_catalog.set_config('role', 'none', true)",
   ];
 }
