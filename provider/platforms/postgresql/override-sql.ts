@@ -351,7 +351,7 @@ export function asTableOwner(table: string, query: string): string[] {
     `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text, true) FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) ${lit(table)}::pg_catalog.regclass`,
     `CREATE OR REPLACE FUNCTION ${AS_OWNER} RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = ${PINNED_SEARCH_PATH} ` +
       `AS ${dollarQuoted('authority_as_owner', query)}`,
-    `SELECT ${AS_OWNER}`,
+    `SELECT ${AS_OWNER} AS result`,
     `DROP FUNCTION ${AS_OWNER}`,
     "SELECT pg_catalog.set_config('role', 'none', true)",
   ];
