@@ -10,7 +10,8 @@ import { Run, runOn } from './catalog';
 import { inTransaction } from './connection';
 import { lit, tableRef } from './guard-sql';
 import { recordsFunctionsIntact, triggerArgs } from './override-read';
-import { OVERRIDE_SCHEMA, asTableOwner } from './override-sql';
+import { OVERRIDE_SCHEMA } from './override-sql';
+import { asTableOwnerStatements } from './owner-run';
 import { batchQuery, compareSql } from './reconcile';
 import {
   REVIEW_FUNCTIONS, REVIEW_QUEUE, holdTriggerName, installHoldStatements, removeHoldStatements, reviewQueueStatements,
@@ -110,9 +111,9 @@ export async function applyResolutions(db: Client, r: HeldRoute): Promise<number
   await db.query('BEGIN');
   try {
     for (const s of settleSettings(oid, r.columns)) await db.query(s);
-    // As the table's owner, whose triggers run with its rights and cannot RESET ROLE back to the provider's (asTableOwner).
+    // As the table's owner, whose triggers run with its rights and cannot RESET ROLE back to the provider's (owner-run.ts).
     let done = 0;
-    for (const sql of asTableOwner(tableRef(r.location), `SELECT ${OVERRIDE_SCHEMA}.hold_apply_resolutions(${Number(oid)}::pg_catalog.oid, ${lit(r.authority)})`)) {
+    for (const sql of asTableOwnerStatements(tableRef(r.location), `SELECT ${OVERRIDE_SCHEMA}.hold_apply_resolutions(${Number(oid)}::pg_catalog.oid, ${lit(r.authority)}) AS result`)) {
       const result = await db.query<{ result?: number }>(sql);
       done = result.rows[0]?.result ?? done;
     }
