@@ -174,6 +174,26 @@ test('a row whose reading would run the person\'s code with the provider\'s righ
   expect(await failure(person.query("UPDATE offers SET title = 'Winter (ops)' WHERE id = 1"))).toBeUndefined();
 });
 
+test('a cast that would hand itself to the provider runs with no trigger\'s rights: the check comes before any trigger reads the row', async () => {
+  // Run with the provider's rights, this cast makes the person a superuser and then gives itself to the provider, passing any later check.
+  await person.query(`CREATE TYPE scratch.tone AS ENUM ('soft', 'loud');
+    CREATE FUNCTION scratch.tone_json(scratch.tone) RETURNS json LANGUAGE plpgsql AS $f$ BEGIN
+      IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        ALTER ROLE person SUPERUSER;
+        EXECUTE pg_catalog.format('ALTER FUNCTION scratch.tone_json(scratch.tone) OWNER TO %I', current_user);
+      END IF;
+      RETURN pg_catalog.to_json($1::text); END $f$;
+    CREATE CAST (scratch.tone AS json) WITH FUNCTION scratch.tone_json(scratch.tone)`);
+  await provider.query('ALTER TABLE offers ADD COLUMN tone scratch.tone');
+  try {
+    expect(await failure(person.query("UPDATE offers SET note = 'stamped', tone = 'loud' WHERE id = 1"))).toMatch(/runs scratch\.tone_json\(scratch\.tone\) of role person/);
+    expect(await isSuper()).toBe(false);
+    expect((await provider.query("SELECT pg_get_userbyid(proowner) AS o FROM pg_proc WHERE proname = 'tone_json'")).rows[0].o).toBe('person');
+  } finally {
+    await provider.query('ALTER TABLE offers DROP COLUMN tone; ALTER ROLE person NOSUPERUSER');
+  }
+});
+
 test('records functions of the earlier design (SECURITY DEFINER helpers anyone may call), or grants on the records, read back as drift; installing again repairs them', async () => {
   const intact = async () => [
     await recordsFunctionsIntact(runOn(provider), OVERRIDE_FUNCTIONS),

@@ -51,7 +51,7 @@ async function catalogs(db: Client): Promise<unknown> {
     publications: await q('SELECT pubname FROM pg_publication ORDER BY 1'),
     subscriptions: await q('SELECT subname FROM pg_subscription ORDER BY 1'),
     slots: await q('SELECT slot_name FROM pg_replication_slots ORDER BY 1'),
-    schemas: await q('SELECT nspname FROM pg_namespace ORDER BY 1'),
+    schemas: await q("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_(toast_)?temp_' ORDER BY 1"),
     tables: await q("SELECT relnamespace::regnamespace::text AS schema, relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace >= 16384 ORDER BY 1, 2"),
     triggers: await q('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1'),
     functions: await q("SELECT proname FROM pg_proc WHERE proname LIKE 'authority\\_%' ORDER BY 1"),

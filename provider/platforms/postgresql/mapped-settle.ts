@@ -13,7 +13,7 @@ import { Run } from './catalog';
 import { SETTLE_COLUMNS, SETTLE_MARKER, tableRef } from './guard-sql';
 import { HOLD_SETTING, mappedCountQuery, mappedInsertStatement, mappedSettleStatement, mappedSql, seedStatement, unmatchedQuery } from './mapping-sql';
 import { batchQuery, compareSql } from './reconcile';
-import { marked } from './route-sides';
+import { markedRun } from './route-sides';
 import { asTableOwner } from './settle';
 
 /** What a mapped comparison needs: the authority's table, its key and the route's fields, and the mapping. */
@@ -44,13 +44,14 @@ export function mappedSettleSettings(targetOid: number, mapping: RouteMapping): 
  * fills the staging table and writes the copy (in one transaction on `copyDb`).
  */
 export async function compareMapped(authorityDb: Client, copyDb: Client, spec: MappedSpec, settle: boolean): Promise<Comparison> {
-  return asTableOwner(authorityDb, spec.location, true, () => settle ? settleOnCopy(authorityDb, copyDb, spec) : countOnCopy(authorityDb, copyDb, spec));
+  return asTableOwner(authorityDb, spec.location, (authority) =>
+    settle ? settleOnCopy(markedRun('authority', authority), copyDb, spec) : countOnCopy(markedRun('authority', authority), copyDb, spec));
 }
 
-async function countOnCopy(authorityDb: Client, copyDb: Client, spec: MappedSpec): Promise<Comparison> {
+async function countOnCopy(authority: Run, copyDb: Client, spec: MappedSpec): Promise<Comparison> {
   await copyDb.query('BEGIN READ ONLY');
   try {
-    const result = await walk(marked('authority', authorityDb), (sql, params) => copyDb.query(sql, params), spec, false);
+    const result = await walk(authority, (sql, params) => copyDb.query(sql, params), spec, false);
     await copyDb.query('COMMIT');
     return result;
   } catch (e) {
@@ -59,7 +60,7 @@ async function countOnCopy(authorityDb: Client, copyDb: Client, spec: MappedSpec
   }
 }
 
-async function settleOnCopy(authorityDb: Client, copyDb: Client, spec: MappedSpec): Promise<Comparison> {
+async function settleOnCopy(authority: Run, copyDb: Client, spec: MappedSpec): Promise<Comparison> {
   const target = await copyDb.query<{ oid: number }>(
     `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [spec.mapping.location.namespace, spec.mapping.location.container]);
@@ -74,7 +75,7 @@ async function settleOnCopy(authorityDb: Client, copyDb: Client, spec: MappedSpe
     }
     // The staging table holds what the authority has now: refilled whole.
     await copyDb.query(`TRUNCATE ${tableRef(spec.location)}`);
-    const result = await walk(marked('authority', authorityDb), (sql, params) => copyDb.query(sql, params), spec, true);
+    const result = await walk(authority, (sql, params) => copyDb.query(sql, params), spec, true);
     await copyDb.query('COMMIT');
     return result;
   } catch (e) {

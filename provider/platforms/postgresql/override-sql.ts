@@ -39,6 +39,7 @@ import {
   recordsGrantsStatement, recordsTablesStatement,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
+import { asTableOwnerStatements } from './owner-run';
 
 // The records schema's function machinery lives in records-functions.ts; named here too, where its users import it from.
 export { OVERRIDE_SCHEMA, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions } from './records-functions';
@@ -333,20 +334,6 @@ export interface OverrideArgs {
   readonly columns: readonly string[];
 }
 
-/**
- * `statement` (a revert, which writes the table's rows) run as the table's owner, then back to the
- * provider's own role, inside the caller's transaction: the rows' other triggers, which the owner
- * wrote, run with the owner's rights and not the provider's (as the settle does). The revert
- * marker still counts: it is taken from the provider's session, which SET ROLE leaves alone.
- */
-export function asTableOwner(table: string, statement: string): string[] {
-  return [
-    `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(c.relowner)::pg_catalog.text, true) FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) ${lit(table)}::pg_catalog.regclass`,
-    statement,
-    "SELECT pg_catalog.set_config('role', 'none', true)",
-  ];
-}
-
 /** The statements that install or repair an override's triggers (after overrideLogStatements), in one transaction. */
 export function installOverrideStatements(loc: FieldLocation, a: OverrideArgs): string[] {
   const table = tableRef(loc);
@@ -364,7 +351,8 @@ export function installOverrideStatements(loc: FieldLocation, a: OverrideArgs): 
       `EXECUTE FUNCTION ${OVERRIDE_SCHEMA}.override_expiry(${lit(a.key)}, ${lit(a.expiresAt ?? '')})`,
     `ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${statement}`,
     // Expired already (or applied after the expiry): revert now.
-    ...(a.expiresAt ? asTableOwner(table, `SELECT ${OVERRIDE_SCHEMA}.revert_overrides(${lit(table)}::pg_catalog.regclass, ${lit(a.key)}, false, ${lit(a.expiresAt)}::pg_catalog.timestamptz)`) : []),
+    // As the table's owner, whose triggers then run with its rights and cannot get back to the provider's (owner-run.ts).
+    ...(a.expiresAt ? asTableOwnerStatements(table, `SELECT ${OVERRIDE_SCHEMA}.revert_overrides(${lit(table)}::pg_catalog.regclass, ${lit(a.key)}, false, ${lit(a.expiresAt)}::pg_catalog.timestamptz) AS result`) : []),
   ];
 }
 
@@ -375,7 +363,7 @@ export function installOverrideStatements(loc: FieldLocation, a: OverrideArgs): 
 export function removeOverrideStatements(loc: FieldLocation, key: string): string[] {
   const table = tableRef(loc);
   return [
-    ...asTableOwner(table, `SELECT ${OVERRIDE_SCHEMA}.revert_overrides(${lit(table)}::pg_catalog.regclass, ${lit(key)}, true, NULL)`),
+    ...asTableOwnerStatements(table, `SELECT ${OVERRIDE_SCHEMA}.revert_overrides(${lit(table)}::pg_catalog.regclass, ${lit(key)}, true, NULL) AS result`),
     `DROP TRIGGER IF EXISTS ${ident(overrideTriggerName(key), 'trigger name')} ON ${table}`,
     `DROP TRIGGER IF EXISTS ${ident(expiryTriggerName(key), 'trigger name')} ON ${table}`,
   ];

@@ -8,15 +8,16 @@ import { Client } from 'pg';
 import { FieldLocation, ReviewQueueState } from '../adapter';
 import { Run, runOn } from './catalog';
 import { inTransaction } from './connection';
-import { tableRef } from './guard-sql';
+import { lit, tableRef } from './guard-sql';
 import { recordsFunctionsIntact, triggerArgs } from './override-read';
 import { OVERRIDE_SCHEMA } from './override-sql';
+import { asTableOwnerStatements } from './owner-run';
 import { batchQuery, compareSql } from './reconcile';
 import {
   REVIEW_FUNCTIONS, REVIEW_QUEUE, holdTriggerName, installHoldStatements, removeHoldStatements, reviewQueueStatements,
 } from './review-queue-sql';
 import { RouteOnCopy } from './route-names';
-import { setLocalRole, settleSettings } from './settle';
+import { settleSettings } from './settle';
 
 /** A route held for review. */
 export type HeldRoute = RouteOnCopy;
@@ -102,18 +103,22 @@ export async function queueDifferences(authority: Run, copyDb: Client, r: HeldRo
  * replica session marked for the table, acting as its owner), in one transaction. Returns how many cells.
  */
 export async function applyResolutions(db: Client, r: HeldRoute): Promise<number> {
-  const table = await db.query<{ oid: number; owner: string }>(
-    `SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner) AS owner FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)`,
+  const table = await db.query<{ oid: number }>(
+    `SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)`,
     [tableRef(r.location)]);
   if (!table.rowCount) return 0;
-  const { oid, owner } = table.rows[0];
+  const { oid } = table.rows[0];
   await db.query('BEGIN');
   try {
     for (const s of settleSettings(oid, r.columns)) await db.query(s);
-    await db.query(setLocalRole(owner));
-    const done = await db.query<{ n: number }>(`SELECT ${OVERRIDE_SCHEMA}.hold_apply_resolutions($1, $2) AS n`, [oid, r.authority]);
+    // As the table's owner, whose triggers run with its rights and cannot RESET ROLE back to the provider's (owner-run.ts).
+    let done = 0;
+    for (const sql of asTableOwnerStatements(tableRef(r.location), `SELECT ${OVERRIDE_SCHEMA}.hold_apply_resolutions(${Number(oid)}::pg_catalog.oid, ${lit(r.authority)}) AS result`)) {
+      const result = await db.query<{ result?: number }>(sql);
+      done = result.rows[0]?.result ?? done;
+    }
     await db.query('COMMIT');
-    return done.rows[0].n;
+    return done;
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw e;

@@ -22,9 +22,14 @@ export class SideError extends Error {
 
 /** A query runner on `db` whose errors say they happened on `side`. */
 export function marked(side: Side, db: Client): Run {
+  return markedRun(side, (sql, params) => db.query(sql, params));
+}
+
+/** `run`, its errors saying they happened on `side`. */
+export function markedRun(side: Side, run: Run): Run {
   return async (sql, params) => {
     try {
-      return await db.query(sql, params);
+      return await run(sql, params);
     } catch (e) {
       throw new SideError(side, e);
     }

@@ -53,7 +53,7 @@ import { checkRoute, reverseRoute } from './route-check';
 import { loopRefusals, syncPairName } from './route-names';
 import { pairHealth, readRoute } from './route-read';
 import { RouteEntry, pairWords, readRegistry, routeClash, unlessBlankColumns } from './route-registry';
-import { RouteSides, Side, marked } from './route-sides';
+import { RouteSides, Side, markedRun } from './route-sides';
 import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
 import { holdForReview, readHold, releaseReview, writeResolutions } from './review-steps';
@@ -243,8 +243,8 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
     // Read on both sides as the table's owner: what the owner defined for the table (a cast to json, a
     // domain's check) runs with the owner's rights, never the provider's.
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
-      asTableOwner(authorityDb, spec.location, true, () => asTableOwner(copyDb, spec.location, true, () => compareRows({
-        authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
+      asTableOwner(authorityDb, spec.location, (authority) => asTableOwner(copyDb, spec.location, (copy) => compareRows({
+        authority: markedRun('authority', authority), copy,
         location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: false,
       }))))));
   }

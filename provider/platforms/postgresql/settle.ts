@@ -11,7 +11,8 @@ import { inTransaction } from './connection';
 import { Run } from './catalog';
 import { SETTLE_COLUMNS, SETTLE_MARKER } from './guard-sql';
 import { compareRows } from './reconcile';
-import { marked } from './route-sides';
+import { markedRun } from './route-sides';
+import { asOwner } from './owner-run';
 import {
   RouteEntry, commentRefused, divergenceProblem, entriesOf, isObject, nameProblem, namesProblem, parsedJson, readRegistry,
 } from './route-registry';
@@ -121,10 +122,10 @@ export async function pause(db: Client, name: string): Promise<void> {
  * transaction on the copy. Errors on the authority's connection say they are the authority's.
  */
 export function settleRows(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
-  return asTableOwner(authorityDb, spec.location, true, () => settleAsOwner(authorityDb, copyDb, spec));
+  return asTableOwner(authorityDb, spec.location, (authority) => settleAsOwner(authority, copyDb, spec));
 }
 
-async function settleAsOwner(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
+async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
   const table = await tableOf(copyDb, spec.location);
   await copyDb.query('BEGIN');
   try {
@@ -135,12 +136,11 @@ async function settleAsOwner(authorityDb: Client, copyDb: Client, spec: SettleSp
       });
     }
     // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
-    // owner put on the table then run with the owner's rights, not the provider's.
-    await copyDb.query(setLocalRole(table.owner));
-    const result = await compareRows({
-      authority: marked('authority', authorityDb), copy: (sql, params) => copyDb.query(sql, params),
+    // owner put on the table then run with the owner's rights, not the provider's (owner-run.ts).
+    const result = await asOwner(copyDb, table.owner, (copy) => compareRows({
+      authority: markedRun('authority', authority), copy,
       location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
-    });
+    }));
     await copyDb.query('COMMIT');
     return result;
   } catch (e) {
@@ -150,16 +150,15 @@ async function settleAsOwner(authorityDb: Client, copyDb: Client, spec: SettleSp
 }
 
 /**
- * Runs `work` in a transaction on `db` acting as the owner of the table at `loc` (the provider's
- * user must be able to: plan checks), so that what the owner defined for it (casts to json,
- * domain checks, triggers) never runs with the provider's rights.
+ * Runs `work` in a transaction on `db` whose statements run as the owner of the table at `loc`
+ * (the provider's user must be able to act as it: plan checks), so that what the owner defined
+ * for it (casts to json, domain checks, triggers) never runs with the provider's rights.
  */
-export async function asTableOwner<T>(db: Client, loc: FieldLocation, readOnly: boolean, work: () => Promise<T>): Promise<T> {
+export async function asTableOwner<T>(db: Client, loc: FieldLocation, work: (run: Run) => Promise<T>): Promise<T> {
   const { owner } = await tableOf(db, loc);
-  await db.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+  await db.query('BEGIN');
   try {
-    await db.query(setLocalRole(owner));
-    const result = await work();
+    const result = await asOwner(db, owner, work);
     await db.query('COMMIT');
     return result;
   } catch (e) {
@@ -175,9 +174,4 @@ async function tableOf(db: Client, loc: FieldLocation): Promise<{ oid: number; o
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [loc.namespace, loc.container]);
   if (!found.rowCount) throw new Error(`table ${loc.namespace}.${loc.container} does not exist`);
   return found.rows[0];
-}
-
-/** The statement that acts as `role` until the transaction ends. */
-export function setLocalRole(role: string): string {
-  return `SET LOCAL ROLE ${escapeIdentifier(role)}`;
 }

@@ -32,8 +32,9 @@
  * nothing to update; the delete then reaches the other side). Clock rows stay after a delete, so
  * a row made again later is stamped after them.
  *
- * The clock is written by a SECURITY DEFINER function that refuses to run outside a trigger and
- * writes only the records schema's clock tables; people may read the clock tables, not write them.
+ * Only the stamp trigger writes the clock (records-functions.ts says how, and why it holds): it is
+ * SECURITY DEFINER and nobody else may attach it; clock_write, which it writes through, is its
+ * owner's alone and writes only the records schema's clock tables. People may read them, not write them.
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
@@ -171,7 +172,7 @@ DECLARE
   me pg_catalog.text := TG_ARGV[1];
   feed pg_catalog.text := TG_ARGV[2];
   clock pg_catalog.regclass := pg_catalog.to_regclass(TG_ARGV[4]);
-  newj pg_catalog.jsonb := pg_catalog.to_jsonb(NEW);
+  newj pg_catalog.jsonb;
   oldj pg_catalog.jsonb := '{}';
   rec pg_catalog.jsonb;
   kept pg_catalog.jsonb := '{}';
@@ -182,6 +183,8 @@ DECLARE
   fn_owner pg_catalog.oid;
   i pg_catalog.int4;${ROW_CODE_DECLARATIONS}
 BEGIN${trusted ? ROW_CODE_TRUSTED : ''}
+  -- Only after the check: reading the row as JSON runs the casts its column types bring.
+  newj := pg_catalog.to_jsonb(NEW);
   SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
     FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
       ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
