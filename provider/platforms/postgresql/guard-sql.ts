@@ -254,6 +254,14 @@ export function removeGuardStatements(loc: FieldLocation, key: string, tableExis
 /** The blank guard's setting that lists its columns (a JSON array), kept with its function. */
 export const BLANK_COLUMNS_SETTING = 'authority.keep_columns';
 
+/** PL/pgSQL, the end of a row trigger that keeps some columns' values: the columns in jsonb `kept` get them back into NEW. */
+export const KEPT_INTO_NEW = `  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
+    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
+  END IF;
+  RETURN NEW;
+END
+`;
+
 /**
  * The blank guard's body: where an incoming (replicated) value is blank, NULL or '' as text, the
  * copy's own stays. Its columns come from its function's setting, so a change of columns refreshes
@@ -271,12 +279,7 @@ BEGIN
       kept := kept OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(col, pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.->) col);
     END IF;
   END LOOP;
-  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
-    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
-  END IF;
-  RETURN NEW;
-END
-`;
+${KEPT_INTO_NEW}`;
 
 const BLANK_TAG = '$authority$';
 

@@ -33,7 +33,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
+import { KEPT_INTO_NEW, MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
   recordsGrantsStatement, recordsTablesStatement,
@@ -307,12 +307,7 @@ ${SYNC_WRITER}
       CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN oldj OPERATOR(pg_catalog.->) col END,
       newj OPERATOR(pg_catalog.->) col, why, expires, acting);
   END LOOP;
-  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
-    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
-  END IF;
-  RETURN NEW;
-END
-`);
+${KEPT_INTO_NEW}`);
 
 export const OVERRIDE_FUNCTIONS = [NOTE_OVERRIDE, NOTE_AUTHORITY, END_OVERRIDE, REVERT, EXPIRY, ROW];
 

@@ -39,7 +39,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
+import { KEPT_INTO_NEW, SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, tableRef } from './guard-sql';
 import { OVERRIDE_LOG, OVERRIDE_RELATIONS, writeAuthorityValue } from './override-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
@@ -184,12 +184,7 @@ BEGIN${ROW_CODE_TRUSTED}
     kept := kept OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(col, held);
     PERFORM ${OVERRIDE_SCHEMA}.hold_conflict(m.id, incoming);
   END LOOP;
-  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
-    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
-  END IF;
-  RETURN NEW;
-END
-`);
+${KEPT_INTO_NEW}`);
 
 /**
  * A person's resolution (the queue's BEFORE UPDATE trigger): only of an open conflict, only by

@@ -38,7 +38,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldLocation } from '../adapter';
-import { ident, lit, tableRef } from './guard-sql';
+import { KEPT_INTO_NEW, ident, lit, tableRef } from './guard-sql';
 import { OVERRIDE_RELATIONS } from './override-sql';
 import {
   OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, onlyInTrigger, recordsFunctions, recordsGrantsStatement,
@@ -239,12 +239,7 @@ BEGIN${trusted ? ROW_CODE_TRUSTED : ''}
       kept := kept OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(col, oldj OPERATOR(pg_catalog.->) col);
     END IF;
   END LOOP;
-  IF kept OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb THEN
-    NEW := pg_catalog.jsonb_populate_record(NEW, kept);
-  END IF;
-  RETURN NEW;
-END
-`;
+${KEPT_INTO_NEW}`;
 
 const STAMP_ROW = fn('clock_stamp', '', 'trigger', 'recording trigger', rowBody(true));
 const RESOLVE_ROW = fn('clock_resolve', '', 'trigger', 'trigger', rowBody(false));
