@@ -82,7 +82,7 @@ const schema: BlockSchema = {
         'keeps the copy\'s value where the incoming one is NULL or empty; with "newest_wins" a trigger on the copy ends a local ' +
         'override when a value from the authority reaches the copy after it (the copy\'s order of writes is the clock), and an ' +
         'override made after the authority\'s last change stands; on a two_way route whose reverse carries the same columns, the ' +
-        'write with the latest (commit-clock timestamp, platform name) wins on both platforms.',
+        'write with the latest (write timestamp the writing server stamps, platform name) wins on both platforms.',
     },
     max_lag: {
       type: 'string', optional: true,

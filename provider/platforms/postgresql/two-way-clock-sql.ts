@@ -2,7 +2,7 @@
  * The SQL of divergence newest_wins on a two-way sync without a split (PostgreSQL 16+): both
  * platforms write the same columns, and of two writes of one cell the more recent wins, on both.
  *
- * The clock: a per-cell commit clock the platforms keep beside the rows. Each side holds a clock
+ * The clock: a per-cell write clock the platforms keep beside the rows. Each side holds a clock
  * table per table, `authority_records.clock_<hash of schema and table>`: per record (the primary
  * key as jsonb), column and origin (the name of the platform whose write it is), when that
  * platform last wrote the cell. Each route keeps two BEFORE INSERT OR UPDATE row triggers on the
