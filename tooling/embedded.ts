@@ -14,6 +14,7 @@ import { EXAMPLE_SCHEMAS, OPERATOR_ROLE, prepareExamplePlatform } from '../embed
 import { CDKTF_HOME, CDKTF_OUT, EMBEDDED_APPS, EMBEDDED_CONNECTIONS, EMBEDDED_DIR, PROJECT_DIR, STATE_DIR } from './paths';
 import { EDITOR_EMAIL } from '../embedded/directus-setup';
 import { terraformEnv } from './terraform-env';
+import { byStack, clean, stackResult } from './cdktf-output';
 import { stopDirectus } from '../embedded/directus';
 import { DIRECTUS_DIR } from './directus-platform';
 import { stopTryton } from '../embedded/tryton';
@@ -46,11 +47,7 @@ async function up(): Promise<void> {
     throw new Error('cdktf apply failed (output above).');
   }
   for (const [stack, lines] of byStack(output, fs.readdirSync(path.join(CDKTF_OUT, 'stacks')))) {
-    // cdktf interleaves the stacks' output and redraws lines: look for the stack's summary anywhere
-    // when the line-by-line reading lost it.
-    const applied = lines.find((l) => l.startsWith('Apply complete!'))?.replace('Apply complete! Resources: ', '') ??
-      new RegExp(`\\b${stack}\\s+Apply complete! Resources: ([^\\n]*?destroyed\\.)`).exec(output)?.[1];
-    const result = lines.includes('No changes. Your infrastructure matches the configuration.') ? 'no changes' : applied ?? 'no result reported';
+    const result = stackResult(stack, lines, output);
     say(`  ${stack.padEnd(12)} ${result}`);
     for (const l of lines.filter((l) => /^# .* will be /.test(l))) say(`  ${''.padEnd(12)}   ${l.replace(/^# /, '').replace(/ \(.*\)/, '')}`);
   }
@@ -176,32 +173,6 @@ async function personEdit(db: Client, table: string, column: string): Promise<st
   } finally {
     await db.query('ROLLBACK');
   }
-}
-
-/**
- * cdktf deploys stacks in parallel and prints each block of terraform output with the stack's
- * name on its first line and the other lines indented to match; its own status lines come in
- * between. Groups the lines by stack.
- */
-function byStack(output: string, stackNames: string[]): Map<string, string[]> {
-  const stacks = new Map<string, string[]>(stackNames.sort().map((n) => [n, []]));
-  let current: { lines: string[]; indent: number } | undefined;
-  for (const line of output.split('\n')) {
-    const head = /^([\w-]+) {2,}/.exec(line);
-    if (head && stacks.has(head[1])) {
-      current = { lines: stacks.get(head[1])!, indent: head[0].length };
-      current.lines.push(line.slice(head[0].length).trim());
-    } else if (current && line.startsWith(' '.repeat(current.indent))) {
-      current.lines.push(line.trim());
-    }
-  }
-  return stacks;
-}
-
-/** cdktf prints spinner and colour codes even without a TTY. */
-function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
 }
 
 runCommand('embedded', { up, down });
