@@ -21,7 +21,7 @@ import { Run } from './catalog';
 import { PostgresConnection } from './connection';
 import { guardPlanChecks, ownedTwiceBy } from './guard-check';
 import { GuardReadBack } from './guard-read';
-import { guardTriggerName, installGuardStatements, removeGuardStatements, tableRef } from './guard-sql';
+import { dollarQuoted, guardTriggerName, installGuardStatements, lit, removeGuardStatements, tableRef } from './guard-sql';
 import { sealGuardStatement } from './guard-seal';
 import { overrideKeyRefusal, overrideStatements, readOverrideProtection } from './override-protection';
 import { overrideTriggerName, removeOverrideStatements } from './override-sql';
@@ -145,7 +145,7 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
       await inTransactionDoing(db, async (run) => {
         const table = await readProtectedTable(run, location, key);
         last = (await forgetProtection(run, location, key, { first: removalStatements(location, key, table), facts: table.facts })).mayBeLast;
-      });
+      }, lockIfThere(location));
       // After the commit, so that the removals of the last protections at once see each other's (facts-view.ts).
       if (last) await inTransactionDoing(db, dropFactsViewIfEmpty);
     });
@@ -156,8 +156,19 @@ export class PostgresAdapter extends PostgresConnection implements PlatformAdapt
     await this.withConnection((db) => inTransactionDoing(db, async (run) => {
       const table = await readProtectedTable(run, p.location, p.key);
       await recordProtection(run, p, 'authority', { first: removalStatements(p.location, p.key, table), facts: table.facts });
-    }));
+    }, lockIfThere(p.location)));
   }
+}
+
+/**
+ * The table's lock, as an install takes it, when the table is there (a removal may find it dropped
+ * by hand): protections of one table then change one at a time, and none reads another's guard
+ * while that one is being dropped (PostgreSQL's "cache lookup failed for function").
+ */
+export function lockIfThere(loc: FieldLocation): string {
+  const table = `pg_catalog.to_regclass(${lit(tableRef(loc))})`;
+  return `DO ${dollarQuoted('authority_lock', `BEGIN IF ${table} IS NOT NULL THEN ` +
+    `EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', ${table}); END IF; END`)}`;
 }
 
 /** What removes a protection: an override's values go back to the authority's before its triggers go, then the guard. */
