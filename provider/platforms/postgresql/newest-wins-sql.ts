@@ -30,7 +30,7 @@ import { FieldLocation } from '../adapter';
 import { ident, lit, settleSkips, tableRef } from './guard-sql';
 import { OVERRIDE_LOG, OVERRIDE_RELATIONS } from './override-sql';
 import {
-  OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions, recordsGrantsStatement,
+  OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions, recordsGrantsStatement, recordKeyInto,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -72,10 +72,7 @@ BEGIN
     RETURN NEW; -- nothing was ever overridden on this database
   END IF;${ROW_CODE_TRUSTED}
   newj := pg_catalog.to_jsonb(NEW);
-  SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
-    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
-      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
-   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
+${recordKeyInto('rec', 'newj')}
   IF rec IS NULL OR NOT EXISTS (SELECT FROM ${OVERRIDE_LOG} o WHERE o.table_oid OPERATOR(pg_catalog.=) TG_RELID
                                    AND o.record OPERATOR(pg_catalog.=) rec AND o.ended_at IS NULL) THEN
     RETURN NEW; -- no override of this row (overrides need a primary key)

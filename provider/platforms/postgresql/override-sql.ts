@@ -36,7 +36,7 @@ import { FieldLocation } from '../adapter';
 import { KEPT_INTO_NEW, MAX_IDENTIFIER_BYTES, ident, lit, settleSkips, tableRef } from './guard-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
-  recordsGrantsStatement, recordsTablesStatement,
+  recordsGrantsStatement, recordsTablesStatement, recordKeyInto,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 import { asTableOwnerStatements } from './owner-run';
@@ -244,10 +244,7 @@ BEGIN${ROW_CODE_TRUSTED}
   IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
     oldj := pg_catalog.to_jsonb(OLD);
   END IF;
-  SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
-    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
-      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
-   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
+${recordKeyInto('rec', 'newj')}
   IF acting OPERATOR(pg_catalog.=) sync_principal THEN
     by_sync := true;
   ELSE

@@ -217,6 +217,14 @@ export const SYNC_APPLY_WORKER = `EXISTS (SELECT FROM pg_catalog.pg_stat_subscri
                   AND (sub.subname OPERATOR(pg_catalog.=) feed OR newj OPERATOR(pg_catalog.?) feed)
                   AND (r.rolsuper OR sub.subowner OPERATOR(pg_catalog.=) fn_owner))`;
 
+/** PL/pgSQL (in a row trigger): the row's primary key as jsonb, from the row `row` (a jsonb variable), into `into`; NULL without a primary key. */
+export function recordKeyInto(into: string, row: string): string {
+  return `  SELECT pg_catalog.jsonb_object_agg(a.attname, ${row} OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO ${into}
+    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
+      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
+   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;`;
+}
+
 /** PL/pgSQL refusing a call from outside a trigger: `what` is written only by its triggers (a helper's second lock: EXECUTE is its owner's only). */
 export function onlyInTrigger(what: string): string {
   return `

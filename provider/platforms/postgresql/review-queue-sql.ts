@@ -43,7 +43,7 @@ import { KEPT_INTO_NEW, SETTLE_COLUMNS, dollarQuoted, ident, lit, settleSkips, t
 import { OVERRIDE_LOG, OVERRIDE_RELATIONS, writeAuthorityValue } from './override-sql';
 import {
   ACTING_ROLE, OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, SYNC_WRITER, onlyInTrigger, recordsFunctions,
-  recordsGrantsStatement, recordsTablesStatement,
+  recordsGrantsStatement, recordsTablesStatement, recordKeyInto,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -139,10 +139,7 @@ DECLARE
 BEGIN${ROW_CODE_TRUSTED}
   newj := pg_catalog.to_jsonb(NEW);
   oldj := pg_catalog.to_jsonb(OLD);
-  SELECT pg_catalog.jsonb_object_agg(a.attname, oldj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
-    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
-      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
-   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
+${recordKeyInto('rec', 'oldj')}
   IF rec IS NULL THEN
     RETURN NEW; -- no primary key: plan refuses manual_review there
   END IF;

@@ -42,7 +42,7 @@ import { KEPT_INTO_NEW, ident, lit, tableRef } from './guard-sql';
 import { OVERRIDE_RELATIONS } from './override-sql';
 import {
   OVERRIDE_SCHEMA, ROW_CODE_DECLARATIONS, ROW_CODE_TRUSTED, SYNC_APPLY_WORKER, onlyInTrigger, recordsFunctions, recordsGrantsStatement,
-  recordsTablesStatement,
+  recordsTablesStatement, recordKeyInto,
 } from './records-functions';
 import { schemaTrustStatement } from './schema-trust';
 
@@ -185,10 +185,7 @@ DECLARE
 BEGIN${trusted ? ROW_CODE_TRUSTED : ''}
   -- Only after the check: reading the row as JSON runs the casts its column types bring.
   newj := pg_catalog.to_jsonb(NEW);
-  SELECT pg_catalog.jsonb_object_agg(a.attname, newj OPERATOR(pg_catalog.->) a.attname::pg_catalog.text) INTO rec
-    FROM pg_catalog.pg_index x JOIN pg_catalog.pg_attribute a
-      ON a.attrelid OPERATOR(pg_catalog.=) x.indrelid AND a.attnum OPERATOR(pg_catalog.=) ANY (x.indkey)
-   WHERE x.indrelid OPERATOR(pg_catalog.=) TG_RELID AND x.indisprimary;
+${recordKeyInto('rec', 'newj')}
   IF rec IS NULL OR clock IS NULL THEN
     RETURN NEW; -- no primary key (plan refuses the route), or the clock table was dropped by hand (read-back shows it)
   END IF;
