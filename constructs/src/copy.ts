@@ -90,11 +90,9 @@ export class Copy {
    * override); MANUAL when the platform has no connection the provider knows.
    */
   public get strength(): ProtectionStrength {
-    const override = this.edits === AllowedEdits.LOCAL_OVERRIDE;
+    if (this.overrideInStorage) return ProtectionStrength.ENFORCED;
     const kind = this.platform.connection?.providerKind;
-    const own = (kind ? Contract.protectionStrength(kind, override) : ProtectionStrength.MANUAL) as ProtectionStrength;
-    if (!override || own === ProtectionStrength.ENFORCED || !this.overrideInStorage) return own;
-    return ProtectionStrength.ENFORCED;
+    return (kind ? Contract.protectionStrength(kind, this.edits === AllowedEdits.LOCAL_OVERRIDE) : ProtectionStrength.MANUAL) as ProtectionStrength;
   }
 
   /**

@@ -50,8 +50,8 @@ export async function asOwner<T>(db: Client, owner: string, work: (run: Run) => 
     const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
     const found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${fn}($1) AS v`, [value]);
     const rows = found.rows.map((r) => r.v);
-    const rowCount = WRITES.test(sql) ? (rows[0] as unknown as { count: number }).count : rows.length;
-    return { ...found, rows: WRITES.test(sql) ? [] : rows, rowCount } as QueryResult<R>;
+    if (WRITES.test(sql)) return { ...found, rows: [], rowCount: (rows[0] as unknown as { count: number }).count } as QueryResult<R>;
+    return { ...found, rows, rowCount: rows.length } as QueryResult<R>;
   };
   const result = await work(run);
   for (const fn of made.values()) await db.query(`DROP FUNCTION pg_temp.${fn}(text)`);
