@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { App } from 'cdktf';
 import { Construct } from 'constructs';
 import { DomainOwnership, Ownership } from '../constructs/src/ownership';
+import { unpackOwnership } from '../constructs/src/ownership-output';
 import { defineOrganization } from '../policies';
 import { buildMap } from './build';
 import type { AuthorityMap } from './map-types';
@@ -61,7 +62,7 @@ export function ownershipFromSynth(outDir: string): DomainOwnership[] {
   const names = fs.existsSync(stacks) ? fs.readdirSync(stacks).filter((n) => fs.existsSync(path.join(stacks, n, 'cdk.tf.json'))).sort() : [];
   const domains = names.flatMap((n) => {
     const output = JSON.parse(fs.readFileSync(path.join(stacks, n, 'cdk.tf.json'), 'utf8')).output?.[Ownership.OUTPUT_NAME];
-    return typeof output?.value === 'string' ? [JSON.parse(output.value) as DomainOwnership] : [];
+    return typeof output?.value === 'string' ? [JSON.parse(unpackOwnership(output.value)) as DomainOwnership] : [];
   });
   if (domains.length === 0) {
     throw new OrganizationNotFound(

@@ -4,6 +4,7 @@
  * found since the last apply. Values only: never the warnings of the human plan.
  */
 import type { DomainOwnership } from '../constructs/src/ownership';
+import { unpackOwnership } from '../constructs/src/ownership-output';
 
 /** The plan-format major version this reader knows. */
 export const KNOWN_PLAN_FORMAT_MAJOR = 1;
@@ -96,9 +97,9 @@ function ownershipValue(domain: string, side: string, value: unknown): DomainOwn
   if (value === null || value === undefined) return undefined;
   let parsed: DomainOwnership;
   try {
-    parsed = typeof value === 'string' ? JSON.parse(value) : (value as DomainOwnership);
-  } catch {
-    throw new PlanFormatError(`${domain}: the ${OWNERSHIP_OUTPUT} output (${side}) is not JSON.`);
+    parsed = typeof value === 'string' ? JSON.parse(unpackOwnership(value)) : (value as DomainOwnership);
+  } catch (e) {
+    throw new PlanFormatError(`${domain}: the ${OWNERSHIP_OUTPUT} output (${side}) is not ownership JSON: ${(e as Error).message}.`);
   }
   if (parsed?.formatVersion !== KNOWN_OWNERSHIP_FORMAT || !Array.isArray(parsed.facts)) {
     throw new PlanFormatError(

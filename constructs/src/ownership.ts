@@ -100,7 +100,7 @@ export interface DomainOwnership {
 export class Ownership {
   /** The shape's version in `formatVersion`. */
   public static readonly FORMAT_VERSION = 1;
-  /** The name of the Terraform output that carries a Domain's ownership facts (a JSON string). */
+  /** The name of the Terraform output that carries a Domain's ownership facts (JSON, packed: see ownership-output.ts). */
   public static readonly OUTPUT_NAME = 'authority_ownership';
 
   /** The ownership facts of `domain`, in declaration order. */
