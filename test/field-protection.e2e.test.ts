@@ -151,7 +151,8 @@ describe('field protection on real PostgreSQL, through terraform and the provide
       rewriteStack(stack, (json) => Object.assign(json, JSON.parse(original)));
     }
     const dropped = tf.plan('-destroy');
-    expect(dropped.output).toContain('Warning: campaign.name: the copy on ops public.campaigns will no longer be protected');
+    expect(dropped.output).toContain('Warning: A copy will no longer be protected');
+    expect(dropped.output).toContain('campaign.name: the copy on ops public.campaigns will no longer be protected.');
     expect(dropped.output).toContain('people and integrations can edit name on ops again');
     expect(tf.plan().code).toBe(0);
   });

@@ -461,7 +461,8 @@ describe('routes of one authority and copy', () => {
     });
     const plan = tf.plan();
     expect(plan.output).toContain('0 to add, 0 to change, 1 to destroy');
-    expect(words(plan.output)).toContain('Warning: public.regions: label will no longer flow from crm to ops');
+    expect(words(plan.output)).toContain('Warning: Values will no longer flow to a copy');
+    expect(words(plan.output)).toContain('public.regions: label will no longer flow from crm to ops.');
     tf.apply();
     expect(await receivedTables(ops)).toEqual(['campaigns']);
     expect((await crm.query('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [name])).rows).toEqual([{ tablename: 'campaigns' }]);

@@ -4,6 +4,9 @@
  */
 import { Diagnostic, ObjectValue, Value, isUnknown } from '../framework';
 
+/** The summary of a removed copy's protection (its detail says which). */
+export const REMOVED_PROTECTION = 'A copy will no longer be protected';
+
 /**
  * Warnings that say in words what a plan changes about ownership, for the reviewer: a copy that
  * stops being protected, an authority that moves, columns people may edit again, a guard that
@@ -17,9 +20,13 @@ export function ownershipChanges(prior: ObjectValue, planned: ObjectValue | null
   const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
   if (!planned) {
     if (prior.role === 'authority') return [];
+    // One summary for every removal: terraform folds same-summary warnings of resources still in
+    // the configuration (a destroy) into one, instead of re-reading the configuration file to
+    // show each (quadratic in a domain's size). Removed from the code, each is listed.
     return [warn(
-      `${fact(prior)}: the copy on ${where} will no longer be protected`,
-      `After this apply, people and integrations can edit ${list(prior.columns).join(', ')} on ${text(prior.platform)} again; ` +
+      REMOVED_PROTECTION,
+      `${fact(prior)}: the copy on ${where} will no longer be protected. ` +
+        `After this apply, people and integrations can edit ${list(prior.columns).join(', ')} on ${text(prior.platform)} again; ` +
         `nothing there sends them to ${text(prior.authority)} to correct it. If the fact moved, check that this plan protects its new copies.`,
     )];
   }

@@ -11,6 +11,9 @@ export function tableOf(s: ObjectValue): string {
   return `${(s.schema as string | null) ?? 'public'}.${s.table as string}`;
 }
 
+/** The summary of a removed route (its detail says which). */
+export const REMOVED_ROUTE = 'Values will no longer flow to a copy';
+
 /**
  * Warnings that say in words what a plan changes about where values flow, for the reviewer: a
  * route that stops, one that moves or reverses, columns that stop flowing, a route repaired; and
@@ -22,9 +25,11 @@ export function flowChanges(prior: ObjectValue, planned: ObjectValue | null, hea
   const table = `${text(prior.schema ?? 'public')}.${text(prior.table)}`;
   const warn = (summary: string, detail: string): Diagnostic => ({ severity: 'warning', summary, detail });
   if (!planned) {
+    // One summary for every removal, so a destroy's warnings fold into one (protection-messages.ts).
     return [warn(
-      `${table}: ${list(prior.columns).join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}`,
-      `The copy on ${text(prior.copy)} keeps the values it has; later changes on ${text(prior.authority)} stay there. ` +
+      REMOVED_ROUTE,
+      `${table}: ${list(prior.columns).join(', ')} will no longer flow from ${text(prior.authority)} to ${text(prior.copy)}. ` +
+        `The copy on ${text(prior.copy)} keeps the values it has; later changes on ${text(prior.authority)} stay there. ` +
         'If the fact moved, check that this plan routes it from its new authority.',
     )];
   }
