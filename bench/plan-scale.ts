@@ -9,8 +9,10 @@
  *
  *   npm run bench:plan [-- <policies> ...]      (default 100 300 1000)
  *
- * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output, terraform's log (TF_LOG=INFO) and the servers' logs there;
- * with BENCH_STATEMENTS=1 too, the servers log every statement with its duration (where the time goes).
+ * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output, the state, terraform's log (TF_LOG=INFO, or
+ * BENCH_TF_LOG; DEBUG adds each provider call's own duration) and the servers' logs there; with BENCH_STATEMENTS=1 too,
+ * the servers log every statement with its duration (where the time goes). BENCH_PERF=<dir> records each command under
+ * `perf record`. Every run prints the CPU time of terraform and the provider beside the wall time.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +30,7 @@ import { spawnSync } from 'node:child_process';
 const FIELDS = 10;
 
 interface Times { firstPlan: number; apply: number; reviewPlan: number; destroy: number }
-interface Row { policies: number; resources: number; ours: Times; data: Times; lag?: { p50: number; p95: number } }
+interface Row { policies: number; resources: number; ours: Times; cpu: Times; data: Times; lag?: { p50: number; p95: number } }
 
 async function prepare(server: LocalPostgres, tables: number): Promise<void> {
   const db = new Client(server.clientConfig());
@@ -44,13 +46,16 @@ async function prepare(server: LocalPostgres, tables: number): Promise<void> {
   await db.end();
 }
 
-/** terraform apply/plan/destroy of the stack in `dir`, timed. */
-function cycle(dir: string, env: NodeJS.ProcessEnv = {}): Times {
+/** terraform plan/apply/plan of the stack in `dir`: wall seconds, and CPU seconds of terraform and its providers. */
+function cycle(dir: string, env: NodeJS.ProcessEnv = {}): { wall: Times; cpu: Times } {
   timed(dir, ['init', '-input=false'], env);
-  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env).seconds;
-  const apply = timed(dir, ['apply', '-auto-approve', '-input=false'], env).seconds;
-  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env).seconds;
-  return { firstPlan, apply, reviewPlan, destroy: NaN };
+  const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env);
+  const apply = timed(dir, ['apply', '-auto-approve', '-input=false'], env);
+  const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env);
+  return {
+    wall: { firstPlan: firstPlan.seconds, apply: apply.seconds, reviewPlan: reviewPlan.seconds, destroy: NaN },
+    cpu: { firstPlan: firstPlan.cpu, apply: apply.cpu, reviewPlan: reviewPlan.cpu, destroy: NaN },
+  };
 }
 
 /** The same number of terraform_data resources, each with an input, in its own folder. */
@@ -102,19 +107,21 @@ async function measure(root: string, policies: number): Promise<Row> {
     const resources = policies * 3; // two protections and one route per policy
     // With BENCH_LOG, terraform's own log too: when each command, provider and resource call started and ended.
     if (logs) fs.mkdirSync(logs, { recursive: true });
-    const env = logs ? { TF_LOG: 'INFO', TF_LOG_PATH: path.join(logs, `terraform-${policies}.log`) } : {};
+    const env = logs ? { TF_LOG: process.env.BENCH_TF_LOG ?? 'INFO', TF_LOG_PATH: path.join(logs, `terraform-${policies}.log`) } : {};
     const dataDir = dataStack(root, resources);
-    const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir);
-    const ours = cycle(dir, env);
+    const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir).wall;
+    const { wall: ours, cpu } = cycle(dir, env);
+    if (logs) fs.copyFileSync(path.join(dir, 'terraform.tfstate'), path.join(logs, `terraform-${policies}.tfstate`));
     const lag = await measureLag(crm, ops, 't0', 200);
     if (!logs) data.destroy = timed(dataDir, ['destroy', '-auto-approve', '-input=false']).seconds;
     const destroyed = timed(dir, ['destroy', '-auto-approve', '-input=false'], env);
     ours.destroy = destroyed.seconds;
+    cpu.destroy = destroyed.cpu;
     if (logs) {
       fs.mkdirSync(logs, { recursive: true });
       fs.writeFileSync(path.join(logs, `destroy-${policies}.txt`), destroyed.output);
     }
-    return { policies, resources, ours, data, lag };
+    return { policies, resources, ours, cpu, data, lag };
   } finally {
     if (logs) {
       fs.mkdirSync(logs, { recursive: true });
@@ -135,6 +142,10 @@ function print(rows: Row[]): void {
   for (const r of rows) {
     const cells = steps.map((k) => `${s(r.ours[k])} (${s(r.data[k])}, ${ratio(r.ours[k], r.data[k])})`);
     console.log(`| ${r.policies} | ${r.resources} | ${cells.join(' | ')} | ${r.lag ? `${r.lag.p50.toFixed(1)} / ${r.lag.p95.toFixed(1)} ms` : '-'} |`);
+  }
+  for (const r of rows) {
+    console.log(`\n${r.resources} resources, CPU of terraform and the provider against wall time: ` +
+      steps.map((k) => `${names[k]} ${s(r.cpu[k])} of ${s(r.ours[k])}`).join(', '));
   }
   for (let i = 1; i < rows.length; i++) {
     const [a, b] = [rows[i - 1], rows[i]];

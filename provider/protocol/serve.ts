@@ -152,9 +152,14 @@ function unaryService(methods: Record<string, UnaryMethod>): UntypedServiceImple
 
 function unary(method: UnaryMethod, name?: string) {
   return (call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>): void => {
+    const started = name ? performance.now() : 0;
     if (name) log.debug(`rpc ${name}`);
     method(call.request).then(
-      (response) => callback(null, response),
+      (response) => {
+        // With TF_LOG, each call's own time beside terraform's timestamps shows who waits on whom.
+        if (name) log.debug(`rpc ${name} done in ${(performance.now() - started).toFixed(1)} ms`);
+        callback(null, response);
+      },
       (err: Error & { code?: number }) => {
         if (name) log.error(`rpc ${name}: ${err.message}`, err);
         callback({ code: err.code ?? status.INTERNAL, details: err.message });
@@ -173,7 +178,8 @@ function holdOpen(call: StreamingCall, open: Set<StreamingCall>): void {
 
 /** Close the long-lived streams (they would hold the graceful shutdown), let the reply go out, exit. */
 function shutdown(server: Server, open: Set<StreamingCall>): void {
-  log.debug('shutdown requested');
+  const cpu = process.cpuUsage();
+  log.debug(`shutdown requested; CPU used: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
   for (const call of open) call.end();
   open.clear();
   setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
