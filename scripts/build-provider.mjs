@@ -88,6 +88,25 @@ const lazyModules = {
 };
 
 /**
+ * pg asks whether it runs on Cloudflare Workers by making a `Response` when Node has no
+ * `navigator` (Node 20): that loads Node's fetch implementation, ~20 ms of every provider start.
+ * The provider runs on Node only; a pg that asks differently fails the build, to be looked at.
+ */
+const PG_WORKERS_PROBE = "if (typeof Response === 'function') {";
+const skipPgWorkersProbe = {
+  name: 'skip-pg-workers-probe',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(PG_WORKERS_PROBE)) {
+        return { errors: [{ text: `pg's Cloudflare Workers probe changed (${args.path}): update skipPgWorkersProbe in scripts/build-provider.mjs` }] };
+      }
+      return { contents: source.replace(PG_WORKERS_PROBE, 'if (false) { // the provider runs on Node (scripts/build-provider.mjs)'), loader: 'js' };
+    });
+  },
+};
+
+/**
  * Writes an executable file whole or not at all: terraform may start the provider while a build
  * runs (a test run beside `npm run build`), and a half-written file would fail its handshake.
  */
@@ -158,7 +177,7 @@ export async function buildProvider({ entry, outfile, minify = true, codeCache =
     // The loader is the executable when there is a code cache; vm.Script takes no shebang.
     ...(codeCache ? {} : { banner: { js: '#!/usr/bin/env node' } }),
     logLevel: 'warning',
-    plugins: [pinProtobufOptionalModules, lazyModules],
+    plugins: [pinProtobufOptionalModules, lazyModules, skipPgWorkersProbe],
   });
   writeAtomically(bundle, built.outputFiles[0].contents);
   if (codeCache) writeLoaderAndCache(out, bundle);

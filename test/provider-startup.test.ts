@@ -9,14 +9,16 @@ import * as path from 'node:path';
 
 const BUILT = path.join(__dirname, '..', 'dist', 'provider');
 const NAME = 'terraform-provider-authority.js';
+/** What terraform sets to start a plugin (without TLS: the handshake line is all these tests read). */
+const PLUGIN_ENV = {
+  PATH: process.env.PATH, TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
+  PLUGIN_PROTOCOL_VERSIONS: '6', TF_DISABLE_PLUGIN_TLS: '1',
+};
 
 function handshake(dir: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, NAME)], {
-      env: {
-        PATH: process.env.PATH, TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
-        PLUGIN_PROTOCOL_VERSIONS: '6', TF_DISABLE_PLUGIN_TLS: '1',
-      },
+      env: PLUGIN_ENV,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -52,6 +54,30 @@ test.each([
   try {
     change(dir);
     expect(await handshake(dir)).toMatch(/^1\|6\|unix\|[^|]+\|grpc\|$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a start to the handshake loads no fetch implementation (pg\'s Cloudflare probe is left out of the build)', async () => {
+  const dir = copyOfBuild();
+  const trap = path.join(dir, 'trap.cjs');
+  // At the handshake line: which of Node's fetch modules (undici, ~20 ms to load) are loaded.
+  fs.writeFileSync(trap, `const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (String(chunk).includes('|grpc|')) process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))) + '\\n');
+  return write(chunk, ...rest);
+};`);
+  try {
+    const child = spawn(process.execPath, ['--require', trap, path.join(dir, NAME)], {
+      env: PLUGIN_ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => { if (String(d).includes('|grpc|')) child.kill('SIGKILL'); });
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(err).toContain('LOADED []');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
