@@ -23,6 +23,7 @@ import {
 } from '../constructs/src';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { linkMirror, writeLockFile } from '../tooling/provider-mirror';
+import { buildFloorProvider, floorStack } from './floor-stack';
 import { runBench, timed } from './live-run';
 import { measureLag } from './sync-lag';
 import { spawnSync } from 'node:child_process';
@@ -30,7 +31,7 @@ import { spawnSync } from 'node:child_process';
 const FIELDS = 10;
 
 interface Times { firstPlan: number; apply: number; reviewPlan: number; destroy: number }
-interface Row { policies: number; resources: number; ours: Times; cpu: Times; data: Times; lag?: { p50: number; p95: number } }
+interface Row { policies: number; resources: number; ours: Times; cpu: Times; data: Times; floor: Times; lag?: { p50: number; p95: number } }
 
 async function prepare(server: LocalPostgres, tables: number): Promise<void> {
   const db = new Client(server.clientConfig());
@@ -47,8 +48,8 @@ async function prepare(server: LocalPostgres, tables: number): Promise<void> {
 }
 
 /** terraform plan/apply/plan of the stack in `dir`: wall seconds, and CPU seconds of terraform and its providers. */
-function cycle(dir: string, env: NodeJS.ProcessEnv = {}): { wall: Times; cpu: Times } {
-  timed(dir, ['init', '-input=false'], env);
+function cycle(dir: string, env: NodeJS.ProcessEnv = {}, init = true): { wall: Times; cpu: Times } {
+  if (init) timed(dir, ['init', '-input=false'], env);
   const firstPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env);
   const apply = timed(dir, ['apply', '-auto-approve', '-input=false'], env);
   const reviewPlan = timed(dir, ['plan', '-input=false', '-detailed-exitcode'], env);
@@ -80,7 +81,7 @@ async function logStatements(server: LocalPostgres): Promise<void> {
 
 const logs = process.env.BENCH_LOG;
 
-async function measure(root: string, policies: number): Promise<Row> {
+async function measure(root: string, policies: number, floorRc: string): Promise<Row> {
   const [crm, ops] = await Promise.all(['crm', 'ops'].map((n) => LocalPostgres.start({ dir: path.join(root, `${n}-${policies}`) })));
   try {
     await Promise.all([prepare(crm, policies), prepare(ops, policies)]);
@@ -110,10 +111,14 @@ async function measure(root: string, policies: number): Promise<Row> {
     const env = logs ? { TF_LOG: process.env.BENCH_TF_LOG ?? 'INFO', TF_LOG_PATH: path.join(logs, `terraform-${policies}.log`) } : {};
     const dataDir = dataStack(root, resources);
     const data = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(dataDir).wall;
+    const floorDir = floorStack(root, dir, resources);
+    const floorEnv = { TF_CLI_CONFIG_FILE: floorRc };
+    const floor = logs ? { firstPlan: NaN, apply: NaN, reviewPlan: NaN, destroy: NaN } : cycle(floorDir, floorEnv, false).wall; // a development override needs no init
     const { wall: ours, cpu } = cycle(dir, env);
     if (logs) fs.copyFileSync(path.join(dir, 'terraform.tfstate'), path.join(logs, `terraform-${policies}.tfstate`));
     const lag = await measureLag(crm, ops, 't0', 200);
     if (!logs) data.destroy = timed(dataDir, ['destroy', '-auto-approve', '-input=false']).seconds;
+    if (!logs) floor.destroy = timed(floorDir, ['destroy', '-auto-approve', '-input=false'], floorEnv).seconds;
     const destroyed = timed(dir, ['destroy', '-auto-approve', '-input=false'], env);
     ours.destroy = destroyed.seconds;
     cpu.destroy = destroyed.cpu;
@@ -121,7 +126,7 @@ async function measure(root: string, policies: number): Promise<Row> {
       fs.mkdirSync(logs, { recursive: true });
       fs.writeFileSync(path.join(logs, `destroy-${policies}.txt`), destroyed.output);
     }
-    return { policies, resources, ours, cpu, data, lag };
+    return { policies, resources, ours, cpu, data, floor, lag };
   } finally {
     if (logs) {
       fs.mkdirSync(logs, { recursive: true });
@@ -143,6 +148,13 @@ function print(rows: Row[]): void {
     const cells = steps.map((k) => `${s(r.ours[k])} (${s(r.data[k])}, ${ratio(r.ours[k], r.data[k])})`);
     console.log(`| ${r.policies} | ${r.resources} | ${cells.join(' | ')} | ${r.lag ? `${r.lag.p50.toFixed(1)} / ${r.lag.p95.toFixed(1)} ms` : '-'} |`);
   }
+  console.log('\nThe floor: a provider on the same transport whose resources do nothing (floor-provider.ts), same resource count:\n');
+  console.log(`| policies | resources | ${steps.map((k) => `${names[k]} (terraform_data, ratio)`).join(' | ')} | ours / floor |`);
+  console.log(`|---|---|${steps.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    const cells = steps.map((k) => `${s(r.floor[k])} (${s(r.data[k])}, ${ratio(r.floor[k], r.data[k])})`);
+    console.log(`| ${r.policies} | ${r.resources} | ${cells.join(' | ')} | ${steps.map((k) => ratio(r.ours[k], r.floor[k])).join(' / ')} |`);
+  }
   for (const r of rows) {
     console.log(`\n${r.resources} resources, CPU of terraform and the provider against wall time: ` +
       steps.map((k) => `${names[k]} ${s(r.cpu[k])} of ${s(r.ours[k])}`).join(', '));
@@ -160,9 +172,10 @@ runBench('plan', async (root) => {
   // startup.ts runs itself when it is the main module: run its bundle as its own process.
   const startup = spawnSync(process.execPath, [path.join(__dirname, 'startup.js'), '11'], { encoding: 'utf8' });
   console.log(`${startup.stdout.trim()}\n`);
+  const floorRc = buildFloorProvider();
   const rows: Row[] = [];
   for (const policies of sizes.length ? sizes : [100, 300, 1000]) {
-    rows.push(await measure(root, policies));
+    rows.push(await measure(root, policies, floorRc));
     console.error(`done: ${policies} policies ${JSON.stringify(rows[rows.length - 1])}`);
   }
   print(rows);
