@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { terraformEnv } from '../tooling/terraform-env';
 
+let perfRuns = 0;
+
 /**
  * Runs terraform in `dir`; exit code 2 (a plan with changes) is success. `cpu` is the CPU time
  * of terraform and the providers it started (bash's `times` for its children), to tell waiting
@@ -16,16 +18,15 @@ import { terraformEnv } from '../tooling/terraform-env';
 export function timed(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; cpu: number; output: string } {
   const started = process.hrtime.bigint();
   // BENCH_PERF=<dir>: each command under `perf record` too (terraform's and the providers' CPU by function).
-  const perf = process.env.BENCH_PERF ? `perf record -q -F 499 -g -o ${process.env.BENCH_PERF}/${args[0]}-${++perfRuns}.data -- ` : '';
+  const perfFile = process.env.BENCH_PERF ? path.join(process.env.BENCH_PERF, `${args[0]}-${++perfRuns}.data`) : '';
+  const perf = perfFile ? 'perf record -q -F 499 -g -o "$0" -- ' : '';
   const script = `${perf}terraform "$@" 3>&-; s=$?; times >&3; exit $s`;
-  const r = spawnSync('bash', ['-c', script, 'terraform', ...args], {
+  const r = spawnSync('bash', ['-c', script, perfFile || 'terraform', ...args], {
     cwd: dir, env: terraformEnv(env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu: childCpu(String(r.output[3] ?? '')), output: r.stdout + r.stderr };
 }
-
-let perfRuns = 0;
 
 /** The children's user + system seconds from bash's `times` (its second line, e.g. `1m2.5s 0m0.3s`). */
 export function childCpu(times: string): number {

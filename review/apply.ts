@@ -61,7 +61,8 @@ export interface TerraformRun {
 
 /**
  * What terraform said, without its closing "Outputs:" block: the domain's authority_ownership
- * output is the machine-readable model (kilobytes of JSON per domain), not for the pipeline log.
+ * output is the machine-readable model (`<sensitive>` there now; plain JSON from older
+ * versions), not for the pipeline log.
  */
 export function withoutOutputs(output: string): string {
   const at = output.search(/\n\s*Outputs:\s*\n/);

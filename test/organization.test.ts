@@ -114,6 +114,6 @@ test('a stack configures only the platforms its policies use, with the password 
 test('the campaigns domain synthesizes to this Terraform JSON', () => {
   // The ownership output is packed (ownership-output.test.ts): unpacked here, so the snapshot reads.
   const output = stacks.campaigns.output.authority_ownership;
-  const legible = { ...stacks.campaigns, output: { authority_ownership: { ...output, value: JSON.parse(unpackOwnership(output.value)) } } };
+  const legible = { ...stacks.campaigns, output: { ...stacks.campaigns.output, authority_ownership: { ...output, value: JSON.parse(unpackOwnership(output.value)) } } };
   expect(legible).toMatchSnapshot();
 });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ownership } from '../constructs/src/ownership';
 import type { OwnershipFact } from '../constructs/src/ownership';
+import { packOwnership } from '../constructs/src/ownership-output';
 import { buildReport, PlanInput } from '../review/build-report';
 import { planDigestOf } from '../review/digest';
 import { diffFact } from '../review/fact-diff';
@@ -93,6 +94,19 @@ test('a change that touches no ownership (a description) has no ownership sectio
   expect(md).toContain('## Ownership review: No ownership changes in 2 domains');
   expect(md).not.toContain('| Fact |');
   expect(renderText(report)).toContain('campaigns (Marketing operations): no ownership changes');
+});
+
+test('a plan from a state written before packing: plain JSON before, packed after, read as the same facts', () => {
+  const packedAfter = (scenario: string): PlanInput[] => plans(scenario).map((p) => {
+    const json = JSON.parse(p.json);
+    const change = json.output_changes?.[OWNERSHIP_OUTPUT];
+    if (typeof change?.after === 'string') change.after = packOwnership(change.after);
+    const text = JSON.stringify(json);
+    return { ...p, bytes: text, json: text };
+  });
+  expect(packedAfter('move')[0].json).toContain('"after":"deflate:');
+  expect(buildReport(packedAfter('description'), '2026-12-01').changes).toEqual([]);
+  expect(buildReport(packedAfter('move'), '2026-12-01').changes).toEqual(review('move').changes);
 });
 
 test('a guard disabled by hand is protection-drifted (the route it stopped is not said twice)', () => {

@@ -126,7 +126,8 @@ test('one domain mixing read-only, enrich-only, authority_unless_blank and local
     delete r[Object.keys(r).find((k) => r[k].key === guardKey(['deals', 'deal-outcomes']))!];
   });
   const removal = tf.plan();
-  expect(words(removal.output)).toContain('Warning: public.deals: b will no longer flow from crm to ops');
+  expect(words(removal.output)).toContain('Warning: Values will no longer flow to a copy');
+  expect(words(removal.output)).toContain('public.deals: b will no longer flow from crm to ops.');
   tf.apply();
   expect(await published('deals')).toEqual(['{id,title,phone,note}']);
   await crm.query("UPDATE deals SET b = 'not sent', title = 'After removal' WHERE id = 1");

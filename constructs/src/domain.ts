@@ -1,9 +1,9 @@
 import { Aspects, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
-import { packOwnership } from './ownership-output';
 import { Construct, IConstruct } from 'constructs';
 import { AuthorityProvider } from './l1/provider';
 import { DOMAIN, mark } from './markers';
 import { Ownership } from './ownership';
+import { packOwnership } from './ownership-output';
 import { Platform } from './platform';
 import { checkInstance, checkList, checkObject, checkString } from './prop-checks';
 import { Rules } from './rule-pack';
@@ -63,9 +63,9 @@ export class Domain extends TerraformStack {
     // The domain's ownership facts travel with its state: a plan then holds them before and
     // after, and the review report diffs values, not warning text. Computed at synth, when every
     // policy (and a record-level default's fields) is known.
-    // Packed, and marked sensitive only so that plans and applies do not print it (a large domain's
-    // facts run to megabytes): `authority review` and `authority map` read it from plan JSON and
-    // synth output, where terraform keeps sensitive values readable.
+    // Packed (ownership-output.ts), and marked sensitive only so that plans and applies do not
+    // print a base64 blob: `authority review` and `authority map` read it from plan JSON and synth
+    // output, where terraform keeps sensitive values readable.
     new TerraformOutput(this, Ownership.OUTPUT_NAME, {
       description: 'The ownership facts of this domain: who owns each fact, its copies, routes and correction path. ' +
         'JSON, packed (raw DEFLATE in base64 after "deflate:"); authority review and authority map read it.',

@@ -30,10 +30,12 @@ import { schemaTrustStatement } from './schema-trust';
 export const FACTS_SCHEMA = 'authority_catalog';
 export const FACTS_VIEW = `${FACTS_SCHEMA}.facts`;
 export const FACTS_REGISTRY = `${FACTS_SCHEMA}.fact_registry`;
-/** Refuses a facts schema, registry or view someone else created first (schema-trust.ts). */
-/** Made on first use: building it quotes with `pg`, which a provider start that never reaches a database need not load. */
-let factsTrust: string | undefined;
-const FACTS_TRUST = () => (factsTrust ??= schemaTrustStatement(FACTS_SCHEMA, ['fact_registry', 'facts']));
+let factsTrustStatement: string | undefined;
+/**
+ * Refuses a facts schema, registry or view someone else created first (schema-trust.ts). Made on
+ * first use: building it quotes with `pg`, which a provider start that never reaches a database need not load.
+ */
+const factsTrust = () => (factsTrustStatement ??= schemaTrustStatement(FACTS_SCHEMA, ['fact_registry', 'facts']));
 
 /** What people may do with a column, by its role on this platform. */
 export const PEOPLE_MAY: Readonly<Record<'authority' | 'copy', string>> = {
@@ -109,7 +111,7 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
     objects = await factsObjects(run);
   }
   if (alone && missing(objects)) {
-    await run(FACTS_TRUST());
+    await run(factsTrust());
     // Without CREATE there is nowhere to record a column's own comment: leave comments and view out (plan warned).
     if (!(await mayKeepFacts(run)).may) return;
     await runAll(run, setup);
@@ -119,7 +121,7 @@ export async function recordProtection(run: Run, p: FieldProtection, role: 'auth
   // The columns' comments before this protection writes its own.
   const now = comment === null ? new Map<string, string>() : known.comments ?? await columnComments(run, loc, p.fields);
   // The trust check, the copy's comments and the registry's rows of the protection: one round trip.
-  const batch = await runBatch(run, [FACTS_TRUST(), ...comment === null ? [] : p.fields.map((column) => commentOnColumnSql(loc, column, comment)), registryRowsSql(loc, p.key)]);
+  const batch = await runBatch(run, [factsTrust(), ...comment === null ? [] : p.fields.map((column) => commentOnColumnSql(loc, column, comment)), registryRowsSql(loc, p.key)]);
   const found = batch[batch.length - 1] as QueryResult<RegistryRow>;
   const before = new Map(found.rows.map((r) => [r.column_name, r]));
   // Columns this protection no longer comments: their own comments come back, their rows go.
@@ -193,7 +195,7 @@ export async function forgetProtection(run: Run, loc: FieldLocation, key: string
   // The trust check, the rows out (with whether their column is still there), and whether any row is left. Rows other
   // removals are deleting are locked: skipped, as they may be gone when those commit.
   const [, deleted, left] = await runBatch(run, [
-    FACTS_TRUST(),
+    factsTrust(),
     `WITH gone AS (DELETE FROM ${FACTS_REGISTRY}
                     WHERE schema_name = ${lit(loc.namespace)} AND table_name = ${lit(loc.container)} AND protection = ${lit(key)}
                 RETURNING column_name, previous_comment, role)
@@ -218,7 +220,7 @@ export async function dropFactsViewIfEmpty(run: Run): Promise<void> {
   await run(FACTS_LOCK_EXCLUSIVE);
   // Another removal's may have dropped it meanwhile.
   if (!await registry()) return;
-  await run(FACTS_TRUST());
+  await run(factsTrust());
   const left = await run(`SELECT FROM ${FACTS_REGISTRY} LIMIT 1`);
   if (left.rowCount) return;
   await run(`DROP VIEW IF EXISTS ${FACTS_VIEW}`);
