@@ -9,7 +9,7 @@
  * admin's password file. A second start reuses all of it: no install, no initialization.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -17,6 +17,20 @@ import { keptPort, runningPid, spawnDetached, stopDetached, waitUntilAnswering }
 import { TRYTOND, TRYTOND_ADMIN, ensureTryton } from '../tooling/tryton-install';
 
 /** The superuser connection of a local server, as LocalPostgres.clientConfig() gives it. */
+
+/**
+ * A random password Tryton accepts: 24 different letters and digits. Tryton refuses a password
+ * whose distinct characters are under 3/4 of its length (its password entropy rule), and random
+ * base64 of that length misses it now and then.
+ */
+export function trytonPassword(): string {
+  const chars = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'];
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.slice(0, 24).join('');
+}
 export interface TrytonPostgres {
   readonly host: string;
   readonly port: number;
@@ -58,7 +72,7 @@ export async function startTryton(options: TrytonOptions): Promise<RunningTryton
   const dir = path.resolve(options.dir);
   fs.mkdirSync(path.join(dir, 'files'), { recursive: true });
   const passwordFile = path.join(dir, 'admin-password');
-  if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, trytonPassword() + '\n', { mode: 0o600 });
   const port = await keptPort(dir);
   const config = writeConfig(dir, port);
   const env = trytonEnv(options.postgres, passwordFile);

@@ -7,13 +7,12 @@
  *            (.authority/embedded/apps.json: the platform "tryton", its database "tryton-db")
  *   down     stop it (`npm run stop` does this too, and removes its folder)
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { prepareExamplePlatform } from '../embedded/example-platforms';
-import { startTryton, stopTryton } from '../embedded/tryton';
+import { startTryton, stopTryton, trytonPassword } from '../embedded/tryton';
 import { TRYTON_PERSON_LOGIN, opsCustomersSql, setUpTryton } from '../embedded/tryton-setup';
 import { TrytonClient } from '../provider/platforms/tryton/client';
 import { ensureTryton } from './tryton-install';
@@ -84,7 +83,7 @@ async function runSql(server: LocalPostgres, database: string, sql: string): Pro
 
 /** A secret made once, in a 0600 file. */
 function secretFile(file: string): string {
-  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  if (!fs.existsSync(file)) fs.writeFileSync(file, trytonPassword() + '\n', { mode: 0o600 });
   return file;
 }
 

@@ -12,13 +12,12 @@
  * Tryton's models and fields come from its modules' code: no container can be made with a hostile
  * name, so hostile names are tested as key, authority, fact and hint (suite.ts).
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../../embedded/local-postgres';
-import { RunningTryton, startTryton } from '../../embedded/tryton';
+import { RunningTryton, startTryton, trytonPassword } from '../../embedded/tryton';
 import { TrytonClient, TrytonError } from '../../provider/platforms/tryton/client';
 import { AccessRule } from '../../provider/platforms/tryton/protection-model';
 import { RULE_FIELDS } from '../../provider/platforms/tryton/protection-read';
@@ -102,8 +101,7 @@ async function snapshot(): Promise<unknown> {
 
 /** A user in `groups` and a client logged in as them. */
 async function user(url: string, login: string, groups: number[]): Promise<TrytonClient> {
-  // Random: Tryton refuses passwords that repeat characters too often (its password entropy rule).
-  const password = randomBytes(18).toString('base64url');
+  const password = trytonPassword();
   await admin.model('res.user', 'create', [[{ name: login, login, password, groups: [['add', groups]] }]]);
   return new TrytonClient({ url, database: DATABASE, login, password });
 }
