@@ -1,9 +1,9 @@
 /**
  * Raw DEFLATE (RFC 1951) with the fixed Huffman code and a greedy match search, in plain
  * integer arithmetic: the same input gives the same bytes on every machine and Node version.
- * zlib's output does not: it changes with the zlib build a Node ships and with the CPU's hashing
- * instructions, and a synthesized output that differs by machine would show as a change in every
- * plan. Any inflater (zlib's `inflateRawSync`) reads it.
+ * zlib's output does not: it changes with the zlib build a Node ships (and, in some builds, with
+ * the CPU's hashing instructions), and a synthesized output that differs by machine would show as
+ * a change in every plan. Any inflater (zlib's `inflateRawSync`) reads it.
  */
 
 const WINDOW = 32768;
