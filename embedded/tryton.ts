@@ -16,8 +16,6 @@ import { Client } from 'pg';
 import { keptPort, runningPid, spawnDetached, stopDetached, waitUntilAnswering } from './detached-server';
 import { TRYTOND, TRYTOND_ADMIN, ensureTryton } from '../tooling/tryton-install';
 
-/** The superuser connection of a local server, as LocalPostgres.clientConfig() gives it. */
-
 /**
  * A random password Tryton accepts: 24 different letters and digits. Tryton refuses a password
  * whose distinct characters are under 3/4 of its length (its password entropy rule), and random
@@ -31,6 +29,14 @@ export function trytonPassword(): string {
   }
   return chars.slice(0, 24).join('');
 }
+
+/** `file`, holding a Tryton password made once (trytonPassword), readable by its owner only. */
+export function trytonPasswordFile(file: string): string {
+  if (!fs.existsSync(file)) fs.writeFileSync(file, trytonPassword() + '\n', { mode: 0o600 });
+  return file;
+}
+
+/** The superuser connection of a local server, as LocalPostgres.clientConfig() gives it. */
 export interface TrytonPostgres {
   readonly host: string;
   readonly port: number;
@@ -71,8 +77,7 @@ export async function startTryton(options: TrytonOptions): Promise<RunningTryton
   ensureTryton(say);
   const dir = path.resolve(options.dir);
   fs.mkdirSync(path.join(dir, 'files'), { recursive: true });
-  const passwordFile = path.join(dir, 'admin-password');
-  if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, trytonPassword() + '\n', { mode: 0o600 });
+  const passwordFile = trytonPasswordFile(path.join(dir, 'admin-password'));
   const port = await keptPort(dir);
   const config = writeConfig(dir, port);
   const env = trytonEnv(options.postgres, passwordFile);

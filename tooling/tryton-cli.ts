@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../embedded/local-postgres';
 import { prepareExamplePlatform } from '../embedded/example-platforms';
-import { startTryton, stopTryton, trytonPassword } from '../embedded/tryton';
+import { startTryton, stopTryton, trytonPasswordFile } from '../embedded/tryton';
 import { TRYTON_PERSON_LOGIN, opsCustomersSql, setUpTryton } from '../embedded/tryton-setup';
 import { TrytonClient } from '../provider/platforms/tryton/client';
 import { ensureTryton } from './tryton-install';
@@ -30,7 +30,7 @@ async function up(): Promise<void> {
   const crm = await LocalPostgres.start({ dir: path.join(EMBEDDED_DIR, TRYTON_HOST_PLATFORM) });
   await prepareExamplePlatform(TRYTON_HOST_PLATFORM, crm.clientConfig());
   const tryton = await startTryton({ dir: TRYTON_DIR, postgres: crm.clientConfig(), database: TRYTON_DATABASE, say });
-  const personPasswordFile = secretFile(path.join(TRYTON_DIR, `${TRYTON_PERSON_LOGIN}-password`));
+  const personPasswordFile = trytonPasswordFile(path.join(TRYTON_DIR, `${TRYTON_PERSON_LOGIN}-password`));
   const admin = new TrytonClient({ url: tryton.url, database: TRYTON_DATABASE, login: tryton.admin.login, password: read(tryton.admin.passwordFile) });
   const example = await setUpTryton(admin, read(personPasswordFile), await campaignsOf(crm));
   // The ops tool keeps a copy of the parties under its own names (a mapped route fills it).
@@ -79,12 +79,6 @@ async function runSql(server: LocalPostgres, database: string, sql: string): Pro
   } finally {
     await db.end();
   }
-}
-
-/** A secret made once, in a 0600 file. */
-function secretFile(file: string): string {
-  if (!fs.existsSync(file)) fs.writeFileSync(file, trytonPassword() + '\n', { mode: 0o600 });
-  return file;
 }
 
 function read(file: string): string {

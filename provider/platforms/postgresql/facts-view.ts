@@ -173,7 +173,7 @@ async function runBatch(run: Run, statements: readonly string[]): Promise<QueryR
 
 /** Runs statements that take no parameters (COMMENT takes none) as one round trip. */
 async function runAll(run: Run, statements: readonly string[]): Promise<void> {
-  if (statements.length) await run(statements.join(';\n'));
+  await runBatch(run, statements);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { FieldLocation, OverriddenValue } from '../adapter';
 import { Run } from './catalog';
+import type { Owner } from './guard-check';
 import { OVERRIDE_FIXED_ARGS, OVERRIDE_FUNCTIONS, OVERRIDE_LOG, OVERRIDE_RELATIONS, OVERRIDE_SCHEMA, expiryTriggerName, overrideTriggerName } from './override-sql';
 import { RecordsFunction, foreignTablePrivileges, isDefiner, isPublic } from './records-functions';
 import { PINNED_SEARCH_PATH, tableRef } from './guard-sql';
@@ -62,17 +63,6 @@ function overrideColumns(args: string[]): string[] {
   return args.slice(looksLikeSyncPairName(args[OVERRIDE_FIXED_ARGS - 1]) ? OVERRIDE_FIXED_ARGS : OVERRIDE_FIXED_ARGS - 1);
 }
 
-/** Whether the table has the override's row trigger (for a switch from override to read-only and back). */
-export async function hasOverride(query: Run, loc: FieldLocation, key: string): Promise<boolean> {
-  const found = await query(
-    `SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass($1) AND t.tgname = $2`,
-    [tableRef(loc), overrideTriggerName(key)]);
-  return (found.rowCount ?? 0) > 0;
-}
-
-/** What an override gives to whom, by its row trigger's arguments (for the owned-twice checks). */
-export interface OverrideOwner { readonly trigger: string; readonly authority: string; readonly fact?: string; readonly columns: string[] }
-
 /** The overrides' row triggers on the table (`table`: an SQL expression for its regclass), as a JSON array of their names and arguments (hex), for reads that return more. */
 export function overrideOwnersJson(table: string): string {
   return `(SELECT COALESCE(json_agg(json_build_object('tgname', t.tgname, 'tgargs', encode(t.tgargs, 'hex')) ORDER BY t.tgname), '[]'::json)
@@ -81,15 +71,9 @@ export function overrideOwnersJson(table: string): string {
 }
 
 /** An override's owner from its row trigger as overrideOwnersJson reads it. */
-export function overrideOwnerOf(row: { tgname: string; tgargs: string }): OverrideOwner {
+export function overrideOwnerOf(row: { tgname: string; tgargs: string }): Owner {
   const args = triggerArgs(Buffer.from(row.tgargs, 'hex'));
   return { trigger: row.tgname, authority: args[1] ?? '', fact: args[3] || undefined, columns: overrideColumns(args) };
-}
-
-/** Every override on the table by its row trigger's arguments: which authority it gives which columns (for the owned-twice checks). */
-export async function readOverrideOwners(query: Run, loc: FieldLocation): Promise<OverrideOwner[]> {
-  const found = await query<{ owners: { tgname: string; tgargs: string }[] }>(`SELECT ${overrideOwnersJson('pg_catalog.to_regclass($1)')} AS owners`, [tableRef(loc)]);
-  return found.rows[0].owners.map(overrideOwnerOf);
 }
 
 /**

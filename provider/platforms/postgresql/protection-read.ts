@@ -11,14 +11,15 @@ import { Run } from './catalog';
 import { FACTS_OBJECTS_COLUMNS, FactsObjects, FactsSeen, MAY_KEEP_FACTS_COLUMNS } from './facts-view';
 import { GuardReadBack, GuardRow, guardRowsJson, guardsOf } from './guard-read';
 import { tableRef } from './guard-sql';
-import { OverrideOwner, overrideOwnerOf, overrideOwnersJson } from './override-read';
+import type { Owner } from './guard-check';
+import { overrideOwnerOf, overrideOwnersJson } from './override-read';
 import { overrideTriggerName } from './override-sql';
 
 /** A protection's table as one read finds it. */
 export interface ProtectedTable extends FactsSeen {
   readonly exists: boolean;
   readonly guards: GuardReadBack[];
-  readonly overrides: OverrideOwner[];
+  readonly overrides: Owner[];
   /** The override of the protection's key has its row trigger on the table. */
   readonly overrideOfKey: boolean;
 }
@@ -64,7 +65,7 @@ export interface CheckedFacts {
   readonly factsSchema: boolean;
   readonly mayKeepFacts: boolean;
   readonly guards: GuardReadBack[];
-  readonly overrides: OverrideOwner[];
+  readonly overrides: Owner[];
 }
 
 interface CheckRow {
