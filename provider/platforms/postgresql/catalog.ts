@@ -64,30 +64,27 @@ export type Run = <R extends QueryResultRow = QueryResultRow>(sql: string, param
 export const runOn = (db: Client): Run => (sql, params, name) => (name ? db.query({ name, text: sql, values: params }) : db.query(sql, params));
 
 export async function inspectTable(pg: PostgresConnection, loc: FieldLocation): Promise<TableFacts | undefined> {
-  const table = await pg.query<{ oid: number; kind: string; replident: string; owned: boolean; owner: string; mayActAsOwner: boolean }>(
-    `SELECT c.oid, c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned,
+  // One round trip, prepared: the routes read their tables at every plan and refresh.
+  const found = await pg.query<Omit<TableFacts, 'replicaIdentity'> & { replident: string }>(
+    `SELECT c.relkind AS kind, c.relreplident AS replident, pg_has_role(current_user, c.relowner, 'USAGE') AS owned,
             pg_get_userbyid(c.relowner) AS owner,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, c.relowner,
-              CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS "mayActAsOwner"
+              CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS "mayActAsOwner",
+            COALESCE((SELECT json_agg(json_build_object('name', a.attname, 'notNull', a.attnotnull, 'hasDefault', a.atthasdef,
+                                                        'generated', a.attgenerated <> '' OR a.attidentity <> '') ORDER BY a.attnum)
+                        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns,
+            -- The replica identity: the primary key by default, or the index named by REPLICA IDENTITY USING INDEX.
+            COALESCE((SELECT json_agg(a.attname ORDER BY k.ord) FROM pg_index i
+                        CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                       WHERE i.indrelid = c.oid AND c.relreplident IN ('d', 'i')
+                         AND (CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END)
+                         AND k.ord <= i.indnkeyatts), '[]'::json) AS key -- not the INCLUDE columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
-    [loc.namespace, loc.container]);
-  const t = table.rows[0];
+    [loc.namespace, loc.container], 'authority_inspect_table');
+  const t = found.rows[0];
   if (!t) return undefined;
-  const columns = await pg.query<{ name: string; notNull: boolean; hasDefault: boolean; generated: boolean }>(
-    `SELECT attname AS name, attnotnull AS "notNull", atthasdef AS "hasDefault", (attgenerated <> '' OR attidentity <> '') AS generated
-       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [t.oid]);
-  // The replica identity: the primary key by default, or the index named by REPLICA IDENTITY USING INDEX.
-  const key = ['d', 'i'].includes(t.replident) ? await pg.query<{ attname: string }>(
-    `SELECT a.attname FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND (CASE WHEN $2 = 'i' THEN i.indisreplident ELSE i.indisprimary END)
-        AND k.ord <= i.indnkeyatts -- not the INCLUDE columns
-      ORDER BY k.ord`, [t.oid, t.replident]) : { rows: [] };
-  return {
-    columns: columns.rows, kind: t.kind, key: key.rows.map((r) => r.attname), replicaIdentity: t.replident,
-    owned: t.owned, owner: t.owner, mayActAsOwner: t.mayActAsOwner,
-  };
+  return { columns: t.columns, kind: t.kind, key: t.key, replicaIdentity: t.replident, owned: t.owned, owner: t.owner, mayActAsOwner: t.mayActAsOwner };
 }
 
 export async function missingTable(pg: PostgresConnection, loc: FieldLocation, where: string, advice: string): Promise<Diagnostic> {
@@ -121,36 +118,58 @@ export async function findSlot(query: Run, name: string): Promise<{ ours: boolea
   const found = await query<{ ours: boolean; active: boolean; consumer: string | null }>(
     `SELECT (s.slot_type = 'logical' AND s.plugin = 'pgoutput' AND s.database = current_database()) AS ours, s.active,
             (SELECT r.application_name FROM pg_stat_replication r WHERE r.pid = s.active_pid) AS consumer
-       FROM pg_replication_slots s WHERE s.slot_name = $1`, [name]);
+       FROM pg_replication_slots s WHERE s.slot_name = $1`, [name], 'authority_find_slot');
   return found.rows[0];
 }
+
+/**
+ * Whether the publication lists its tables as the provider makes it: each by itself with a column
+ * list, no schemas or all tables, no partitions (whose rows pg_publication_tables rearranges). Then
+ * its tables are its pg_publication_rel rows, read by index; otherwise pg_publication_tables
+ * expands all of them (its function runs for the whole publication, however the view is filtered:
+ * for every route of a large pair that made each read grow with the pair).
+ */
+const LISTED_AS_MADE = `NOT p.puballtables AND p.pubviaroot
+  AND NOT EXISTS (SELECT FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid)
+  AND NOT EXISTS (SELECT FROM pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid
+                   WHERE r.prpubid = p.oid AND (r.prattrs IS NULL OR c.relispartition OR c.relkind = 'p'))`;
+
+/** The publication's rows of the table $2.$3, or of every other table (`others`), from pg_publication_rel. */
+const listedRel = (others: boolean) => `pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE r.prpubid = p.oid AND ${others ? 'NOT ' : ''}(n.nspname = $2 AND c.relname = $3)`;
 
 export async function findPublication(query: Run, name: string, loc: FieldLocation): Promise<PublicationFacts | undefined> {
   const found = await query<{ allTables: boolean; actions: string; viaRoot: boolean; here: { columns: string[]; rowFilter: string | null } | null; others: number }>(
     `SELECT p.puballtables AS "allTables", p.pubviaroot AS "viaRoot",
             concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
                       CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
-            (SELECT json_build_object('columns', t.attnames, 'rowFilter', t.rowfilter) FROM pg_publication_tables t
-              WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3) AS here,
-            (SELECT count(*)::int FROM pg_publication_tables t
-              WHERE t.pubname = p.pubname AND NOT (t.schemaname = $2 AND t.tablename = $3)) AS others
-       FROM pg_publication p WHERE p.pubname = $1`, [name, loc.namespace, loc.container]);
+            CASE WHEN ${LISTED_AS_MADE}
+              THEN (SELECT json_build_object('columns', ARRAY(SELECT a.attname FROM pg_attribute a
+                                                               WHERE a.attrelid = r.prrelid AND a.attnum = ANY(r.prattrs) ORDER BY a.attnum),
+                                             'rowFilter', pg_get_expr(r.prqual, r.prrelid))
+                      FROM ${listedRel(false)})
+              ELSE (SELECT json_build_object('columns', t.attnames, 'rowFilter', t.rowfilter) FROM pg_publication_tables t
+                     WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3) END AS here,
+            CASE WHEN ${LISTED_AS_MADE}
+              THEN (SELECT count(*)::int FROM ${listedRel(true)})
+              ELSE (SELECT count(*)::int FROM pg_publication_tables t
+                     WHERE t.pubname = p.pubname AND NOT (t.schemaname = $2 AND t.tablename = $3)) END AS others
+       FROM pg_publication p WHERE p.pubname = $1`, [name, loc.namespace, loc.container], 'authority_find_publication');
   const row = found.rows[0];
   return row ? { allTables: row.allTables, actions: row.actions, viaRoot: row.viaRoot, here: row.here ?? undefined, others: row.others } : undefined;
 }
 
 export async function findSubscription(query: Run, name: string, loc: FieldLocation, version: number): Promise<SubscriptionFacts | undefined> {
   // Never subconninfo: it holds the authority's password.
+  const origin = ignoresReplicatedChanges(version);
   const found = await query<SubscriptionFacts & QueryResultRow>(
     `SELECT s.subenabled AS enabled, s.subslotname AS slot, s.subpublications AS publications,
-            ${ignoresReplicatedChanges(version) ? 's.suborigin' : 'NULL::text'} AS origin,
-            count(*) FILTER (WHERE n.nspname = $2 AND c.relname = $3) > 0 AS "hasTable"
+            ${origin ? 's.suborigin' : 'NULL::text'} AS origin,
+            EXISTS (SELECT FROM pg_subscription_rel r JOIN pg_class c ON c.oid = r.srrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE r.srsubid = s.oid AND n.nspname = $2 AND c.relname = $3) AS "hasTable"
        FROM pg_subscription s
-       LEFT JOIN pg_subscription_rel r ON r.srsubid = s.oid
-       LEFT JOIN pg_class c ON c.oid = r.srrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-      GROUP BY s.oid`,
-    [name, loc.namespace, loc.container]);
+      WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [name, loc.namespace, loc.container], `authority_find_subscription_${origin ? 'origin' : 'plain'}`);
   return found.rows[0];
 }
 

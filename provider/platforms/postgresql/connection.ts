@@ -9,6 +9,7 @@ import { ConnectionOptions } from 'node:tls';
 import { Client, QueryResult, QueryResultRow } from 'pg';
 import { PlatformUnreachableError } from '../errors';
 import { SessionPool, SessionPoolOptions } from './session-pool';
+import { SharedReads } from './shared-reads';
 import { trackSession } from './sessions';
 
 
@@ -73,11 +74,36 @@ export class PostgresConnection {
   }
 
   /**
-   * Runs one read or statement on one of the platform's shared sessions: the least busy, or a new
-   * one while there are fewer than SHARED_SESSIONS (a session runs one statement at a time, and
-   * terraform reads ten resources at once: on one session their reads waited on each other).
+   * Runs one read on one of the platform's shared sessions: the least busy, or a new one while
+   * there are fewer than SHARED_SESSIONS (a session runs one statement at a time, and terraform
+   * reads ten resources at once: on one session their reads waited on each other). Identical reads
+   * asked for together run once (shared-reads.ts): only reads come here, never a write.
    */
-  public async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = [], name?: string): Promise<QueryResult<R>> {
+  public query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = [], name?: string): Promise<QueryResult<R>> {
+    let key: string;
+    try {
+      key = `${name ?? ''}\0${sql}\0${JSON.stringify(params)}`;
+    } catch {
+      return this.queryShared<R>(sql, params, name); // parameters JSON cannot name: not shared
+    }
+    return this.reads.run(key, () => this.queryShared(sql, params, name)) as Promise<QueryResult<R>>;
+  }
+
+  /** The server's version (server_version_num), read once per provider process: it changes only with a restart. */
+  public serverVersion(): Promise<number> {
+    if (!this.version) {
+      const read = this.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v').then((r) => Number(r.rows[0].v));
+      // A failed read is asked again next time (the server may have been down).
+      read.catch(() => { if (this.version === read) this.version = undefined; });
+      this.version = read;
+    }
+    return this.version;
+  }
+
+  private version?: Promise<number>;
+  private readonly reads = new SharedReads<QueryResult>((r) => ({ ...r, rows: structuredClone(r.rows) }));
+
+  private async queryShared<R extends QueryResultRow>(sql: string, params: unknown[], name?: string): Promise<QueryResult<R>> {
     const shared = this.leastBusy();
     shared.inFlight++;
     try {

@@ -105,7 +105,9 @@ export function guardRowsJson(schema: string, table: string): string {
 export type GuardRow = TriggerRow & { proconfig: string[] | null };
 
 async function guardTriggers(query: Run, loc: FieldLocation, nameLike: string, body: string): Promise<GuardRow[]> {
-  const found = await query<GuardRow>(`${guardTriggersSql('$1', '$2', '$3', '$4')} ORDER BY t.tgname`, [loc.namespace, loc.container, nameLike, digestOf(body)]);
+  // Prepared: planning this read took longer than running it, and routes and protections run it at every refresh.
+  const found = await query<GuardRow>(`${guardTriggersSql('$1', '$2', '$3', '$4')} ORDER BY t.tgname`, [loc.namespace, loc.container, nameLike, digestOf(body)],
+    'authority_guard_triggers');
   return found.rows;
 }
 

@@ -215,7 +215,7 @@ export async function reverseRoute(sides: RouteSides, loc: FieldLocation, self?:
        JOIN pg_subscription_rel r ON r.srsubid = s.oid
        JOIN pg_class c ON c.oid = r.srrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND n.nspname = $1 AND c.relname = $2`,
-    [loc.namespace, loc.container]));
+    [loc.namespace, loc.container], 'authority_table_subscriptions'));
   const slots = subs.rows.map((s) => s.subslotname).filter((s): s is string => !!s);
   if (slots.length === 0) return undefined;
   const onCopy = await sides.on('copy', 'read its replication slots', () => sides.copy.query<{ slot_name: string }>(

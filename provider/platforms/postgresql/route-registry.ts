@@ -45,12 +45,22 @@ export function parseRegistry(comment: string | null | undefined, published: rea
   const at = (comment ?? '').indexOf(ROUTES);
   if (at >= 0) {
     const text = (comment as string).slice(at + ROUTES.length);
-    const problem = registryProblem(parsedJson(text));
-    if (problem) throw new DiagnosticError(commentRefused('publication', publication, 'the authority', `its registry of routes ${problem}`));
-    return { entries: JSON.parse(text) as RouteEntry[], recorded: true };
+    // Every route of a pair reads the same registry: checked and parsed once per text, each caller given its own copy.
+    let entries = lastParsed.get(publication)?.text === text ? lastParsed.get(publication)!.entries : undefined;
+    if (!entries) {
+      const value = parsedJson(text);
+      const problem = registryProblem(value);
+      if (problem) throw new DiagnosticError(commentRefused('publication', publication, 'the authority', `its registry of routes ${problem}`));
+      entries = value as RouteEntry[];
+      lastParsed.set(publication, { text, entries });
+    }
+    return { entries: entries.map((e) => ({ ...e, columns: [...e.columns] })), recorded: true };
   }
   return { entries: published.map((t) => ({ schema: t.schema, table: t.table, key: '', columns: t.columns, divergence: 'authority_wins' })), recorded: false };
 }
+
+/** The registry last parsed per publication (one provider process serves one terraform command). */
+const lastParsed = new Map<string, { text: string; entries: RouteEntry[] }>();
 
 /** `text` parsed as JSON, or a marker that it is not JSON. */
 export function parsedJson(text: string): unknown {
@@ -164,14 +174,18 @@ export function routeColumns(published: readonly string[], key: readonly string[
 
 /** The pair's publication: its comment and every table it publishes. Undefined when there is none. */
 export async function readRegistry(query: Run, publication: string): Promise<{ entries: RouteEntry[]; recorded: boolean; comment: string | null } | undefined> {
-  const found = await query<{ comment: string | null; published: PublishedTable[] }>(
-    `SELECT obj_description(p.oid, 'pg_publication') AS comment,
-            COALESCE((SELECT json_agg(json_build_object('schema', t.schemaname, 'table', t.tablename, 'columns', t.attnames))
-                        FROM pg_publication_tables t WHERE t.pubname = p.pubname), '[]'::json) AS published
-       FROM pg_publication p WHERE p.pubname = $1`, [publication]);
+  // Every published table only for a publication without a registry (older than keys): expanding
+  // them all for every route's read made each read grow with the pair.
+  const found = await query<{ comment: string | null; published: PublishedTable[] | null }>(
+    `SELECT d.comment,
+            CASE WHEN strpos(COALESCE(d.comment, ''), $2) = 0 THEN
+              COALESCE((SELECT json_agg(json_build_object('schema', t.schemaname, 'table', t.tablename, 'columns', t.attnames))
+                          FROM pg_publication_tables t WHERE t.pubname = p.pubname), '[]'::json) END AS published
+       FROM pg_publication p CROSS JOIN LATERAL (SELECT obj_description(p.oid, 'pg_publication') AS comment) d
+      WHERE p.pubname = $1`, [publication, ROUTES], 'authority_read_registry');
   const row = found.rows[0];
   if (!row) return undefined;
-  return { ...parseRegistry(row.comment, row.published, publication), comment: row.comment };
+  return { ...parseRegistry(row.comment, row.published ?? [], publication), comment: row.comment };
 }
 
 /** How messages name a pair: "the routes from crm to ops". */

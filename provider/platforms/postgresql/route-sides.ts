@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { Diagnostic, DiagnosticError } from '../../framework';
 import { PlatformUnreachableError } from '../errors';
 import type { PostgresConnection } from './connection';
-import { Run } from './catalog';
+import { Run, runOn } from './catalog';
 
 export type Side = 'authority' | 'copy';
 
@@ -22,14 +22,14 @@ export class SideError extends Error {
 
 /** A query runner on `db` whose errors say they happened on `side`. */
 export function marked(side: Side, db: Client): Run {
-  return markedRun(side, (sql, params) => db.query(sql, params));
+  return markedRun(side, runOn(db));
 }
 
 /** `run`, its errors saying they happened on `side`. */
 export function markedRun(side: Side, run: Run): Run {
-  return async (sql, params) => {
+  return async (sql, params, name) => {
     try {
-      return await run(sql, params);
+      return await run(sql, params, name);
     } catch (e) {
       throw new SideError(side, e);
     }
@@ -92,8 +92,6 @@ export function failure(o: {
 
 /** The two platforms of a route, each step's failures reported against the side that failed. */
 export class RouteSides {
-  private readonly versions = new Map<Side, Promise<number>>();
-
   constructor(public readonly authority: PostgresConnection, public readonly copy: PostgresConnection) {}
 
   public pg(side: Side): PostgresConnection {
@@ -102,16 +100,11 @@ export class RouteSides {
 
   /** One query on a side's shared connection. */
   public run(side: Side): Run {
-    return (sql, params) => this.pg(side).query(sql, params);
+    return (sql, params, name) => this.pg(side).query(sql, params, name);
   }
 
   public version(side: Side): Promise<number> {
-    let found = this.versions.get(side);
-    if (!found) {
-      found = this.on(side, 'read its version', async () => Number((await this.pg(side).query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0].v));
-      this.versions.set(side, found);
-    }
-    return found;
+    return this.on(side, 'read its version', () => this.pg(side).serverVersion());
   }
 
   /** Text with both platforms' passwords blanked out. */
