@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_DIR } from '../tooling/paths';
 import { terraformEnv } from '../tooling/terraform-env';
 
 let perfRuns = 0;
+let profRuns = 0;
 
 /**
  * Runs terraform in `dir`; exit code 2 (a plan with changes) is success. `cpu` is the CPU time
@@ -20,9 +22,14 @@ export function timed(dir: string, args: string[], env: NodeJS.ProcessEnv = {}):
   // BENCH_PERF=<dir>: each command under `perf record` too (terraform's and the providers' CPU by function).
   const perfFile = process.env.BENCH_PERF ? path.join(process.env.BENCH_PERF, `${args[0]}-${++perfRuns}.data`) : '';
   const perf = perfFile ? 'perf record -q -F 499 -g -o "$0" -- ' : '';
+  // BENCH_PROF=<dir>: a V8 CPU profile of every provider process the command starts (open in Chrome's DevTools).
+  const prof = process.env.BENCH_PROF ? {
+    NODE_OPTIONS: `--require ${path.join(PROJECT_DIR, 'bench', 'cpu-profile-hook.js')}`,
+    AUTHORITY_BENCH_PROF_DIR: path.join(process.env.BENCH_PROF, `${args[0]}-${++profRuns}`),
+  } : {};
   const script = `${perf}terraform "$@" 3>&-; s=$?; times >&3; exit $s`;
   const r = spawnSync('bash', ['-c', script, perfFile || 'terraform', ...args], {
-    cwd: dir, env: terraformEnv(env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    cwd: dir, env: terraformEnv({ ...env, ...prof }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   if (r.status !== 0 && r.status !== 2) throw new Error(`terraform ${args.join(' ')} failed:\n${(r.stdout + r.stderr).slice(-4000)}`);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu: childCpu(String(r.output[3] ?? '')), output: r.stdout + r.stderr };

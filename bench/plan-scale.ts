@@ -12,7 +12,7 @@
  * BENCH_LOG=<dir> skips terraform_data and keeps the destroy's output, the state, terraform's log (TF_LOG=INFO, or
  * BENCH_TF_LOG; DEBUG adds each provider call's own duration) and the servers' logs there; with BENCH_STATEMENTS=1 too,
  * the servers log every statement with its duration (where the time goes). BENCH_PERF=<dir> records each command under
- * `perf record`. Every run prints the CPU time of terraform and the provider beside the wall time.
+ * `perf record`, and BENCH_PROF=<dir> takes a V8 CPU profile of every provider process. Every run prints the CPU time of terraform and the provider beside the wall time.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
