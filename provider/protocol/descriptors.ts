@@ -4,7 +4,6 @@
  * start (with bundling, that took start-up from ~320 ms to ~100-125 ms).
  * Regenerate after editing a .proto: any run of build-provider.mjs does it.
  */
-import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { Root, type Type } from 'protobufjs/light';
 
 // require, not import: works without resolveJsonModule, and esbuild inlines it.
@@ -25,14 +24,25 @@ export function decodeMessage(type: Type, bytes: Uint8Array): Message {
   return type.toObject(type.decode(bytes), toObjectOptions);
 }
 
+/** A method as gRPC libraries describe it (grpc-js's MethodDefinition has this shape). */
+export interface MethodDefinition {
+  readonly path: string;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+  readonly requestSerialize: (value: Message) => Buffer;
+  readonly requestDeserialize: (bytes: Buffer) => Message;
+  readonly responseSerialize: (value: Message) => Buffer;
+  readonly responseDeserialize: (bytes: Buffer) => Message;
+}
+
 /**
- * A grpc-js service definition for a service in the descriptors, e.g.
- * `tfplugin6.Provider` gives methods with paths `/tfplugin6.Provider/<Method>`.
- * The same definition serves a server (serve.ts) and a test client.
+ * A service in the descriptors, e.g. `tfplugin6.Provider` gives methods with paths
+ * `/tfplugin6.Provider/<Method>`. The same definition serves the provider's server
+ * (grpc-server.ts) and a test's client (grpc-js).
  */
-export function serviceDefinition(fullName: string): ServiceDefinition {
+export function serviceDefinition(fullName: string): Record<string, MethodDefinition> {
   const service = root.lookupService(fullName);
-  const definition: Record<string, MethodDefinition<Message, Message>> = {};
+  const definition: Record<string, MethodDefinition> = {};
   for (const method of service.methodsArray) {
     method.resolve();
     const request = method.resolvedRequestType as Type;

@@ -10,18 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Server,
-  ServerCredentials,
-  type ServerDuplexStream,
-  type ServerWritableStream,
-  type UntypedServiceImplementation,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  status,
-} from '@grpc/grpc-js';
 import type { ProviderDefinition } from '../framework';
 import { type Message, serviceDefinition } from './descriptors';
+import { GrpcServer, type GrpcTls, type Handler, Status } from './grpc-server';
 import * as log from './log';
 import { createProviderService, type UnaryMethod } from './provider-service';
 import { watchParent } from './parent';
@@ -32,8 +23,6 @@ const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d
 const CORE_PROTOCOL_VERSION = 1; // go-plugin's own handshake version
 const PLUGIN_PROTOCOL_VERSION = 6; // tfplugin6
 
-/** Terraform sends messages as large as the state; go-plugin providers accept 256 MiB. */
-const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** How long to let in-flight calls finish after Shutdown before exiting anyway (go-plugin kills at ~2 s). */
 const SHUTDOWN_GRACE_MS = 500;
 /** How long a provider whose terraform is gone may take to let go of what it holds before it exits. */
@@ -53,51 +42,36 @@ export async function serve(definition: ProviderDefinition): Promise<void> {
   // Nothing else would end it: the gRPC server and any database wait keep the process alive.
   watchParent((reason) => abandon(definition, reason));
 
-  const server = new Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-  });
-  const openStreams = new Set<StreamingCall>();
-
-  server.addService(serviceDefinition('tfplugin6.Provider'), unaryService(createProviderService(definition)));
-  server.addService(serviceDefinition('grpc.health.v1.Health'), {
-    Check: unary(async (req) => {
-      // go-plugin checks the service named "plugin"; "" is the whole server.
-      if (req.service === 'plugin' || !req.service) return { status: 'SERVING' };
-      throw Object.assign(new Error(`unknown service ${String(req.service)}`), { code: status.NOT_FOUND });
+  const tls = pluginTls();
+  const server = new GrpcServer([
+    ...unaryService('tfplugin6.Provider', createProviderService(definition)),
+    ...unaryService('grpc.health.v1.Health', {
+      Check: async (req) => {
+        // go-plugin checks the service named "plugin"; "" is the whole server.
+        if (req.service === 'plugin' || !req.service) return { status: 'SERVING' };
+        throw Object.assign(new Error(`unknown service ${String(req.service)}`), { code: Status.NOT_FOUND });
+      },
     }),
-  });
-  server.addService(serviceDefinition('plugin.GRPCController'), {
-    Shutdown: (_call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>) => {
-      callback(null, {});
-      shutdown(server, openStreams);
-    },
-  });
-  server.addService(serviceDefinition('plugin.GRPCStdio'), {
-    // We write logs straight to stderr, which go-plugin also reads, so this
-    // stream stays open and silent until shutdown.
-    StreamStdio: (call: ServerWritableStream<Message, Message>) => holdOpen(call, openStreams),
-  });
-  server.addService(serviceDefinition('plugin.GRPCBroker'), {
-    // No extra connections are ever brokered; accept the stream and ignore it.
-    StartStream: (call: ServerDuplexStream<Message, Message>) => {
-      call.on('data', () => undefined); // drain what the host sends
-      holdOpen(call, openStreams);
-    },
-  });
-
-  const credentials = serverCredentials();
+    ...unaryService('plugin.GRPCController', {
+      Shutdown: async () => {
+        setImmediate(() => shutdown(server));
+        return {};
+      },
+    }),
+    // Logs go straight to stderr, which go-plugin also reads: the stdio stream stays open and
+    // silent until shutdown. No extra connections are ever brokered: the broker's stream is drained.
+    { kind: 'held', method: serviceDefinition('plugin.GRPCStdio').StreamStdio },
+    { kind: 'held', method: serviceDefinition('plugin.GRPCBroker').StartStream },
+  ], tls?.server);
   try {
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`unix:${socketPath}`, credentials.grpc, (err) => (err ? reject(err) : resolve())),
-    );
+    await server.listen(socketPath);
   } catch (err) {
     // Terraform then reports that the plugin exited before the handshake; the log says why.
     log.error(`cannot listen on ${socketPath}: ${(err as Error).message}`, err);
     process.exit(1);
   }
   process.stdout.write(
-    `${CORE_PROTOCOL_VERSION}|${PLUGIN_PROTOCOL_VERSION}|unix|${socketPath}|grpc|${credentials.certBase64}\n`,
+    `${CORE_PROTOCOL_VERSION}|${PLUGIN_PROTOCOL_VERSION}|unix|${socketPath}|grpc|${tls?.certBase64 ?? ''}\n`,
   );
   log.debug(`serving tfplugin6 on ${socketPath}`);
 }
@@ -127,63 +101,46 @@ function checkLaunchedByTerraform(): void {
  * (TF_DISABLE_PLUGIN_TLS=1 in Terraform) go-plugin speaks plaintext and the
  * certificate field of the handshake stays empty.
  */
-function serverCredentials(): { grpc: ServerCredentials; certBase64: string } {
+function pluginTls(): { server: GrpcTls; certBase64: string } | undefined {
   const clientCertPem = process.env.PLUGIN_CLIENT_CERT;
-  if (!clientCertPem || process.env.TF_DISABLE_PLUGIN_TLS) {
-    return { grpc: ServerCredentials.createInsecure(), certBase64: '' };
-  }
+  if (!clientCertPem || process.env.TF_DISABLE_PLUGIN_TLS) return undefined;
   const cert = createServerCertificate();
   return {
-    grpc: ServerCredentials.createSsl(
-      Buffer.from(clientCertPem),
-      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
-      true, // require and verify Terraform's client certificate
-    ),
+    // Terraform's client certificate is required and verified.
+    server: { keyPem: cert.keyPem, certPem: cert.certPem, clientCertPem },
     // go-plugin decodes with Go's RawStdEncoding: padding would break it.
     certBase64: cert.der.toString('base64').replace(/=+$/, ''),
   };
 }
 
-function unaryService(methods: Record<string, UnaryMethod>): UntypedServiceImplementation {
-  const service: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(methods)) service[name] = unary(method, name);
-  return service;
+/** A service's unary methods, each logged with its duration under TF_LOG=debug. */
+function unaryService(service: string, methods: Record<string, UnaryMethod>): Handler[] {
+  const definition = serviceDefinition(service);
+  return Object.entries(methods).map(([name, method]) => ({ kind: 'unary', method: definition[name], handle: logged(name, method) }));
 }
 
-function unary(method: UnaryMethod, name?: string) {
-  return (call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>): void => {
-    const started = name ? performance.now() : 0;
-    if (name) log.debug(`rpc ${name}`);
-    method(call.request).then(
-      (response) => {
-        // With TF_LOG, each call's own time beside terraform's timestamps shows who waits on whom.
-        if (name) log.debug(`rpc ${name} done in ${(performance.now() - started).toFixed(1)} ms`);
-        callback(null, response);
-      },
-      (err: Error & { code?: number }) => {
-        if (name) log.error(`rpc ${name}: ${err.message}`, err);
-        callback({ code: err.code ?? status.INTERNAL, details: err.message });
-      },
-    );
+function logged(name: string, method: UnaryMethod): (request: unknown) => Promise<unknown> {
+  return async (request) => {
+    const started = performance.now();
+    log.debug(`rpc ${name}`);
+    try {
+      const response = await method(request as Message);
+      // With TF_LOG, each call's own time beside terraform's timestamps shows who waits on whom.
+      log.debug(`rpc ${name} done in ${(performance.now() - started).toFixed(1)} ms`);
+      return response;
+    } catch (err) {
+      log.error(`rpc ${name}: ${(err as Error).message}`, err);
+      throw err;
+    }
   };
 }
 
-type StreamingCall = ServerWritableStream<Message, Message> | ServerDuplexStream<Message, Message>;
-
-function holdOpen(call: StreamingCall, open: Set<StreamingCall>): void {
-  open.add(call);
-  call.on('cancelled', () => open.delete(call));
-  call.on('error', () => open.delete(call));
-}
-
 /** Close the long-lived streams (they would hold the graceful shutdown), let the reply go out, exit. */
-function shutdown(server: Server, open: Set<StreamingCall>): void {
+function shutdown(server: GrpcServer): void {
   const cpu = process.cpuUsage();
   log.debug(`shutdown requested; CPU used: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
-  for (const call of open) call.end();
-  open.clear();
   setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-  server.tryShutdown(() => process.exit(0));
+  server.shutdown(() => process.exit(0));
 }
 
 /** terraform is gone: nobody will call Shutdown. Let go of what the provider holds, then exit. */
