@@ -155,8 +155,9 @@ test('logins stay bounded: 50 steps ten at a time, and at most 10 sessions wait 
 
 test('single reads share a few sessions, side by side: at most SHARED_SESSIONS, more than one when reads overlap', async () => {
   const ops = opsConnection();
-  const pids = await Promise.all(Array.from({ length: 12 }, async () =>
-    (await ops.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.2)')).rows[0].pid));
+  // Different reads (identical ones asked together run once: see below).
+  const pids = await Promise.all(Array.from({ length: 12 }, async (_, i) =>
+    (await ops.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.2), $1::int AS i', [i])).rows[0].pid));
   const distinct = new Set(pids);
   expect(distinct.size).toBeGreaterThan(1);
   expect(distinct.size).toBeLessThanOrEqual(SHARED_SESSIONS);
@@ -168,4 +169,18 @@ test('single reads share a few sessions, side by side: at most SHARED_SESSIONS, 
     const r = await observer.query('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [[...distinct]]);
     return r.rowCount === 0;
   }, 10_000);
+});
+
+test('identical reads asked together run once, never joining one that already runs', async () => {
+  const ops = opsConnection();
+  const read = () => ops.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at, pg_sleep(0.1)');
+  const first = read();
+  const together = await Promise.all(Array.from({ length: 11 }, read));
+  // The first ran alone; the eleven asked while it ran share the one after it.
+  expect(new Set(together.map((r) => r.rows[0].at)).size).toBe(1);
+  expect(together[0].rows[0].at > (await first).rows[0].at).toBe(true);
+  // Each got its own rows to keep.
+  together[0].rows[0].at = -1;
+  expect(together[1].rows[0].at).not.toBe(-1);
+  await ops.close();
 });
