@@ -24,7 +24,7 @@ export function timed(dir: string, args: string[], env: NodeJS.ProcessEnv = {}):
   const perf = perfFile ? 'perf record -q -F 499 -g -o "$0" -- ' : '';
   // BENCH_PROF=<dir>: a V8 CPU profile of every provider process the command starts (open in Chrome's DevTools).
   const prof = process.env.BENCH_PROF ? {
-    NODE_OPTIONS: `--require ${path.join(PROJECT_DIR, 'bench', 'cpu-profile-hook.js')}`,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(path.join(PROJECT_DIR, 'bench', 'cpu-profile-hook.js'))}`.trim(),
     AUTHORITY_BENCH_PROF_DIR: path.join(process.env.BENCH_PROF, `${args[0]}-${++profRuns}`),
   } : {};
   const script = `${perf}terraform "$@" 3>&-; s=$?; times >&3; exit $s`;

@@ -35,6 +35,7 @@ describe('GrpcServer with a stock gRPC client', () => {
   const socket = join(dir, 's.sock');
   const health = serviceDefinition('grpc.health.v1.Health');
   const stdio = serviceDefinition('plugin.GRPCStdio');
+  const controller = serviceDefinition('plugin.GRPCController');
   let server: GrpcServer;
   let client: grpc.Client;
   let received = '';
@@ -48,17 +49,24 @@ describe('GrpcServer with a stock gRPC client', () => {
           received = service;
           if (service === 'fail') throw Object.assign(new Error('100% broken: "naïve"\nsee the log'), { code: Status.NOT_FOUND });
           if (service === 'crash') throw new Error('no code');
-          return { status: 'SERVING' };
+          // Answers that differ by request, so one given to the wrong call shows.
+          return { status: service.endsWith('odd') ? 'NOT_SERVING' : 'SERVING' };
         },
+      },
+      {
+        kind: 'unary', method: { ...controller.Shutdown, responseSerialize: () => { throw new Error('bad response'); } },
+        handle: async () => ({}),
       },
       { kind: 'held', method: stdio.StreamStdio },
     ]);
     await server.listen(socket);
-    const Ctor = grpc.makeGenericClientConstructor({ ...health, ...stdio }, 'test');
+    const Ctor = grpc.makeGenericClientConstructor({ ...health, ...stdio, ...controller }, 'test');
     client = new Ctor(`unix:${socket}`, grpc.credentials.createInsecure());
   });
-  afterAll(() => {
+  let closed: Promise<void> | undefined;
+  afterAll(async () => {
     client.close();
+    await (closed ?? new Promise<void>((ok) => server.shutdown(ok)));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -70,8 +78,8 @@ describe('GrpcServer with a stock gRPC client', () => {
   });
 
   it('answers many calls at once, each with its own answer', async () => {
-    const names = Array.from({ length: 50 }, (_, i) => `s${i}`);
-    expect(await Promise.all(names.map((n) => check(n)))).toEqual(names.map(() => ({ status: 1 })));
+    const names = Array.from({ length: 50 }, (_, i) => `s${i}${i % 2 ? 'odd' : ''}`);
+    expect(await Promise.all(names.map((n) => check(n)))).toEqual(names.map((n) => ({ status: n.endsWith('odd') ? 2 : 1 })));
   });
 
   it('takes a request of several megabytes', async () => {
@@ -85,11 +93,17 @@ describe('GrpcServer with a stock gRPC client', () => {
     await expect(check('crash')).rejects.toMatchObject({ code: Status.INTERNAL, details: 'no code' });
   });
 
+  it('answers a response it cannot encode with INTERNAL, and keeps serving', async () => {
+    await expect(new Promise((ok, fail) => (client as unknown as Record<string, Function>).Shutdown({}, (err: Error | null, res: unknown) => (err ? fail(err) : ok(res)))))
+      .rejects.toMatchObject({ code: Status.INTERNAL, details: 'cannot encode the response: bad response' });
+    expect(await check('plugin')).toEqual({ status: 1 });
+  });
+
   it('answers a method it does not serve with UNIMPLEMENTED', async () => {
-    const Other = grpc.makeGenericClientConstructor(serviceDefinition('plugin.GRPCController'), 'other');
+    const Other = grpc.makeGenericClientConstructor(serviceDefinition('tfplugin6.Provider'), 'other');
     const other = new Other(`unix:${socket}`, grpc.credentials.createInsecure());
     try {
-      await expect(new Promise((ok, fail) => (other as unknown as Record<string, Function>).Shutdown({}, (err: Error | null, res: unknown) => (err ? fail(err) : ok(res)))))
+      await expect(new Promise((ok, fail) => (other as unknown as Record<string, Function>).GetMetadata({}, (err: Error | null, res: unknown) => (err ? fail(err) : ok(res)))))
         .rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
     } finally {
       other.close();
@@ -104,7 +118,7 @@ describe('GrpcServer with a stock gRPC client', () => {
     void ended.then(() => { settled = true; });
     await check('plugin'); // the stream is open meanwhile
     expect(settled).toBe(false);
-    const closed = new Promise<void>((ok) => server.shutdown(ok));
+    closed = new Promise<void>((ok) => server.shutdown(ok));
     expect((await ended).code).toBe(Status.OK);
     client.close();
     await closed;

@@ -1,3 +1,4 @@
+import { copyRows } from '../provider/platforms/postgresql/connection';
 import { SharedReads } from '../provider/platforms/postgresql/shared-reads';
 
 /** A read whose answers the test releases one at a time, counting how often it ran. */
@@ -33,16 +34,21 @@ describe('SharedReads: identical reads asked together run once', () => {
     expect(shared.saved).toBe(2);
   });
 
-  it('gives each caller its own copy of a shared answer', async () => {
+  it('gives each caller its own copy: one that changes its answer at once changes nobody else\'s', async () => {
     const shared = new SharedReads(copy);
     const g = gatedReads();
     void shared.run('k', g.read);
-    const [a, b] = [shared.run('k', g.read), shared.run('k', g.read)];
+    // This caller awaits before the next one asks: it resumes first.
+    const first = (async () => {
+      const answer = await shared.run('k', g.read);
+      answer.rows.push('changed');
+      return answer;
+    })();
+    const second = shared.run('k', g.read);
     await g.release();
     await g.release();
-    const [x, y] = await Promise.all([a, b]);
-    x.rows.push('changed');
-    expect(y.rows).toEqual(['a']);
+    expect((await first).rows).toEqual(['a', 'changed']);
+    expect((await second).rows).toEqual(['a']);
   });
 
   it('starts at once when nothing runs, and never shares between keys', async () => {
@@ -75,5 +81,19 @@ describe('SharedReads: identical reads asked together run once', () => {
     await Promise.all(waiting.map((w) => expect(w).rejects.toThrow('server went away')));
     fail = false;
     await expect(shared.run('k', read)).resolves.toEqual({ n: 0, rows: [] });
+  });
+});
+
+describe('copyRows: a shared answer as another reader gets it', () => {
+  it('keeps bytea a Buffer, and copies every level', () => {
+    const rows = [{ tgargs: Buffer.from('a\0b\0'), names: ['x'], at: new Date(0), n: 1, none: null }];
+    const copied = copyRows(rows);
+    expect(Buffer.isBuffer(copied[0].tgargs)).toBe(true);
+    expect(copied[0].tgargs.toString('utf8')).toBe('a\0b\0');
+    expect(copied).toEqual(rows);
+    copied[0].names.push('y');
+    copied[0].tgargs[0] = 0x7a;
+    expect(rows[0].names).toEqual(['x']);
+    expect(rows[0].tgargs.toString('utf8')).toBe('a\0b\0');
   });
 });

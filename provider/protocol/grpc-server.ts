@@ -13,7 +13,7 @@
 import * as http2 from 'node:http2';
 
 /** gRPC status codes the provider answers with. */
-export const Status = { OK: 0, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+export const Status = { OK: 0, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
 
 export interface GrpcMethod {
   /** e.g. /tfplugin6.Provider/PlanResourceChange */
@@ -37,6 +37,8 @@ export interface GrpcTls {
 
 /** Terraform sends messages as large as the state; go-plugin providers accept 256 MiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/** How much terraform may send before the provider acknowledges it, per stream and per connection. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class GrpcServer {
   private readonly handlers = new Map<string, Handler>();
@@ -47,9 +49,9 @@ export class GrpcServer {
   constructor(handlers: readonly Handler[], tls?: GrpcTls) {
     for (const h of handlers) this.handlers.set(h.method.path, h);
     const options: http2.ServerOptions = {
-      // Memory is bounded by the message limit below, not by nghttp2's default 10 MB (a large state would be refused).
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
-      settings: { initialWindowSize: 4 * 1024 * 1024 },
+      // In MB: room for the largest message both ways (nghttp2's default of 10 would refuse a large state).
+      maxSessionMemory: 1024,
+      settings: { initialWindowSize: WINDOW_BYTES },
     };
     this.server = tls
       ? http2.createSecureServer({
@@ -58,6 +60,8 @@ export class GrpcServer {
       })
       : http2.createServer(options);
     this.server.on('session', (session) => {
+      // The connection's window too (the setting above is each stream's): a large state arrives without a round trip per 64 KiB.
+      session.setLocalWindowSize(WINDOW_BYTES);
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
@@ -100,7 +104,7 @@ export class GrpcServer {
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_MESSAGE_BYTES + 5) {
-        endWith(stream, 8 /* RESOURCE_EXHAUSTED */, `request larger than ${MAX_MESSAGE_BYTES} bytes`);
+        endWith(stream, Status.RESOURCE_EXHAUSTED, `request larger than ${MAX_MESSAGE_BYTES} bytes`);
         return;
       }
       chunks.push(chunk);
@@ -111,15 +115,22 @@ export class GrpcServer {
       try {
         request = handler.method.requestDeserialize(firstMessage(Buffer.concat(chunks, size)));
       } catch (e) {
-        return endWith(stream, Status.INTERNAL, (e as Error).message);
+        return endWith(stream, e instanceof Unsupported ? Status.UNIMPLEMENTED : Status.INTERNAL, messageOf(e));
       }
       handler.handle(request).then((response) => {
-        if (stream.destroyed) return;
-        const bytes = (handler.method.responseSerialize as (v: unknown) => Buffer)(response);
+        let bytes: Buffer;
+        try {
+          bytes = (handler.method.responseSerialize as (v: unknown) => Buffer)(response);
+        } catch (e) {
+          return endWith(stream, Status.INTERNAL, `cannot encode the response: ${messageOf(e)}`);
+        }
+        if (!open(stream)) return;
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
         stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(Status.OK) }));
         stream.end(frame(bytes));
-      }, (e: Error & { code?: number }) => endWith(stream, e.code ?? Status.INTERNAL, e.message));
+      }, (e: { code?: number }) => endWith(stream, e?.code ?? Status.INTERNAL, messageOf(e)))
+        // A stream terraform reset meanwhile: nobody to answer, and no reason to end the provider.
+        .catch(() => undefined);
     });
   }
 }
@@ -127,7 +138,7 @@ export class GrpcServer {
 /** The one message of a unary request's body. */
 export function firstMessage(body: Buffer): Buffer {
   if (body.length < 5) throw new Error('the request carries no message');
-  if (body[0] !== 0) throw new Error('compressed messages are not supported');
+  if (body[0] !== 0) throw new Unsupported('compressed messages are not supported');
   const length = body.readUInt32BE(1);
   if (body.length < 5 + length) throw new Error('the request\'s message is cut short');
   return body.subarray(5, 5 + length);
@@ -149,9 +160,17 @@ export function grpcMessage(text: string): string {
   return out;
 }
 
+/** A request in a form this server does not take (UNIMPLEMENTED, not INTERNAL). */
+class Unsupported extends Error {}
+
+const messageOf = (e: unknown) => String((e as Error)?.message ?? e);
+
+/** Whether the stream can still be answered. */
+const open = (stream: http2.ServerHttp2Stream) => !stream.destroyed && !stream.closed && !stream.headersSent;
+
 /** Ends a call that sent nothing yet with a status alone (trailers-only). */
 function endWith(stream: http2.ServerHttp2Stream, code: number, message: string): void {
-  if (stream.destroyed || stream.headersSent) return;
+  if (!open(stream)) return;
   stream.respond({
     ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': grpcMessage(message),
   }, { endStream: true });

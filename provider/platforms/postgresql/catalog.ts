@@ -123,16 +123,16 @@ export async function findSlot(query: Run, name: string): Promise<{ ours: boolea
 }
 
 /**
- * Whether the publication lists its tables as the provider makes it: each by itself with a column
- * list, no schemas or all tables, no partitions (whose rows pg_publication_tables rearranges). Then
- * its tables are its pg_publication_rel rows, read by index; otherwise pg_publication_tables
- * expands all of them (its function runs for the whole publication, however the view is filtered:
- * for every route of a large pair that made each read grow with the pair).
+ * Whether the publication lists its tables one by one, as the provider makes it: no schemas or
+ * all tables, no partitions (whose rows pg_publication_tables rearranges). Then its tables are its
+ * pg_publication_rel rows, read by index; otherwise pg_publication_tables expands all of them (its
+ * function runs for the whole publication, however the view is filtered: for every route of a
+ * large pair that made each read grow with the pair).
  */
-const LISTED_AS_MADE = `NOT p.puballtables AND p.pubviaroot
+const LISTED_ONE_BY_ONE = `NOT p.puballtables AND p.pubviaroot
   AND NOT EXISTS (SELECT FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid)
   AND NOT EXISTS (SELECT FROM pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid
-                   WHERE r.prpubid = p.oid AND (r.prattrs IS NULL OR c.relispartition OR c.relkind = 'p'))`;
+                   WHERE r.prpubid = p.oid AND (c.relispartition OR c.relkind = 'p'))`;
 
 /** The publication's rows of the table $2.$3, or of every other table (`others`), from pg_publication_rel. */
 const listedRel = (others: boolean) => `pg_publication_rel r JOIN pg_class c ON c.oid = r.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -143,14 +143,15 @@ export async function findPublication(query: Run, name: string, loc: FieldLocati
     `SELECT p.puballtables AS "allTables", p.pubviaroot AS "viaRoot",
             concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
                       CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS actions,
-            CASE WHEN ${LISTED_AS_MADE}
+            -- The table's columns from its column list; without one (added by hand), as the view says which.
+            CASE WHEN ${LISTED_ONE_BY_ONE} AND NOT EXISTS (SELECT FROM ${listedRel(false)} AND r.prattrs IS NULL)
               THEN (SELECT json_build_object('columns', ARRAY(SELECT a.attname FROM pg_attribute a
                                                                WHERE a.attrelid = r.prrelid AND a.attnum = ANY(r.prattrs) ORDER BY a.attnum),
                                              'rowFilter', pg_get_expr(r.prqual, r.prrelid))
                       FROM ${listedRel(false)})
               ELSE (SELECT json_build_object('columns', t.attnames, 'rowFilter', t.rowfilter) FROM pg_publication_tables t
                      WHERE t.pubname = p.pubname AND t.schemaname = $2 AND t.tablename = $3) END AS here,
-            CASE WHEN ${LISTED_AS_MADE}
+            CASE WHEN ${LISTED_ONE_BY_ONE}
               THEN (SELECT count(*)::int FROM ${listedRel(true)})
               ELSE (SELECT count(*)::int FROM pg_publication_tables t
                      WHERE t.pubname = p.pubname AND NOT (t.schemaname = $2 AND t.tablename = $3)) END AS others

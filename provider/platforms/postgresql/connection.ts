@@ -101,7 +101,7 @@ export class PostgresConnection {
   }
 
   private version?: Promise<number>;
-  private readonly reads = new SharedReads<QueryResult>((r) => ({ ...r, rows: structuredClone(r.rows) }));
+  private readonly reads = new SharedReads<QueryResult>((r) => ({ ...r, rows: copyRows(r.rows) }));
 
   private async queryShared<R extends QueryResultRow>(sql: string, params: unknown[], name?: string): Promise<QueryResult<R>> {
     const shared = this.leastBusy();
@@ -273,6 +273,22 @@ export class PostgresConnection {
   private forget(shared: Shared): void {
     this.shared = this.shared.filter((s) => s !== shared);
   }
+}
+
+/**
+ * Rows as a reader of a shared answer gets them: its own copy, with bytea still a Buffer
+ * (structuredClone makes Buffers plain Uint8Arrays, whose toString ignores the encoding).
+ */
+export function copyRows<T>(value: T): T {
+  if (Buffer.isBuffer(value)) return Buffer.from(value) as T;
+  if (Array.isArray(value)) return value.map(copyRows) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyRows(v);
+    return out as T;
+  }
+  return value;
 }
 
 /** Runs the statements on `db` as one transaction: all of them, or none. */

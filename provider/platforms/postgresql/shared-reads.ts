@@ -8,7 +8,7 @@
  * most one query runs and one waits; everyone who asks meanwhile gets the waiting one's answer.
  */
 
-interface Key { readonly running: Promise<unknown>; waiting?: Promise<unknown> }
+interface Key { readonly running: Promise<unknown>; waiting?: Promise<unknown>; sharers: number }
 
 export class SharedReads<T> {
   private readonly keys = new Map<string, Key>();
@@ -22,19 +22,16 @@ export class SharedReads<T> {
   public run(key: string, read: () => Promise<T>): Promise<T> {
     const found = this.keys.get(key);
     if (!found) return this.start(key, read);
-    if (found.waiting) {
-      this.saved++;
-      return found.waiting.then((answer) => this.copy(answer as T));
-    }
-    // One is running: when it ends, one more runs for everyone who asked meanwhile.
-    const waiting = found.running.then(() => undefined, () => undefined).then(() => this.start(key, read));
-    found.waiting = waiting;
-    return waiting;
+    // One is running: when it ends, one more runs for everyone who asks meanwhile. Each of them
+    // gets a copy (none the answer itself: one caller's changes never reach another's).
+    found.waiting ??= found.running.then(() => undefined, () => undefined).then(() => this.start(key, read));
+    if (found.sharers++) this.saved++;
+    return found.waiting.then((answer) => this.copy(answer as T));
   }
 
   private start(key: string, read: () => Promise<T>): Promise<T> {
     const running = read();
-    const entry: Key = { running };
+    const entry: Key = { running, sharers: 0 };
     this.keys.set(key, entry);
     // Forgotten when its query ends, unless another now waits in its place: the next caller starts at once.
     const done = () => {
