@@ -49,6 +49,7 @@ describe('GrpcServer with a stock gRPC client', () => {
           received = service;
           if (service === 'fail') throw Object.assign(new Error('100% broken: "naïve"\nsee the log'), { code: Status.NOT_FOUND });
           if (service === 'crash') throw new Error('no code');
+          if (service === 'pg') throw Object.assign(new Error('terminating connection'), { code: '57P01' });
           // Answers that differ by request, so one given to the wrong call shows.
           return { status: service.endsWith('odd') ? 'NOT_SERVING' : 'SERVING' };
         },
@@ -91,6 +92,8 @@ describe('GrpcServer with a stock gRPC client', () => {
   it('fails a call with the handler\'s status code and its message intact', async () => {
     await expect(check('fail')).rejects.toMatchObject({ code: Status.NOT_FOUND, details: '100% broken: "naïve"\nsee the log' });
     await expect(check('crash')).rejects.toMatchObject({ code: Status.INTERNAL, details: 'no code' });
+    // A code that is not a gRPC status (a SQLSTATE) is INTERNAL, not a malformed grpc-status.
+    await expect(check('pg')).rejects.toMatchObject({ code: Status.INTERNAL, details: 'terminating connection' });
   });
 
   it('answers a response it cannot encode with INTERNAL, and keeps serving', async () => {

@@ -118,17 +118,17 @@ export class GrpcServer {
         return endWith(stream, e instanceof Unsupported ? Status.UNIMPLEMENTED : Status.INTERNAL, messageOf(e));
       }
       handler.handle(request).then((response) => {
-        let bytes: Buffer;
+        let framed: Buffer;
         try {
-          bytes = (handler.method.responseSerialize as (v: unknown) => Buffer)(response);
+          framed = frame((handler.method.responseSerialize as (v: unknown) => Buffer)(response));
         } catch (e) {
           return endWith(stream, Status.INTERNAL, `cannot encode the response: ${messageOf(e)}`);
         }
         if (!open(stream)) return;
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
         stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(Status.OK) }));
-        stream.end(frame(bytes));
-      }, (e: { code?: number }) => endWith(stream, e?.code ?? Status.INTERNAL, messageOf(e)))
+        stream.end(framed);
+      }, (e: { code?: unknown }) => endWith(stream, statusOf(e), messageOf(e)))
         // A stream terraform reset meanwhile: nobody to answer, and no reason to end the provider.
         .catch(() => undefined);
     });
@@ -164,6 +164,9 @@ export function grpcMessage(text: string): string {
 class Unsupported extends Error {}
 
 const messageOf = (e: unknown) => String((e as Error)?.message ?? e);
+
+/** An error's gRPC status: its own when it carries one (pg's SQLSTATEs and Node's error codes are strings, not statuses). */
+const statusOf = (e: { code?: unknown }) => (Number.isInteger(e?.code) && (e.code as number) > 0 && (e.code as number) <= 16 ? e.code as number : Status.INTERNAL);
 
 /** Whether the stream can still be answered. */
 const open = (stream: http2.ServerHttp2Stream) => !stream.destroyed && !stream.closed && !stream.headersSent;
