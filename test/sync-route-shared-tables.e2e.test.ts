@@ -202,9 +202,10 @@ test('the authority stopping in the middle of an apply: the error names the auth
                    ALTER TABLE sites ENABLE ALWAYS TRIGGER slow_site`); // fires for the settle's write too
   const { tf } = dealsDomain('sites', 'sites', [{ id: 'site-labels', fields: ['label'], copy: (o) => Copy.readOnly(o) }]);
   const applying = tf.runAsync('apply', '-auto-approve', '-input=false', '-no-color');
-  // The settle is under way on the copy (its UPDATE, the second statement it runs as the table's owner, sleeps in the trigger): the authority stops now.
+  // The settle is under way on the copy (its UPDATE, run as the table's owner, sleeps in the trigger): the authority stops now.
   const settling = await eventually(async () => (await ops.query(
-    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT v FROM pg\\_temp.authority\\_as\\_owner\\_2(%' AND state = 'active'")).rows[0].n, (n) => n > 0, 60_000);
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'terraform-provider-authority' AND wait_event = 'PgSleep'
+        AND query LIKE '%authority\\_as\\_owner%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 60_000);
   expect(settling).toBe(1);
   await crm.end();
   await platforms.crm.stop();

@@ -782,9 +782,10 @@ describe('values that differ before a route starts', () => {
         cwd: stack.dir, env: terraformEnv({ TF_IN_AUTOMATION: '1', [CRM_PASSWORD_ENV]: crmPassword }), stdio: 'ignore',
       });
       const exited = new Promise((resolve) => apply.on('exit', resolve));
-      // The settle is under way: its UPDATE (the second statement it runs as the table's owner) sleeps in the copy's trigger.
+      // The settle is under way: its UPDATE, run as the table's owner, sleeps in the copy's trigger.
       const settling = await eventually(async () => (await ops.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT v FROM pg\\_temp.authority\\_as\\_owner\\_2(%' AND state = 'active'")).rows[0].n, (n) => n > 0, 30_000);
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'terraform-provider-authority' AND wait_event = 'PgSleep'
+            AND query LIKE '%authority\\_as\\_owner%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 30_000);
       expect(settling).toBe(1);
       // Kill the provider (terraform's child) and terraform, as a crashed CI runner would.
       for (const pid of execFileSync('ps', ['-o', 'pid=', '--ppid', String(apply.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)) {

@@ -10,6 +10,7 @@
  */
 import { Client, QueryResult, QueryResultRow } from 'pg';
 import { Run } from './catalog';
+import { oneMessage } from './connection';
 import { PINNED_SEARCH_PATH, dollarQuoted, lit } from './guard-sql';
 
 /** Whether `sql` writes rows (then its result is how many), or reads them. */
@@ -31,32 +32,57 @@ export function ownerFunctionStatements(name: string, sql: string): string[] {
   ];
 }
 
+/** How asOwner joins the transaction around it. */
+export interface AsOwnerOptions {
+  /** Its first statement begins the transaction (then nothing is sent when `work` runs nothing). @default false */
+  readonly begins?: boolean;
+  /** Its last statement commits the transaction. @default false */
+  readonly commits?: boolean;
+}
+
 /**
  * Runs `work` inside the caller's transaction on `db`, its statements (at most one parameter each,
  * sent as text) run as `owner` through functions of ownerFunctionStatements. The provider's own
- * role is back when it returns.
+ * role is back when it returns. Every round trip costs both processes a wake-up, and a settle runs
+ * this for each route: the role switch and a statement's function go with its first run, the
+ * drops and the switch back in one message (`options` adds BEGIN and COMMIT to those). On a
+ * failure the caller rolls the transaction back.
  */
-export async function asOwner<T>(db: Client, owner: string, work: (run: Run) => Promise<T>): Promise<T> {
-  await db.query("SELECT pg_catalog.set_config('role', $1, true)", [owner]);
+export async function asOwner<T>(db: Client, owner: string, work: (run: Run) => Promise<T>, options: AsOwnerOptions = {}): Promise<T> {
   const made = new Map<string, string>();
+  let switched = false;
   const run: Run = async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => {
     if (params.length > 1) throw new Error('internal: a statement run as the table\'s owner takes at most one parameter');
+    const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
     let fn = made.get(sql);
-    if (!fn) {
+    let found: QueryResult<{ v: R }>;
+    if (fn) {
+      found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${fn}($1) AS v`, [value]);
+    } else {
       fn = `authority_as_owner_${made.size + 1}`;
-      for (const statement of ownerFunctionStatements(fn, sql)) await db.query(statement);
+      const first = switched ? [] : [...(options.begins ? ['BEGIN'] : []), `SELECT pg_catalog.set_config('role', ${lit(owner, 'role')}, true)`];
+      switched = true;
+      found = lastResult(await db.query(oneMessage([
+        ...first, ...ownerFunctionStatements(fn, sql), `SELECT v FROM pg_temp.${fn}(${value === null ? 'NULL' : lit(value)}) AS v`,
+      ])));
       made.set(sql, fn);
     }
-    const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
-    const found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${fn}($1) AS v`, [value]);
     const rows = found.rows.map((r) => r.v);
     if (WRITES.test(sql)) return { ...found, rows: [], rowCount: (rows[0] as unknown as { count: number }).count } as QueryResult<R>;
     return { ...found, rows, rowCount: rows.length } as QueryResult<R>;
   };
   const result = await work(run);
-  for (const fn of made.values()) await db.query(`DROP FUNCTION pg_temp.${fn}(text)`);
-  await db.query("SELECT pg_catalog.set_config('role', 'none', true)");
+  const last = [
+    ...(switched ? [...[...made.values()].map((fn) => `DROP FUNCTION pg_temp.${fn}(text)`), "SELECT pg_catalog.set_config('role', 'none', true)"] : []),
+    ...(options.commits && (switched || !options.begins) ? ['COMMIT'] : []),
+  ];
+  if (last.length) await db.query(oneMessage(last));
   return result;
+}
+
+/** The result of a message's last statement (pg answers a message of several with one result each). */
+function lastResult<R extends QueryResultRow>(results: QueryResult<R> | QueryResult<R>[]): QueryResult<R> {
+  return Array.isArray(results) ? results[results.length - 1] : results;
 }
 
 /**

@@ -137,12 +137,10 @@ async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): 
     }
     // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
     // owner put on the table then run with the owner's rights, not the provider's (owner-run.ts).
-    const result = await asOwner(copyDb, table.owner, (copy) => compareRows({
+    return await asOwner(copyDb, table.owner, (copy) => compareRows({
       authority: markedRun('authority', authority), copy,
       location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
-    }));
-    await copyDb.query('COMMIT');
-    return result;
+    }), { commits: true });
   } catch (e) {
     await copyDb.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -156,11 +154,8 @@ async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): 
  */
 export async function asTableOwner<T>(db: Client, loc: FieldLocation, work: (run: Run) => Promise<T>): Promise<T> {
   const { owner } = await tableOf(db, loc);
-  await db.query('BEGIN');
   try {
-    const result = await asOwner(db, owner, work);
-    await db.query('COMMIT');
-    return result;
+    return await asOwner(db, owner, work, { begins: true, commits: true });
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw e;
