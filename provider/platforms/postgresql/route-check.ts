@@ -30,19 +30,19 @@ export async function checkRoute(sides: RouteSides, route: SyncRoute): Promise<{
     });
     return { diagnostics: diags };
   }
-  const [walLevel, authorityRole] = await sides.on('authority', 'read its settings', () => Promise.all([
-    sides.authority.query<{ wal_level: string }>('SHOW wal_level'),
-    sides.authority.query<{ may: boolean }>('SELECT rolsuper OR rolreplication AS may FROM pg_roles WHERE rolname = current_user'),
-  ]));
-  if (walLevel.rows[0].wal_level !== 'logical') {
+  // One round trip for both: the plan checks every route this way.
+  const publisher = (await sides.on('authority', 'read its settings', () => sides.authority.query<{ wal_level: string; may: boolean | null }>(
+    `SELECT pg_catalog.current_setting('wal_level') AS wal_level,
+            (SELECT rolsuper OR rolreplication FROM pg_catalog.pg_roles WHERE rolname = current_user) AS may`, [], 'authority_publisher_settings'))).rows[0];
+  if (publisher.wal_level !== 'logical') {
     diags.push({
       severity: 'error',
-      summary: `The authority "${route.authority}" cannot publish changes: wal_level is ${walLevel.rows[0].wal_level}`,
+      summary: `The authority "${route.authority}" cannot publish changes: wal_level is ${publisher.wal_level}`,
       detail: 'Set wal_level = logical in the server\'s configuration and restart it.',
       attribute: ['authority'],
     });
   }
-  if (!authorityRole.rows[0]?.may) {
+  if (!publisher.may) {
     diags.push({
       severity: 'error',
       summary: `The provider's user on "${route.authority}" may not replicate`,
