@@ -10,7 +10,7 @@ test('a read comes back row by row as json; the function is SECURITY DEFINER wit
   const [create, revoke] = ownerFunctionStatements('authority_as_owner_1', 'SELECT id FROM "public"."t" WHERE $1::json IS NULL');
   expect(create).toBe('CREATE FUNCTION pg_temp.authority_as_owner_1(p text) RETURNS SETOF json LANGUAGE plpgsql SECURITY DEFINER ' +
     "SET search_path = pg_catalog, pg_temp AS $authority_as_owner$BEGIN RETURN QUERY EXECUTE 'SELECT pg_catalog.row_to_json(authority_row) " +
-    "FROM (SELECT id FROM \"public\".\"t\" WHERE $1::json IS NULL) authority_row' USING p; END$authority_as_owner$");
+    "FROM (SELECT id FROM \"public\".\"t\" WHERE $1::json IS NULL) authority_row' USING p; SET CONSTRAINTS ALL IMMEDIATE; END$authority_as_owner$");
   expect(revoke).toBe('REVOKE ALL ON FUNCTION pg_temp.authority_as_owner_1(text) FROM PUBLIC');
 });
 

@@ -24,7 +24,9 @@ export function ownerFunctionStatements(name: string, sql: string): string[] {
   const query = WRITES.test(sql)
     ? `WITH authority_written AS (${sql} RETURNING 1) SELECT pg_catalog.json_build_object('count', pg_catalog.count(*)) FROM authority_written`
     : `SELECT pg_catalog.row_to_json(authority_row) FROM (${sql}) authority_row`;
-  const body = `BEGIN RETURN QUERY EXECUTE ${lit(query, 'statement')} USING p; END`;
+  // Deferred constraint triggers the statement queued fire here, still as the owner: at COMMIT,
+  // PostgreSQL before 18 would run them as the provider's own role.
+  const body = `BEGIN RETURN QUERY EXECUTE ${lit(query, 'statement')} USING p; SET CONSTRAINTS ALL IMMEDIATE; END`;
   return [
     `CREATE FUNCTION pg_temp.${name}(p text) RETURNS SETOF json LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${PINNED_SEARCH_PATH} ` +
       `AS ${dollarQuoted('authority_as_owner', body)}`,
@@ -32,44 +34,61 @@ export function ownerFunctionStatements(name: string, sql: string): string[] {
   ];
 }
 
-/** How asOwner joins the transaction around it. */
+/** How asOwner joins the transaction around it, and what it prepares. */
 export interface AsOwnerOptions {
   /** Its first statement begins the transaction (then nothing is sent when `work` runs nothing). @default false */
   readonly begins?: boolean;
   /** Its last statement commits the transaction. @default false */
   readonly commits?: boolean;
+  /**
+   * Statements `work` will run: their functions are made with the role switch, before any code of
+   * the owner's has run in the session (that code may change the session's settings, e.g. its
+   * client_encoding, under which a later message would be read). @default none: made at first run
+   */
+  readonly statements?: readonly string[];
 }
 
 /**
  * Runs `work` inside the caller's transaction on `db`, its statements (at most one parameter each,
- * sent as text) run as `owner` through functions of ownerFunctionStatements. The provider's own
- * role is back when it returns. Every round trip costs both processes a wake-up, and a settle runs
- * this for each route: the role switch and a statement's function go with its first run, the
- * drops and the switch back in one message (`options` adds BEGIN and COMMIT to those). On a
- * failure the caller rolls the transaction back.
+ * always sent as a parameter, never in the statement's text) run as the role with oid `ownerOid`
+ * through functions of ownerFunctionStatements. The provider's own role is back when it returns.
+ * Every round trip costs both processes a wake-up, and a settle runs this for each route: the role
+ * switch and the functions go in one message, the drops and the switch back in another (`options`
+ * adds BEGIN and COMMIT to those). On a failure the caller rolls the transaction back; `run`
+ * refuses to go on after one.
  */
-export async function asOwner<T>(db: Client, owner: string, work: (run: Run) => Promise<T>, options: AsOwnerOptions = {}): Promise<T> {
+export async function asOwner<T>(db: Client, ownerOid: number, work: (run: Run) => Promise<T>, options: AsOwnerOptions = {}): Promise<T> {
+  if (!Number.isSafeInteger(ownerOid) || ownerOid <= 0) throw new Error(`internal: ${ownerOid} is not a role's oid`);
   const made = new Map<string, string>();
   let switched = false;
+  let failed = false;
+  const make = async (statements: readonly string[]) => {
+    const fresh = [...new Set(statements)].filter((sql) => !made.has(sql));
+    const names = fresh.map((_, i) => `authority_as_owner_${made.size + i + 1}`);
+    const first = switched ? [] : [
+      ...(options.begins ? ['BEGIN'] : []),
+      // The owner by oid: a number reads the same whatever the session's settings.
+      `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(${ownerOid}::pg_catalog.oid)::pg_catalog.text, true)`,
+    ];
+    const message = [...first, ...fresh.flatMap((sql, i) => ownerFunctionStatements(names[i], sql))];
+    if (message.length) await db.query(oneMessage(message));
+    switched = true;
+    fresh.forEach((sql, i) => made.set(sql, names[i]));
+  };
   const run: Run = async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => {
+    if (failed) throw new Error('internal: a statement run as the table\'s owner after one failed in the same transaction');
     if (params.length > 1) throw new Error('internal: a statement run as the table\'s owner takes at most one parameter');
-    const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
-    let fn = made.get(sql);
-    let found: QueryResult<{ v: R }>;
-    if (fn) {
-      found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${fn}($1) AS v`, [value]);
-    } else {
-      fn = `authority_as_owner_${made.size + 1}`;
-      const first = switched ? [] : [...(options.begins ? ['BEGIN'] : []), `SELECT pg_catalog.set_config('role', ${lit(owner, 'role')}, true)`];
-      switched = true;
-      found = lastResult(await db.query(oneMessage([
-        ...first, ...ownerFunctionStatements(fn, sql), `SELECT v FROM pg_temp.${fn}(${value === null ? 'NULL' : lit(value)}) AS v`,
-      ])));
-      made.set(sql, fn);
+    try {
+      if (!made.has(sql)) await make([...(switched ? [] : options.statements ?? []), sql]);
+      const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
+      const found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${made.get(sql)}($1) AS v`, [value]);
+      const rows = found.rows.map((r) => r.v);
+      if (WRITES.test(sql)) return { ...found, rows: [], rowCount: (rows[0] as unknown as { count: number }).count } as QueryResult<R>;
+      return { ...found, rows, rowCount: rows.length } as QueryResult<R>;
+    } catch (e) {
+      failed = true;
+      throw e;
     }
-    const rows = found.rows.map((r) => r.v);
-    if (WRITES.test(sql)) return { ...found, rows: [], rowCount: (rows[0] as unknown as { count: number }).count } as QueryResult<R>;
-    return { ...found, rows, rowCount: rows.length } as QueryResult<R>;
   };
   const result = await work(run);
   const last = [
@@ -78,11 +97,6 @@ export async function asOwner<T>(db: Client, owner: string, work: (run: Run) => 
   ];
   if (last.length) await db.query(oneMessage(last));
   return result;
-}
-
-/** The result of a message's last statement (pg answers a message of several with one result each). */
-function lastResult<R extends QueryResultRow>(results: QueryResult<R> | QueryResult<R>[]): QueryResult<R> {
-  return Array.isArray(results) ? results[results.length - 1] : results;
 }
 
 /**

@@ -93,6 +93,12 @@ export function settleStatement(s: CompareSql): string {
   return `UPDATE ${s.table} ${s.a.held} SET ${s.fields.map((f) => `${f} = ${wanted(s, f)}`).join(', ')} FROM ${incomingRows(s)} WHERE ${joined(s)} AND ${differs(s)}`;
 }
 
+/** The statements compareRows runs on each side, for asOwner to make before any of the owner's code runs. */
+export function compareStatements(o: { location: FieldLocation; key: string[]; fields: string[]; rule: Divergence; settle: boolean }): { authority: string[]; copy: string[] } {
+  const s = compareSql(o.location, o.key, o.fields, o.rule);
+  return { authority: [batchQuery(s)], copy: [countQuery(s), ...(o.settle ? [settleStatement(s)] : [])] };
+}
+
 /**
  * Compares the governed columns of `location` on both sides and, when `settle`, writes the
  * authority's values into the copy's differing rows (on `copy`, inside the caller's transaction).

@@ -48,13 +48,13 @@ import { Diagnostic, DiagnosticError, RefusedError } from '../../framework';
 import { Comparison, ReviewQueueState, RouteHealth, SyncRoute, SyncRouteIdentity, PlatformNames, SyncRouteReadBack, SyncRouter, settlesAtStart } from '../adapter';
 import type { PostgresConnection } from './connection';
 import { ORIGIN_NONE_SINCE, inspectTable, missingTable, noKey } from './catalog';
-import { compareRows } from './reconcile';
+import { compareRows, compareStatements } from './reconcile';
 import { checkRoute, reverseRoute } from './route-check';
 import { loopRefusals, syncPairName } from './route-names';
 import { pairHealth, readRoute } from './route-read';
 import { RouteEntry, pairWords, readRegistry, routeClash, unlessBlankColumns } from './route-registry';
 import { RouteSides, Side, markedRun } from './route-sides';
-import { SettleSpec, asTableOwner, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
+import { SettleSpec, asTableOwner, compared, markAndPause, pause, pendingSettle, resume, settleRows } from './settle';
 import { PairSteps } from './pair-steps';
 import { holdForReview, readHold, releaseReview, writeResolutions } from './review-steps';
 import { Applied, BatchHost, pairQueues } from './batch-routes';
@@ -244,9 +244,8 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
     // domain's check) runs with the owner's rights, never the provider's.
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
       asTableOwner(authorityDb, spec.location, (authority) => asTableOwner(copyDb, spec.location, (copy) => compareRows({
-        authority: markedRun('authority', authority), copy,
-        location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: false,
-      }))))));
+        authority: markedRun('authority', authority), copy, ...compared(spec, false),
+      }), compareStatements(compared(spec, false)).copy), compareStatements(compared(spec, false)).authority))));
   }
 
   public async removeOne(r: SyncRouteIdentity): Promise<void> {

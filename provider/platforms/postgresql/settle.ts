@@ -10,7 +10,7 @@ import { Comparison, Divergence, FieldLocation, RouteMapping } from '../adapter'
 import { inTransaction } from './connection';
 import { Run } from './catalog';
 import { SETTLE_COLUMNS, SETTLE_MARKER } from './guard-sql';
-import { compareRows } from './reconcile';
+import { compareRows, compareStatements } from './reconcile';
 import { markedRun } from './route-sides';
 import { asOwner } from './owner-run';
 import {
@@ -122,7 +122,12 @@ export async function pause(db: Client, name: string): Promise<void> {
  * transaction on the copy. Errors on the authority's connection say they are the authority's.
  */
 export function settleRows(authorityDb: Client, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
-  return asTableOwner(authorityDb, spec.location, (authority) => settleAsOwner(authority, copyDb, spec));
+  return asTableOwner(authorityDb, spec.location, (authority) => settleAsOwner(authority, copyDb, spec), compareStatements(compared(spec, true)).authority);
+}
+
+/** What compareRows and compareStatements take of a spec. */
+export function compared(spec: SettleSpec, settle: boolean) {
+  return { location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle };
 }
 
 async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): Promise<Comparison> {
@@ -137,10 +142,8 @@ async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): 
     }
     // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
     // owner put on the table then run with the owner's rights, not the provider's (owner-run.ts).
-    return await asOwner(copyDb, table.owner, (copy) => compareRows({
-      authority: markedRun('authority', authority), copy,
-      location: spec.location, key: spec.key, fields: spec.fields, rule: spec.divergence, settle: true,
-    }), { commits: true });
+    return await asOwner(copyDb, table.ownerOid, (copy) => compareRows({ authority: markedRun('authority', authority), copy, ...compared(spec, true) }),
+      { commits: true, statements: compareStatements(compared(spec, true)).copy });
   } catch (e) {
     await copyDb.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -150,12 +153,13 @@ async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): 
 /**
  * Runs `work` in a transaction on `db` whose statements run as the owner of the table at `loc`
  * (the provider's user must be able to act as it: plan checks), so that what the owner defined
- * for it (casts to json, domain checks, triggers) never runs with the provider's rights.
+ * for it (casts to json, domain checks, triggers) never runs with the provider's rights. The
+ * transaction begins with the first statement `work` runs (`statements`: see AsOwnerOptions).
  */
-export async function asTableOwner<T>(db: Client, loc: FieldLocation, work: (run: Run) => Promise<T>): Promise<T> {
-  const { owner } = await tableOf(db, loc);
+export async function asTableOwner<T>(db: Client, loc: FieldLocation, work: (run: Run) => Promise<T>, statements?: readonly string[]): Promise<T> {
+  const { ownerOid } = await tableOf(db, loc);
   try {
-    return await asOwner(db, owner, work, { begins: true, commits: true });
+    return await asOwner(db, ownerOid, work, { begins: true, commits: true, statements });
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -163,10 +167,10 @@ export async function asTableOwner<T>(db: Client, loc: FieldLocation, work: (run
 }
 
 /** The table's oid and owner. */
-async function tableOf(db: Client, loc: FieldLocation): Promise<{ oid: number; owner: string }> {
-  const found = await db.query<{ oid: number; owner: string }>(
-    `SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner) AS owner FROM pg_catalog.pg_class c
+async function tableOf(db: Client, loc: FieldLocation): Promise<{ oid: number; ownerOid: number }> {
+  const found = await db.query<{ oid: number; ownerOid: string }>(
+    `SELECT c.oid, c.relowner::pg_catalog.int8 AS "ownerOid" FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [loc.namespace, loc.container]);
   if (!found.rowCount) throw new Error(`table ${loc.namespace}.${loc.container} does not exist`);
-  return found.rows[0];
+  return { oid: found.rows[0].oid, ownerOid: Number(found.rows[0].ownerOid) }; // int8 comes as text
 }
