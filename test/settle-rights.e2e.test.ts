@@ -45,6 +45,42 @@ test('the settle does not run a copy table owner\'s ALWAYS trigger with the prov
   tf.destroy();
 });
 
+test('a copy table owner\'s deferred constraint trigger fires while the settle still acts as the owner, not at COMMIT as the provider', async () => {
+  const create = 'CREATE TABLE pledges (id int PRIMARY KEY, title text)';
+  await crm.query(`${create}; INSERT INTO pledges VALUES (1, 'Hot')`);
+  await ops.query(`${create}; INSERT INTO pledges VALUES (1, 'Cold'); GRANT SELECT, UPDATE ON pledges TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
+    CREATE ROLE pledge_owner NOLOGIN; ALTER TABLE pledges OWNER TO pledge_owner; GRANT CREATE ON SCHEMA public TO pledge_owner`);
+  // Queued by the settle's write, a deferred constraint trigger would fire at COMMIT, after the role
+  // is switched back: it records whose rights it runs with (a hostile one would use them).
+  await ops.query(`BEGIN; SET LOCAL ROLE pledge_owner;
+    CREATE TABLE public.pledge_runs (who text, inside boolean); GRANT INSERT ON public.pledge_runs TO PUBLIC;
+    CREATE FUNCTION public.record_later() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      -- inside: the provider's functions that run statements as the owner still exist (they are dropped before COMMIT).
+      INSERT INTO public.pledge_runs VALUES (current_user, EXISTS (SELECT FROM pg_catalog.pg_proc
+        WHERE proname LIKE 'authority\\_as\\_owner%' AND pronamespace = pg_catalog.pg_my_temp_schema()));
+      RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER zz_later AFTER UPDATE ON pledges DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.record_later();
+    ALTER TABLE pledges ENABLE ALWAYS TRIGGER zz_later; COMMIT`);
+  const stack = synthDomain((app: App) => {
+    const domain = new Domain(app, 'pledges', { governedBy: 'Sales operations' });
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const pledge = new Concept(domain, 'Pledge');
+    pledge.addField('title', c.at('pledges.title'), o.at('pledges.title'));
+    new AuthorityPolicy(domain, 'pledge-titles', { concept: pledge, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
+      correction: CorrectionPath.at(c, { how: 'edit the pledge', contact: '#sales-ops' }) });
+    return domain;
+  });
+  const tf = new Terraform(stack.dir);
+  tf.init();
+  tf.apply();
+  expect((await ops.query('SELECT title FROM pledges')).rows[0].title).toBe('Hot');
+  expect((await ops.query('SELECT DISTINCT who, inside FROM public.pledge_runs')).rows).toEqual([{ who: 'pledge_owner', inside: true }]);
+  tf.destroy();
+});
+
 test('plan\'s comparison of a route calls nothing a schema on the search path could shadow', async () => {
   const create = 'CREATE TABLE memos (id int PRIMARY KEY, title text)';
   await crm.query(`${create}; INSERT INTO memos VALUES (1, 'Hot')`);
