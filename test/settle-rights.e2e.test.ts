@@ -13,11 +13,33 @@ import { connectedPlatform, useTestPlatforms, tryAs } from './support/platforms'
 
 const { platforms, crm, ops } = useTestPlatforms();
 
+/**
+ * `table` (id, title) with 'Hot' on crm and 'Cold' on ops, the copy's owned by role `owner`, and a
+ * domain whose one policy makes crm the authority of its titles, ops a read-only copy: applying it
+ * settles the copy's title as that owner.
+ */
+async function titlesOwnedBy(table: string, owner: string): Promise<Terraform> {
+  const create = `CREATE TABLE ${table} (id int PRIMARY KEY, title text)`;
+  await crm.query(`${create}; INSERT INTO ${table} VALUES (1, 'Hot')`);
+  await ops.query(`${create}; INSERT INTO ${table} VALUES (1, 'Cold'); GRANT SELECT, UPDATE ON ${table} TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
+    CREATE ROLE ${owner} NOLOGIN; ALTER TABLE ${table} OWNER TO ${owner}; GRANT CREATE ON SCHEMA public TO ${owner}`);
+  const stack = synthDomain((app: App) => {
+    const domain = new Domain(app, table, { governedBy: 'Sales operations' });
+    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
+    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
+    const concept = new Concept(domain, 'Record');
+    concept.addField('title', c.at(`${table}.title`), o.at(`${table}.title`));
+    new AuthorityPolicy(domain, `${table}-titles`, { concept, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
+      correction: CorrectionPath.at(c, { how: 'edit the record', contact: '#sales-ops' }) });
+    return domain;
+  });
+  const tf = new Terraform(stack.dir);
+  tf.init();
+  return tf;
+}
+
 test('the settle does not run a copy table owner\'s ALWAYS trigger with the provider\'s rights', async () => {
-  const create = 'CREATE TABLE leads (id int PRIMARY KEY, title text)';
-  await crm.query(`${create}; INSERT INTO leads VALUES (1, 'Hot')`);
-  await ops.query(`${create}; INSERT INTO leads VALUES (1, 'Cold'); GRANT SELECT, UPDATE ON leads TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
-    CREATE ROLE lead_owner NOLOGIN; ALTER TABLE leads OWNER TO lead_owner; GRANT CREATE ON SCHEMA public TO lead_owner`);
+  const tf = await titlesOwnedBy('leads', 'lead_owner');
   // What the table's owner (no superuser) can do on its own table.
   await ops.query(`BEGIN; SET LOCAL ROLE lead_owner;
     CREATE FUNCTION public.escalate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -27,18 +49,6 @@ test('the settle does not run a copy table owner\'s ALWAYS trigger with the prov
     END $$;
     CREATE TRIGGER zz_escalate BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION public.escalate();
     ALTER TABLE leads ENABLE ALWAYS TRIGGER zz_escalate; COMMIT`);
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'leads', { governedBy: 'Sales operations' });
-    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
-    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
-    const lead = new Concept(domain, 'Lead');
-    lead.addField('title', c.at('leads.title'), o.at('leads.title'));
-    new AuthorityPolicy(domain, 'lead-titles', { concept: lead, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
-      correction: CorrectionPath.at(c, { how: 'edit the lead', contact: '#sales-ops' }) });
-    return domain;
-  });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   tf.apply();
   expect((await ops.query('SELECT title FROM leads')).rows[0].title).toBe('Hot');
   expect((await ops.query("SELECT rolsuper FROM pg_roles WHERE rolname = 'lead_owner'")).rows[0].rolsuper).toBe(false);
@@ -46,10 +56,7 @@ test('the settle does not run a copy table owner\'s ALWAYS trigger with the prov
 });
 
 test('a copy table owner\'s deferred constraint trigger fires while the settle still acts as the owner, not at COMMIT as the provider', async () => {
-  const create = 'CREATE TABLE pledges (id int PRIMARY KEY, title text)';
-  await crm.query(`${create}; INSERT INTO pledges VALUES (1, 'Hot')`);
-  await ops.query(`${create}; INSERT INTO pledges VALUES (1, 'Cold'); GRANT SELECT, UPDATE ON pledges TO ${OPERATOR_ROLE}, ${SYNC_ROLE};
-    CREATE ROLE pledge_owner NOLOGIN; ALTER TABLE pledges OWNER TO pledge_owner; GRANT CREATE ON SCHEMA public TO pledge_owner`);
+  const tf = await titlesOwnedBy('pledges', 'pledge_owner');
   // Queued by the settle's write, a deferred constraint trigger would fire at COMMIT, after the role
   // is switched back: it records whose rights it runs with (a hostile one would use them).
   await ops.query(`BEGIN; SET LOCAL ROLE pledge_owner;
@@ -63,18 +70,6 @@ test('a copy table owner\'s deferred constraint trigger fires while the settle s
     END $$;
     CREATE CONSTRAINT TRIGGER zz_later AFTER UPDATE ON pledges DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.record_later();
     ALTER TABLE pledges ENABLE ALWAYS TRIGGER zz_later; COMMIT`);
-  const stack = synthDomain((app: App) => {
-    const domain = new Domain(app, 'pledges', { governedBy: 'Sales operations' });
-    const c = connectedPlatform('crm', platforms.crm, PlatformKind.CRM);
-    const o = connectedPlatform('ops', platforms.ops, PlatformKind.INTERNAL_TOOL);
-    const pledge = new Concept(domain, 'Pledge');
-    pledge.addField('title', c.at('pledges.title'), o.at('pledges.title'));
-    new AuthorityPolicy(domain, 'pledge-titles', { concept: pledge, fields: ['title'], authority: c, origin: c, copies: [Copy.readOnly(o)],
-      correction: CorrectionPath.at(c, { how: 'edit the pledge', contact: '#sales-ops' }) });
-    return domain;
-  });
-  const tf = new Terraform(stack.dir);
-  tf.init();
   tf.apply();
   expect((await ops.query('SELECT title FROM pledges')).rows[0].title).toBe('Hot');
   expect((await ops.query('SELECT DISTINCT who, inside FROM public.pledge_runs')).rows).toEqual([{ who: 'pledge_owner', inside: true }]);
