@@ -18,7 +18,16 @@ const { platforms, crm } = useTestPlatforms({
         PERFORM set_config('standard_conforming_strings', 'off', false); PERFORM set_config('backslash_quote', 'on', false); RETURN true; END $$;
       CREATE DOMAIN public.note_text AS text CHECK (public.meddle(VALUE));
       CREATE TABLE notes (id int PRIMARY KEY, body public.note_text);
-      INSERT INTO notes VALUES (1, 'first'); ALTER TABLE notes OWNER TO note_owner; ALTER DOMAIN public.note_text OWNER TO note_owner`);
+      INSERT INTO notes VALUES (1, 'first'); ALTER TABLE notes OWNER TO note_owner; ALTER DOMAIN public.note_text OWNER TO note_owner;
+      -- A check that, as the owner, makes the provider's first function SECURITY INVOKER, and tries to get back to the provider's role.
+      CREATE FUNCTION public.hijack(text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN
+        BEGIN RESET ROLE; EXCEPTION WHEN OTHERS THEN NULL; END;
+        IF current_user <> 'note_owner' THEN RAISE EXCEPTION 'escalated to %', current_user; END IF;
+        IF pg_catalog.to_regprocedure('pg_temp.authority_as_owner_1(text)') IS NOT NULL THEN
+          EXECUTE 'ALTER FUNCTION pg_temp.authority_as_owner_1(text) SECURITY INVOKER';
+        END IF;
+        RETURN true; END $$;
+      CREATE DOMAIN public.hijack_text AS text CHECK (public.hijack(VALUE)); ALTER DOMAIN public.hijack_text OWNER TO note_owner`);
   },
 });
 
@@ -32,7 +41,7 @@ afterEach(async () => {
 });
 
 const tempFunctions = async (db: Client) =>
-  (await db.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'authority_as_owner%'")).rows[0].n;
+  (await db.query("SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'authority\\_%owner%'")).rows[0].n; // the owner's and the provider's
 
 test.each([
   ['a quote', "it's"],
@@ -50,6 +59,17 @@ test.each([
   expect(seen).toEqual([{ v: value, who: 'note_owner' }, { v: value, who: 'note_owner' }]);
   expect((await crm.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings).toBe('off'); // the owner's code did run
   expect((await crm.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(1);
+});
+
+test('a function of the provider\'s that the owner\'s code made SECURITY INVOKER is refused before it runs again', async () => {
+  const hijacked = await asTableOwner(crm, { namespace: 'public', container: 'notes' }, async (run) => {
+    await run('SELECT $1::public.hijack_text IS NOT NULL AS ok', ['first']);
+    await run('SELECT $1::public.hijack_text IS NOT NULL AS ok', ['again']); // would RESET ROLE to the provider's
+  }).catch((e: Error) => e);
+  expect(hijacked).toBeInstanceOf(Error);
+  expect((hijacked as Error).message).toMatch(/no longer SECURITY DEFINER/);
+  expect(await transactionOpen(crm)).toBe(false);
+  expect(await tempFunctions(crm)).toBe(0);
 });
 
 test('a NULL parameter stays NULL; a write returns its row count; the provider\'s role is back and no function is left', async () => {

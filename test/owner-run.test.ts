@@ -4,7 +4,7 @@
  * function's body, quoted whatever names it holds; a write returns its row count; nobody else may
  * execute the function.
  */
-import { asTableOwnerStatements, ownerFunctionStatements } from '../provider/platforms/postgresql/owner-run';
+import { asTableOwnerStatements, ownerCallStatements, ownerFunctionStatements } from '../provider/platforms/postgresql/owner-run';
 
 test('a read comes back row by row as json; the function is SECURITY DEFINER with the pinned search path, for its owner alone', () => {
   const [create, revoke] = ownerFunctionStatements('authority_as_owner_1', 'SELECT id FROM "public"."t" WHERE $1::json IS NULL');
@@ -38,4 +38,12 @@ test('a step sent as a list acts as the table\'s owner, returns the result, and 
   expect(sql[3]).toBe("SELECT (v OPERATOR(pg_catalog.->>) 'result')::pg_catalog.int4 AS result FROM pg_temp.authority_as_table_owner(NULL) v");
   expect(sql[4]).toBe('DROP FUNCTION pg_temp.authority_as_table_owner(text)');
   expect(sql[5]).toBe("SELECT pg_catalog.set_config('role', 'none', true)");
+});
+
+test('every call goes through the provider\'s own function, which refuses one of the owner\'s that is no longer SECURITY DEFINER', () => {
+  const [create] = ownerCallStatements();
+  expect(create).toMatch(/^CREATE FUNCTION pg_temp\.authority_owner_call\(f text, p text\) RETURNS SETOF json LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS /);
+  expect(create.slice(0, create.indexOf(' AS '))).not.toContain('SECURITY DEFINER'); // the provider's: runs as whoever calls it
+  expect(create).toContain('p.prosecdef');
+  expect(create).toContain("RAISE EXCEPTION 'the function pg_temp.% that runs a statement of the provider''s as the table''s owner is no longer SECURITY DEFINER");
 });

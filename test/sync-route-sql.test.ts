@@ -4,7 +4,10 @@
  * that actually failed.
  */
 import { escapeIdentifier } from 'pg';
-import { aliasesAvoiding, batchQuery, compareSql, countQuery, settleStatement } from '../provider/platforms/postgresql/reconcile';
+import {
+  aliasesAvoiding, batchQuery, compareRows, compareSql, compareStatements, countQuery, settleStatement,
+} from '../provider/platforms/postgresql/reconcile';
+import { Run } from '../provider/platforms/postgresql/catalog';
 import {
   RouteEntry, entriesOf, parseRegistry, publicationComment, publishedColumns, routeColumns, unlessBlankColumns, withEntry, withoutEntry,
 } from '../provider/platforms/postgresql/route-registry';
@@ -198,4 +201,22 @@ describe('a route that would break another of its pair on one table', () => {
     expect(routeClash(entries, { location: loc, key: 'x', fields: ['b'], replacesKey: 'notes' }, pair)).toBeUndefined();
     expect(routeClash(entries, { location: { namespace: 'public', container: 'elsewhere' }, fields: ['title'], creates: true }, pair)).toBeUndefined();
   });
+});
+
+test.each([true, false])('the statements declared for the owner\'s functions are the ones a comparison runs (settle: %s)', async (settle) => {
+  const spec = { location: { namespace: 'public', container: 'deals' }, key: ['id'], fields: ['title', 'stage'], rule: 'authority_wins' as const, settle };
+  const sent: Record<'authority' | 'copy', string[]> = { authority: [], copy: [] };
+  let pages = 0;
+  const authority = (async (sql: string) => {
+    sent.authority.push(sql);
+    return { rows: [pages++ === 0 ? { batch: '[{"id":1}]', last: '{"id":1}' } : { batch: null, last: null }] };
+  }) as unknown as Run;
+  const copy = (async (sql: string) => {
+    sent.copy.push(sql);
+    return { rows: [{ differing: 1, missing: 0 }], rowCount: 1 };
+  }) as unknown as Run;
+  await compareRows({ authority, copy, ...spec });
+  const declared = compareStatements(spec);
+  expect(new Set(sent.authority)).toEqual(new Set(declared.authority));
+  expect(new Set(sent.copy)).toEqual(new Set(declared.copy));
 });

@@ -34,6 +34,31 @@ export function ownerFunctionStatements(name: string, sql: string): string[] {
   ];
 }
 
+/** The provider's own function that every run of a statement as the owner goes through. */
+const OWNER_CALL = 'authority_owner_call';
+
+/**
+ * The statements that make (as the provider, before the role switch) the function every call of an
+ * owner's function goes through. The owner owns those functions, so code of the owner's that runs
+ * in one call could make one SECURITY INVOKER before the next, which would then run with the
+ * session's role and could RESET ROLE to the provider's. This one is the provider's: it checks the
+ * function is still SECURITY DEFINER in the statement that calls it, with nothing of the owner's
+ * running in between.
+ */
+export function ownerCallStatements(): string[] {
+  const body = `DECLARE fn pg_catalog.regprocedure := pg_catalog.to_regprocedure('pg_temp.' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '(pg_catalog.text)');
+BEGIN
+  IF fn IS NULL OR NOT (SELECT p.prosecdef FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) fn) THEN
+    RAISE EXCEPTION 'the function pg_temp.% that runs a statement of the provider''s as the table''s owner is no longer SECURITY DEFINER: code of the owner''s changed it', f;
+  END IF;
+  RETURN QUERY EXECUTE 'SELECT v FROM pg_temp.' OPERATOR(pg_catalog.||) f OPERATOR(pg_catalog.||) '($1) AS v' USING p;
+END`;
+  return [
+    `CREATE FUNCTION pg_temp.${OWNER_CALL}(f text, p text) RETURNS SETOF json LANGUAGE plpgsql SET search_path = ${PINNED_SEARCH_PATH} ` +
+      `AS ${dollarQuoted(OWNER_CALL, body)}`,
+  ];
+}
+
 /** How asOwner joins the transaction around it, and what it prepares. */
 export interface AsOwnerOptions {
   /** Its first statement begins the transaction (then nothing is sent when `work` runs nothing). @default false */
@@ -67,6 +92,7 @@ export async function asOwner<T>(db: Client, ownerOid: number, work: (run: Run) 
     const names = fresh.map((_, i) => `authority_as_owner_${made.size + i + 1}`);
     const first = switched ? [] : [
       ...(options.begins ? ['BEGIN'] : []),
+      ...ownerCallStatements(),
       // The owner by oid: a number reads the same whatever the session's settings.
       `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(${ownerOid}::pg_catalog.oid)::pg_catalog.text, true)`,
     ];
@@ -75,24 +101,33 @@ export async function asOwner<T>(db: Client, ownerOid: number, work: (run: Run) 
     switched = true;
     fresh.forEach((sql, i) => made.set(sql, names[i]));
   };
+  let busy = false;
   const run: Run = async <R extends QueryResultRow>(sql: string, params: unknown[] = []) => {
     if (failed) throw new Error('internal: a statement run as the table\'s owner after one failed in the same transaction');
     if (params.length > 1) throw new Error('internal: a statement run as the table\'s owner takes at most one parameter');
+    if (busy) throw new Error('internal: statements run as the table\'s owner one at a time');
+    busy = true;
     try {
       if (!made.has(sql)) await make([...(switched ? [] : options.statements ?? []), sql]);
       const value = params[0] === undefined || params[0] === null ? null : String(params[0]);
-      const found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${made.get(sql)}($1) AS v`, [value]);
+      const found = await db.query<{ v: R }>(`SELECT v FROM pg_temp.${OWNER_CALL}($1, $2) AS v`, [made.get(sql), value]);
       const rows = found.rows.map((r) => r.v);
       if (WRITES.test(sql)) return { ...found, rows: [], rowCount: (rows[0] as unknown as { count: number }).count } as QueryResult<R>;
       return { ...found, rows, rowCount: rows.length } as QueryResult<R>;
     } catch (e) {
       failed = true;
       throw e;
+    } finally {
+      busy = false;
     }
   };
   const result = await work(run);
+  if (failed) throw new Error('internal: a statement run as the table\'s owner failed, and the work went on');
   const last = [
-    ...(switched ? [...[...made.values()].map((fn) => `DROP FUNCTION pg_temp.${fn}(text)`), "SELECT pg_catalog.set_config('role', 'none', true)"] : []),
+    ...(switched ? [
+      ...[...made.values()].map((fn) => `DROP FUNCTION pg_temp.${fn}(text)`), "SELECT pg_catalog.set_config('role', 'none', true)",
+      `DROP FUNCTION pg_temp.${OWNER_CALL}(text, text)`,
+    ] : []),
     ...(options.commits && (switched || !options.begins) ? ['COMMIT'] : []),
   ];
   if (last.length) await db.query(oneMessage(last));
