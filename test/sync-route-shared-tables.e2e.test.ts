@@ -205,7 +205,7 @@ test('the authority stopping in the middle of an apply: the error names the auth
   // The settle is under way on the copy (its UPDATE, run as the table's owner, sleeps in the trigger): the authority stops now.
   const settling = await eventually(async () => (await ops.query(
     `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'terraform-provider-authority' AND wait_event = 'PgSleep'
-        AND query LIKE '%authority\\_as\\_owner%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 60_000);
+        AND query LIKE '%authority\\_owner\\_call(%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 60_000);
   expect(settling).toBe(1);
   await crm.end();
   await platforms.crm.stop();

@@ -785,7 +785,7 @@ describe('values that differ before a route starts', () => {
       // The settle is under way: its UPDATE, run as the table's owner, sleeps in the copy's trigger.
       const settling = await eventually(async () => (await ops.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'terraform-provider-authority' AND wait_event = 'PgSleep'
-            AND query LIKE '%authority\\_as\\_owner%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 30_000);
+            AND query LIKE '%authority\\_owner\\_call(%' AND state = 'active'`)).rows[0].n, (n) => n > 0, 30_000);
       expect(settling).toBe(1);
       // Kill the provider (terraform's child) and terraform, as a crashed CI runner would.
       for (const pid of execFileSync('ps', ['-o', 'pid=', '--ppid', String(apply.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)) {
