@@ -96,8 +96,7 @@ export async function asOwner<T>(db: Client, ownerOid: number, work: (run: Run) 
       // The owner by oid: a number reads the same whatever the session's settings.
       `SELECT pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(${ownerOid}::pg_catalog.oid)::pg_catalog.text, true)`,
     ];
-    const message = [...first, ...fresh.flatMap((sql, i) => ownerFunctionStatements(names[i], sql))];
-    if (message.length) await db.query(oneMessage(message));
+    await db.query(oneMessage([...first, ...fresh.flatMap((sql, i) => ownerFunctionStatements(names[i], sql))]));
     switched = true;
     fresh.forEach((sql, i) => made.set(sql, names[i]));
   };

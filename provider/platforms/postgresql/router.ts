@@ -242,10 +242,12 @@ export class PostgresSyncRouter implements SyncRouter, BatchHost {
     if (spec.mapping) return this.mapped.compare({ ...spec, mapping: spec.mapping }, false);
     // Read on both sides as the table's owner: what the owner defined for the table (a cast to json, a
     // domain's check) runs with the owner's rights, never the provider's.
+    const comparison = compared(spec, false);
+    const declared = compareStatements(comparison);
     return this.on('copy', 'compare the copy\'s values', () => this.authority.withConnection((authorityDb) => this.copy.withConnection((copyDb) =>
       asTableOwner(authorityDb, spec.location, (authority) => asTableOwner(copyDb, spec.location, (copy) => compareRows({
-        authority: markedRun('authority', authority), copy, ...compared(spec, false),
-      }), compareStatements(compared(spec, false)).copy), compareStatements(compared(spec, false)).authority))));
+        authority: markedRun('authority', authority), copy, ...comparison,
+      }), declared.copy), declared.authority))));
   }
 
   public async removeOne(r: SyncRouteIdentity): Promise<void> {

@@ -142,8 +142,9 @@ async function settleAsOwner(authority: Run, copyDb: Client, spec: SettleSpec): 
     }
     // The write runs as the table's owner, as PostgreSQL 16+ runs its own apply workers: triggers the
     // owner put on the table then run with the owner's rights, not the provider's (owner-run.ts).
-    return await asOwner(copyDb, table.ownerOid, (copy) => compareRows({ authority: markedRun('authority', authority), copy, ...compared(spec, true) }),
-      { commits: true, statements: compareStatements(compared(spec, true)).copy });
+    const comparison = compared(spec, true);
+    return await asOwner(copyDb, table.ownerOid, (copy) => compareRows({ authority: markedRun('authority', authority), copy, ...comparison }),
+      { commits: true, statements: compareStatements(comparison).copy });
   } catch (e) {
     await copyDb.query('ROLLBACK').catch(() => undefined);
     throw e;
